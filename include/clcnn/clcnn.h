@@ -1,0 +1,8 @@
+/* clcnn public API: one include brings every declaration (see API.md for the contract). */
+#ifndef CLCNN_CLCNN_H
+#define CLCNN_CLCNN_H
+
+#include <clcnn/version.h>
+#include <clcnn/runtime.h>
+
+#endif

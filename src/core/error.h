@@ -1,0 +1,21 @@
+/* Recording failures: one message per context, one per thread for failed context creation. */
+#ifndef CLCNN_CORE_ERROR_H
+#define CLCNN_CORE_ERROR_H
+
+#include <clcnn/clcnn.h>
+
+#define CLCNN_ERROR_CAPACITY 4096
+
+/* Records the formatted message on ctx (or the calling thread when ctx is NULL), logs it at
+   error level, and returns status. */
+clcnn_status clcnn_fail(clcnn_context *ctx, clcnn_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* For a failed OpenCL call: "<call>: CL_NAME (code)[: detail]". Allocation failures map to
+   CLCNN_OUT_OF_MEMORY, the rest to CLCNN_OPENCL_ERROR. */
+clcnn_status clcnn_fail_cl(clcnn_context *ctx, cl_int code, const char *call, const char *detail);
+
+/* The thread's message buffer used for failures without a context. */
+char *clcnn_thread_error_buffer(void);
+
+#endif

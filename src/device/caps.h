@@ -1,0 +1,30 @@
+/* What the library needs to know about a device, queried once per context. */
+#ifndef CLCNN_DEVICE_CAPS_H
+#define CLCNN_DEVICE_CAPS_H
+
+#include <clcnn/clcnn.h>
+
+typedef struct clcnn_device_caps {
+  char name[256];
+  char vendor[256];
+  char driver_version[128];
+  char device_version[128];
+  char platform_name[256];
+  char platform_version[256];
+  cl_device_type type;
+  cl_uint compute_units;
+  cl_uint preferred_vector_float;
+  size_t max_work_group_size;
+  cl_ulong max_alloc_bytes;
+  cl_ulong global_mem_bytes;
+  cl_ulong local_mem_bytes;
+} clcnn_device_caps;
+
+/* Fills caps for device (of platform); failures are recorded on ctx (may be NULL). */
+clcnn_status clcnn_device_caps_query(clcnn_context *ctx, cl_platform_id platform,
+                                     cl_device_id device, clcnn_device_caps *caps);
+
+/* "CPU", "GPU", "accelerator", "custom" or "other". */
+const char *clcnn_device_type_name(cl_device_type type);
+
+#endif

@@ -1,0 +1,37 @@
+/* The private layout of clcnn_context and helpers every entry point uses on it. */
+#ifndef CLCNN_DEVICE_CONTEXT_H
+#define CLCNN_DEVICE_CONTEXT_H
+
+#include <clcnn/clcnn.h>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "device/caps.h"
+
+struct clcnn_program_entry;
+
+struct clcnn_context {
+  cl_platform_id platform;
+  cl_device_id device;
+  cl_context cl_ctx;
+  cl_command_queue queue;
+  clcnn_device_caps caps;
+  unsigned flags;
+  clcnn_log_level log_level;
+  char *cache_dir;  /* on-disk program cache; NULL when off */
+  char *kernel_dir; /* read the kernels/ files from here; NULL: the embedded copies */
+  struct clcnn_program_entry *programs;
+  clcnn_program_stats stats;
+  int lost;
+  char last_error[CLCNN_ERROR_CAPACITY];
+};
+
+/* CLCNN_INVALID_ARGUMENT for a NULL ctx (message to the thread), CLCNN_DEVICE_LOST for a lost
+   one; fn names the entry point in the message. */
+clcnn_status clcnn_context_check(clcnn_context *ctx, const char *fn);
+
+/* Like clcnn_fail_cl, but a lost device (CL_DEVICE_NOT_AVAILABLE, CL_INVALID_COMMAND_QUEUE,
+   CL_OUT_OF_RESOURCES while waiting) marks the context lost and returns CLCNN_DEVICE_LOST. */
+clcnn_status clcnn_fail_wait(clcnn_context *ctx, cl_int code, const char *call);
+
+#endif

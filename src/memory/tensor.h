@@ -1,0 +1,16 @@
+/* The private layout of clcnn_tensor: a view of n*c*h*w floats at an offset in a cl_mem. */
+#ifndef CLCNN_MEMORY_TENSOR_H
+#define CLCNN_MEMORY_TENSOR_H
+
+#include <clcnn/clcnn.h>
+
+struct clcnn_tensor {
+  clcnn_context *ctx;
+  cl_mem buf;
+  size_t offset; /* in elements */
+  size_t shape[4];
+  size_t count;
+  int wrapped;
+};
+
+#endif

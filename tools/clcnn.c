@@ -1,0 +1,48 @@
+/* The clcnn command: entry point and subcommand dispatch. */
+#include <stdio.h>
+#include <string.h>
+
+#include <clcnn/clcnn.h>
+
+#include "commands.h"
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: clcnn <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  devices [--json]   list OpenCL platforms and devices, mark the one clcnn picks\n"
+          "  cache [clear]      show or empty the on-disk program cache\n"
+          "  version            print the library version\n"
+          "\n"
+          "environment: CLCNN_DEVICE (gpu|cpu|accelerator|P:D|name text), CLCNN_CACHE_DIR\n"
+          "(folder or 'off'), CLCNN_LOG (error|warn|info|debug), CLCNN_KERNEL_DIR.\n"
+          "'clcnn <command> --help' describes each command.\n");
+}
+
+int clcnn_wants_help(int argc, char **argv) {
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) return 1;
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "devices") == 0) return clcnn_cmd_devices(argc - 1, argv + 1);
+  if (strcmp(cmd, "cache") == 0) return clcnn_cmd_cache(argc - 1, argv + 1);
+  if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+    printf("clcnn %s\n", clcnn_version());
+    return 0;
+  }
+  fprintf(stderr, "clcnn: unknown command '%s'\n\n", cmd);
+  usage(stderr);
+  return 2;
+}
