@@ -18,7 +18,9 @@ clcnn_context *support_context_with(const char *device, const char *cache_dir) {
   return ctx;
 }
 
-clcnn_context *support_context(void) { return support_context_with(NULL, NULL); }
+clcnn_context *support_context(void) {
+  return support_context_with(NULL, NULL);
+}
 
 void support_expect_error(clcnn_status status, clcnn_status expected, const clcnn_context *ctx,
                           const char *fragment, const char *file, int line) {

@@ -207,8 +207,8 @@ START_TEST(create_from_cl_rejects_mismatches) {
   clcnn_context *ctx = NULL;
   expect_error(clcnn_context_create_from_cl(NULL, a.device, a.queue, &ctx), CLCNN_INVALID_ARGUMENT,
                NULL, "cl_ctx is NULL");
-  expect_error(clcnn_context_create_from_cl(a.context, NULL, a.queue, &ctx),
-               CLCNN_INVALID_ARGUMENT, NULL, "dev is NULL");
+  expect_error(clcnn_context_create_from_cl(a.context, NULL, a.queue, &ctx), CLCNN_INVALID_ARGUMENT,
+               NULL, "dev is NULL");
   expect_error(clcnn_context_create_from_cl(a.context, a.device, NULL, &ctx),
                CLCNN_INVALID_ARGUMENT, NULL, "queue is NULL");
   expect_error(clcnn_context_create_from_cl(a.context, a.device, a.queue, NULL),
@@ -255,4 +255,6 @@ static Suite *runtime_suite(void) {
   return s;
 }
 
-int main(void) { return support_run(runtime_suite()); }
+int main(void) {
+  return support_run(runtime_suite());
+}

@@ -7,17 +7,16 @@
 #include "commands.h"
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "usage: clcnn <command> [options]\n"
-          "\n"
-          "commands:\n"
-          "  devices [--json]   list OpenCL platforms and devices, mark the one clcnn picks\n"
-          "  cache [clear]      show or empty the on-disk program cache\n"
-          "  version            print the library version\n"
-          "\n"
-          "environment: CLCNN_DEVICE (gpu|cpu|accelerator|P:D|name text), CLCNN_CACHE_DIR\n"
-          "(folder or 'off'), CLCNN_LOG (error|warn|info|debug), CLCNN_KERNEL_DIR.\n"
-          "'clcnn <command> --help' describes each command.\n");
+  fprintf(out, "usage: clcnn <command> [options]\n"
+               "\n"
+               "commands:\n"
+               "  devices [--json]   list OpenCL platforms and devices, mark the one clcnn picks\n"
+               "  cache [clear]      show or empty the on-disk program cache\n"
+               "  version            print the library version\n"
+               "\n"
+               "environment: CLCNN_DEVICE (gpu|cpu|accelerator|P:D|name text), CLCNN_CACHE_DIR\n"
+               "(folder or 'off'), CLCNN_LOG (error|warn|info|debug), CLCNN_KERNEL_DIR.\n"
+               "'clcnn <command> --help' describes each command.\n");
 }
 
 int clcnn_wants_help(int argc, char **argv) {

@@ -34,7 +34,8 @@ int clcnn_cmd_cache(int argc, char **argv) {
   }
   size_t files = 0, removed = 0;
   uint64_t bytes = 0;
-  clcnn_status status = clear ? clcnn_cache_clear(dir, &removed) : clcnn_cache_usage(dir, &files, &bytes);
+  clcnn_status status =
+      clear ? clcnn_cache_clear(dir, &removed) : clcnn_cache_usage(dir, &files, &bytes);
   if (status != CLCNN_OK) {
     fprintf(stderr, "clcnn cache: %s\n", clcnn_last_error(NULL));
     return 1;

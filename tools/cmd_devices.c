@@ -10,14 +10,15 @@
 #include "json_writer.h"
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "usage: clcnn devices [--json]\n"
-          "  Lists every OpenCL platform and device with the fields clinfo shows. '*' marks\n"
-          "  the device clcnn would use now (CLCNN_DEVICE, else GPU, accelerator, CPU).\n"
-          "  Exits 1 when no device matches CLCNN_DEVICE or none works.\n");
+  fprintf(out, "usage: clcnn devices [--json]\n"
+               "  Lists every OpenCL platform and device with the fields clinfo shows. '*' marks\n"
+               "  the device clcnn would use now (CLCNN_DEVICE, else GPU, accelerator, CPU).\n"
+               "  Exits 1 when no device matches CLCNN_DEVICE or none works.\n");
 }
 
-static double mib(cl_ulong bytes) { return (double)bytes / (1024.0 * 1024.0); }
+static double mib(cl_ulong bytes) {
+  return (double)bytes / (1024.0 * 1024.0);
+}
 
 static void print_text(const device_report *r, int n, cl_device_id picked) {
   for (int i = 0; i < n; i++) {

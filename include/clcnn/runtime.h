@@ -22,14 +22,16 @@ CLCNN_API const char *clcnn_version(void);
 
 typedef enum clcnn_status {
   CLCNN_OK = 0,
-  CLCNN_INVALID_ARGUMENT = 1, /* NULL where not allowed, bad shape or parameter, tensors that don't fit */
-  CLCNN_UNSUPPORTED = 2,      /* valid request that this algorithm/device/build cannot run */
-  CLCNN_OUT_OF_MEMORY = 3,    /* host or device allocation failed, or over CL_DEVICE_MAX_MEM_ALLOC_SIZE */
-  CLCNN_NO_DEVICE = 4,        /* no OpenCL platform, or no device matches the selector */
-  CLCNN_BUILD_FAILED = 5,     /* an OpenCL program failed to build; the build log is in the message */
-  CLCNN_OPENCL_ERROR = 6,     /* any other OpenCL call failed; the message names the call and error */
-  CLCNN_GEMM_ERROR = 7,       /* a CLBlast call failed; the message names the routine and code */
-  CLCNN_DEVICE_LOST = 8       /* the device stopped answering; the context is unusable from now on */
+  CLCNN_INVALID_ARGUMENT =
+      1, /* NULL where not allowed, bad shape or parameter, tensors that don't fit */
+  CLCNN_UNSUPPORTED = 2, /* valid request that this algorithm/device/build cannot run */
+  CLCNN_OUT_OF_MEMORY =
+      3,               /* host or device allocation failed, or over CL_DEVICE_MAX_MEM_ALLOC_SIZE */
+  CLCNN_NO_DEVICE = 4, /* no OpenCL platform, or no device matches the selector */
+  CLCNN_BUILD_FAILED = 5, /* an OpenCL program failed to build; the build log is in the message */
+  CLCNN_OPENCL_ERROR = 6, /* any other OpenCL call failed; the message names the call and error */
+  CLCNN_GEMM_ERROR = 7,   /* a CLBlast call failed; the message names the routine and code */
+  CLCNN_DEVICE_LOST = 8   /* the device stopped answering; the context is unusable from now on */
 } clcnn_status;
 
 typedef struct clcnn_context clcnn_context; /* opaque */
@@ -45,8 +47,10 @@ CLCNN_API const char *clcnn_last_error(const clcnn_context *ctx);
 enum { CLCNN_CONTEXT_PROFILING = 1 }; /* flags */
 
 typedef struct clcnn_context_options {
-  const char *device;    /* NULL: $CLCNN_DEVICE, else the default preference (GPU, then any other type) */
-  const char *cache_dir; /* NULL: $CLCNN_CACHE_DIR, else $XDG_CACHE_HOME/clcnn or ~/.cache/clcnn; "off": none */
+  const char
+      *device; /* NULL: $CLCNN_DEVICE, else the default preference (GPU, then any other type) */
+  const char *cache_dir; /* NULL: $CLCNN_CACHE_DIR, else $XDG_CACHE_HOME/clcnn or ~/.cache/clcnn;
+                            "off": none */
   unsigned flags;
 } clcnn_context_options; /* all-zero means defaults; opts == NULL means the same */
 
@@ -57,7 +61,7 @@ CLCNN_API clcnn_status clcnn_context_create(const clcnn_context_options *opts, c
 /* Retains, never releases the caller's objects. queue must belong to cl_ctx and dev. */
 CLCNN_API clcnn_status clcnn_context_create_from_cl(cl_context cl_ctx, cl_device_id dev,
                                                     cl_command_queue queue, clcnn_context **out);
-CLCNN_API void clcnn_context_destroy(clcnn_context *ctx); /* NULL: no-op */
+CLCNN_API void clcnn_context_destroy(clcnn_context *ctx);        /* NULL: no-op */
 CLCNN_API clcnn_status clcnn_context_finish(clcnn_context *ctx); /* waits for all enqueued work */
 CLCNN_API const char *clcnn_context_device_name(const clcnn_context *ctx);
 
@@ -99,7 +103,8 @@ CLCNN_API clcnn_status clcnn_tensor_create(clcnn_context *ctx, size_t n, size_t 
 CLCNN_API clcnn_status clcnn_tensor_wrap(clcnn_context *ctx, cl_mem buf, size_t offset_elems,
                                          size_t n, size_t c, size_t h, size_t w,
                                          clcnn_tensor **out);
-CLCNN_API void clcnn_tensor_destroy(clcnn_tensor *t); /* NULL: no-op; never frees a wrapped cl_mem */
+CLCNN_API void
+clcnn_tensor_destroy(clcnn_tensor *t); /* NULL: no-op; never frees a wrapped cl_mem */
 CLCNN_API clcnn_status clcnn_tensor_write(clcnn_tensor *t, const float *src,
                                           size_t count); /* count == n*c*h*w */
 CLCNN_API clcnn_status clcnn_tensor_read(const clcnn_tensor *t, float *dst,

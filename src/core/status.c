@@ -23,4 +23,6 @@ const char *clcnn_status_string(clcnn_status s) {
   return "unknown clcnn_status";
 }
 
-const char *clcnn_version(void) { return CLCNN_VERSION_STRING; }
+const char *clcnn_version(void) {
+  return CLCNN_VERSION_STRING;
+}

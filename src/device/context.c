@@ -37,7 +37,9 @@ static clcnn_status init_runtime_settings(clcnn_context *ctx, const char *cache_
   return CLCNN_OK;
 }
 
-static clcnn_context *context_alloc(void) { return calloc(1, sizeof(clcnn_context)); }
+static clcnn_context *context_alloc(void) {
+  return calloc(1, sizeof(clcnn_context));
+}
 
 static void context_free(clcnn_context *ctx) {
   release_cl_objects(ctx);
@@ -51,8 +53,7 @@ static clcnn_status open_device(clcnn_context *ctx, const clcnn_device_entry *en
   cl_int err;
   ctx->platform = entry->platform;
   ctx->device = entry->device;
-  cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)entry->platform,
-                                   0};
+  cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)entry->platform, 0};
   ctx->cl_ctx = clCreateContext(props, 1, &entry->device, NULL, NULL, &err);
   if (err != CL_SUCCESS) return clcnn_fail_cl(ctx, err, "clCreateContext", NULL);
   cl_command_queue_properties qprops =
@@ -83,7 +84,7 @@ static clcnn_status open_first_working(clcnn_context *ctx, const clcnn_device_li
     }
     clcnn_log(ctx->log_level, CLCNN_LOG_WARN, "skipping device %s: %s", entry->label,
               ctx->last_error);
-    append(reasons, cap, "\n  skipped %s: %s", entry->label, ctx->last_error);
+    append(reasons, cap, "\n  skipped %.300s: %.1500s", entry->label, ctx->last_error);
     release_cl_objects(ctx);
     ctx->last_error[0] = '\0';
   }
@@ -173,7 +174,9 @@ clcnn_status clcnn_context_create_from_cl(cl_context cl_ctx, cl_device_id dev,
   *out = NULL;
   if (!cl_ctx || !dev || !queue)
     return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT, "%s: %s is NULL", fn,
-                      !cl_ctx ? "cl_ctx" : !dev ? "dev" : "queue");
+                      !cl_ctx ? "cl_ctx"
+                      : !dev  ? "dev"
+                              : "queue");
   cl_platform_id platform;
   clcnn_status status = find_platform(dev, &platform);
   if (status == CLCNN_OK) status = check_queue_matches(cl_ctx, dev, queue);
@@ -209,8 +212,8 @@ void clcnn_context_destroy(clcnn_context *ctx) {
 clcnn_status clcnn_context_check(clcnn_context *ctx, const char *fn) {
   if (!ctx) return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT, "%s: ctx is NULL", fn);
   if (ctx->lost)
-    return clcnn_fail(ctx, CLCNN_DEVICE_LOST, "%s: the device was lost earlier; destroy the context",
-                      fn);
+    return clcnn_fail(ctx, CLCNN_DEVICE_LOST,
+                      "%s: the device was lost earlier; destroy the context", fn);
   return CLCNN_OK;
 }
 
@@ -235,8 +238,12 @@ const char *clcnn_context_device_name(const clcnn_context *ctx) {
   return ctx ? ctx->caps.name : "";
 }
 
-cl_context clcnn_context_cl_context(const clcnn_context *ctx) { return ctx ? ctx->cl_ctx : NULL; }
-cl_device_id clcnn_context_cl_device(const clcnn_context *ctx) { return ctx ? ctx->device : NULL; }
+cl_context clcnn_context_cl_context(const clcnn_context *ctx) {
+  return ctx ? ctx->cl_ctx : NULL;
+}
+cl_device_id clcnn_context_cl_device(const clcnn_context *ctx) {
+  return ctx ? ctx->device : NULL;
+}
 cl_command_queue clcnn_context_cl_queue(const clcnn_context *ctx) {
   return ctx ? ctx->queue : NULL;
 }

@@ -9,7 +9,7 @@
 #include "device/caps.h"
 
 #define NO_PLATFORM_ADVICE                                                                         \
-  "no OpenCL platform found (clGetPlatformIDs: %s). Install a driver, e.g. "                      \
+  "no OpenCL platform found (clGetPlatformIDs: %s). Install a driver, e.g. "                       \
   "'apt-get install pocl-opencl-icd' for CPUs, check that /etc/OpenCL/vendors lists an .icd "      \
   "file, and for PoCL make sure its cache folder ($POCL_CACHE_DIR or $XDG_CACHE_HOME/pocl) is "    \
   "writable"

@@ -4,11 +4,10 @@
 #include "device/context.h"
 #include "program/program.h"
 
-static const char probe_source[] =
-    "__kernel void clcnn_probe(__global float *out) {\n"
-    "  size_t i = get_global_id(0);\n"
-    "  out[i] = 2.0f * (float)i + 1.0f;\n"
-    "}\n";
+static const char probe_source[] = "__kernel void clcnn_probe(__global float *out) {\n"
+                                   "  size_t i = get_global_id(0);\n"
+                                   "  out[i] = 2.0f * (float)i + 1.0f;\n"
+                                   "}\n";
 
 enum { PROBE_ITEMS = 16 };
 

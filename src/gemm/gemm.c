@@ -9,27 +9,48 @@
 
 const char *clcnn_clblast_status_name(int code) {
   switch (code) {
-  case CLBlastNotImplemented: return "CLBlastNotImplemented";
-  case CLBlastInvalidMatrixA: return "CLBlastInvalidMatrixA";
-  case CLBlastInvalidMatrixB: return "CLBlastInvalidMatrixB";
-  case CLBlastInvalidMatrixC: return "CLBlastInvalidMatrixC";
-  case CLBlastInvalidDimension: return "CLBlastInvalidDimension";
-  case CLBlastInvalidLeadDimA: return "CLBlastInvalidLeadDimA";
-  case CLBlastInvalidLeadDimB: return "CLBlastInvalidLeadDimB";
-  case CLBlastInvalidLeadDimC: return "CLBlastInvalidLeadDimC";
-  case CLBlastInsufficientMemoryA: return "CLBlastInsufficientMemoryA";
-  case CLBlastInsufficientMemoryB: return "CLBlastInsufficientMemoryB";
-  case CLBlastInsufficientMemoryC: return "CLBlastInsufficientMemoryC";
-  case CLBlastInsufficientMemoryTemp: return "CLBlastInsufficientMemoryTemp";
-  case CLBlastInvalidBatchCount: return "CLBlastInvalidBatchCount";
-  case CLBlastInvalidLocalMemUsage: return "CLBlastInvalidLocalMemUsage";
-  case CLBlastDatabaseError: return "CLBlastDatabaseError";
-  case CLBlastUnknownError: return "CLBlastUnknownError";
-  case CLBlastUnexpectedError: return "CLBlastUnexpectedError";
-  case CLBlastOpenCLBuildProgramFailure: return "CLBlastOpenCLBuildProgramFailure";
-  case CLBlastOpenCLOutOfResources: return "CLBlastOpenCLOutOfResources";
-  case CLBlastTempBufferAllocFailure: return "CLBlastTempBufferAllocFailure";
-  default: return "CLBlast status";
+  case CLBlastNotImplemented:
+    return "CLBlastNotImplemented";
+  case CLBlastInvalidMatrixA:
+    return "CLBlastInvalidMatrixA";
+  case CLBlastInvalidMatrixB:
+    return "CLBlastInvalidMatrixB";
+  case CLBlastInvalidMatrixC:
+    return "CLBlastInvalidMatrixC";
+  case CLBlastInvalidDimension:
+    return "CLBlastInvalidDimension";
+  case CLBlastInvalidLeadDimA:
+    return "CLBlastInvalidLeadDimA";
+  case CLBlastInvalidLeadDimB:
+    return "CLBlastInvalidLeadDimB";
+  case CLBlastInvalidLeadDimC:
+    return "CLBlastInvalidLeadDimC";
+  case CLBlastInsufficientMemoryA:
+    return "CLBlastInsufficientMemoryA";
+  case CLBlastInsufficientMemoryB:
+    return "CLBlastInsufficientMemoryB";
+  case CLBlastInsufficientMemoryC:
+    return "CLBlastInsufficientMemoryC";
+  case CLBlastInsufficientMemoryTemp:
+    return "CLBlastInsufficientMemoryTemp";
+  case CLBlastInvalidBatchCount:
+    return "CLBlastInvalidBatchCount";
+  case CLBlastInvalidLocalMemUsage:
+    return "CLBlastInvalidLocalMemUsage";
+  case CLBlastDatabaseError:
+    return "CLBlastDatabaseError";
+  case CLBlastUnknownError:
+    return "CLBlastUnknownError";
+  case CLBlastUnexpectedError:
+    return "CLBlastUnexpectedError";
+  case CLBlastOpenCLBuildProgramFailure:
+    return "CLBlastOpenCLBuildProgramFailure";
+  case CLBlastOpenCLOutOfResources:
+    return "CLBlastOpenCLOutOfResources";
+  case CLBlastTempBufferAllocFailure:
+    return "CLBlastTempBufferAllocFailure";
+  default:
+    return "CLBlast status";
   }
 }
 
@@ -37,7 +58,9 @@ static clcnn_status check_desc(clcnn_context *ctx, const char *routine, const cl
   size_t a_cols = g->trans_a ? g->m : g->k, b_cols = g->trans_b ? g->k : g->n;
   if (!g->a || !g->b || !g->c)
     return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: matrix %s is NULL", routine,
-                      !g->a ? "A" : !g->b ? "B" : "C");
+                      !g->a   ? "A"
+                      : !g->b ? "B"
+                              : "C");
   if (g->lda < a_cols || g->ldb < b_cols || g->ldc < g->n)
     return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,
                       "%s: leading dimensions lda=%zu ldb=%zu ldc=%zu must be at least "
@@ -52,7 +75,8 @@ static clcnn_status check_desc(clcnn_context *ctx, const char *routine, const cl
 static clcnn_status gemm_result(clcnn_context *ctx, const char *routine, CLBlastStatusCode code,
                                 const clcnn_gemm_desc *g) {
   if (code == CLBlastSuccess) return CLCNN_OK;
-  clcnn_status status = code == CLBlastTempBufferAllocFailure ? CLCNN_OUT_OF_MEMORY : CLCNN_GEMM_ERROR;
+  clcnn_status status =
+      code == CLBlastTempBufferAllocFailure ? CLCNN_OUT_OF_MEMORY : CLCNN_GEMM_ERROR;
   return clcnn_fail(ctx, status, "%s failed: %s (%d) for m=%zu n=%zu k=%zu lda=%zu ldb=%zu ldc=%zu",
                     routine, clcnn_clblast_status_name(code), (int)code, g->m, g->n, g->k, g->lda,
                     g->ldb, g->ldc);
@@ -68,12 +92,14 @@ static clcnn_status scale_only(clcnn_context *ctx, const clcnn_gemm_desc *g, siz
   cl_uint rows = (cl_uint)g->m, cols = (cl_uint)g->n;
   float beta = g->beta;
   clcnn_arg args[] = {CLCNN_ARG(g->c), CLCNN_ARG(offset), CLCNN_ARG(ldc), CLCNN_ARG(stride),
-                      CLCNN_ARG(rows), CLCNN_ARG(cols), CLCNN_ARG(beta)};
+                      CLCNN_ARG(rows), CLCNN_ARG(cols),   CLCNN_ARG(beta)};
   clcnn_launch_dims dims = {3, {g->n, g->m, batch}, {0}};
   return clcnn_launch(ctx, kernel, "scale_matrices", args, 7, &dims);
 }
 
-static CLBlastTranspose transpose(int t) { return t ? CLBlastTransposeYes : CLBlastTransposeNo; }
+static CLBlastTranspose transpose(int t) {
+  return t ? CLBlastTransposeYes : CLBlastTransposeNo;
+}
 
 clcnn_status clcnn_gemm(clcnn_context *ctx, const clcnn_gemm_desc *g) {
   const char *routine = "CLBlastSgemm";
@@ -81,9 +107,9 @@ clcnn_status clcnn_gemm(clcnn_context *ctx, const clcnn_gemm_desc *g) {
   if (status != CLCNN_OK || g->m == 0 || g->n == 0) return status;
   if (g->k == 0) return scale_only(ctx, g, 0, 1);
   CLBlastStatusCode code =
-      CLBlastSgemm(CLBlastLayoutRowMajor, transpose(g->trans_a), transpose(g->trans_b), g->m,
-                   g->n, g->k, g->alpha, g->a, g->a_offset, g->lda, g->b, g->b_offset, g->ldb,
-                   g->beta, g->c, g->c_offset, g->ldc, &ctx->queue, NULL);
+      CLBlastSgemm(CLBlastLayoutRowMajor, transpose(g->trans_a), transpose(g->trans_b), g->m, g->n,
+                   g->k, g->alpha, g->a, g->a_offset, g->lda, g->b, g->b_offset, g->ldb, g->beta,
+                   g->c, g->c_offset, g->ldc, &ctx->queue, NULL);
   return gemm_result(ctx, routine, code, g);
 }
 

@@ -21,8 +21,8 @@ static clcnn_status shape_count(clcnn_context *ctx, const char *fn, size_t n, si
   return CLCNN_OK;
 }
 
-static clcnn_status tensor_alloc(clcnn_context *ctx, const char *fn, size_t n, size_t c,
-                                 size_t h, size_t w, clcnn_tensor **out) {
+static clcnn_status tensor_alloc(clcnn_context *ctx, const char *fn, size_t n, size_t c, size_t h,
+                                 size_t w, clcnn_tensor **out) {
   clcnn_tensor *t = calloc(1, sizeof *t);
   if (!t) return clcnn_fail(ctx, CLCNN_OUT_OF_MEMORY, "%s: host allocation failed", fn);
   t->ctx = ctx;
@@ -42,7 +42,7 @@ clcnn_status clcnn_tensor_create(clcnn_context *ctx, size_t n, size_t c, size_t 
   if (status != CLCNN_OK) return status;
   if (!out) return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: out is NULL", fn);
   *out = NULL;
-  size_t count;
+  size_t count = 0;
   if ((status = shape_count(ctx, fn, n, c, h, w, &count)) != CLCNN_OK) return status;
   size_t bytes = count * sizeof(float);
   if (bytes > ctx->caps.max_alloc_bytes)
@@ -53,7 +53,7 @@ clcnn_status clcnn_tensor_create(clcnn_context *ctx, size_t n, size_t c, size_t 
   cl_int err;
   cl_mem buf = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, bytes, NULL, &err);
   if (err != CL_SUCCESS) return clcnn_fail_cl(ctx, err, "clCreateBuffer", fn);
-  clcnn_tensor *t;
+  clcnn_tensor *t = NULL;
   if ((status = tensor_alloc(ctx, fn, n, c, h, w, &t)) != CLCNN_OK) {
     clReleaseMemObject(buf);
     return status;
@@ -68,7 +68,8 @@ static clcnn_status check_wrapped_buffer(clcnn_context *ctx, const char *fn, cl_
   cl_context owner = NULL;
   size_t buf_bytes = 0;
   cl_int err = clGetMemObjectInfo(buf, CL_MEM_CONTEXT, sizeof owner, &owner, NULL);
-  if (err == CL_SUCCESS) err = clGetMemObjectInfo(buf, CL_MEM_SIZE, sizeof buf_bytes, &buf_bytes, NULL);
+  if (err == CL_SUCCESS)
+    err = clGetMemObjectInfo(buf, CL_MEM_SIZE, sizeof buf_bytes, &buf_bytes, NULL);
   if (err != CL_SUCCESS)
     return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: buf is not a valid cl_mem (%d)", fn,
                       (int)err);
@@ -93,11 +94,10 @@ clcnn_status clcnn_tensor_wrap(clcnn_context *ctx, cl_mem buf, size_t offset_ele
   if (!out || !buf)
     return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: %s is NULL", fn, !out ? "out" : "buf");
   *out = NULL;
-  size_t count;
+  size_t count = 0;
   if ((status = shape_count(ctx, fn, n, c, h, w, &count)) != CLCNN_OK) return status;
-  if ((status = check_wrapped_buffer(ctx, fn, buf, offset_elems, count)) != CLCNN_OK)
-    return status;
-  clcnn_tensor *t;
+  if ((status = check_wrapped_buffer(ctx, fn, buf, offset_elems, count)) != CLCNN_OK) return status;
+  clcnn_tensor *t = NULL;
   if ((status = tensor_alloc(ctx, fn, n, c, h, w, &t)) != CLCNN_OK) return status;
   clRetainMemObject(buf);
   t->buf = buf;
@@ -121,8 +121,8 @@ static clcnn_status check_transfer(const clcnn_tensor *t, const void *host, size
   if (!host) return clcnn_fail(t->ctx, CLCNN_INVALID_ARGUMENT, "%s: %s is NULL", fn, host_name);
   if (count != t->count)
     return clcnn_fail(t->ctx, CLCNN_INVALID_ARGUMENT,
-                      "%s: count is %zu, tensor %zux%zux%zux%zu holds %zu", fn, count,
-                      t->shape[0], t->shape[1], t->shape[2], t->shape[3], t->count);
+                      "%s: count is %zu, tensor %zux%zux%zux%zu holds %zu", fn, count, t->shape[0],
+                      t->shape[1], t->shape[2], t->shape[3], t->count);
   return CLCNN_OK;
 }
 
@@ -162,5 +162,9 @@ void clcnn_tensor_shape(const clcnn_tensor *t, size_t shape[4]) {
   for (int i = 0; i < 4; i++) shape[i] = t ? t->shape[i] : 0;
 }
 
-cl_mem clcnn_tensor_buffer(const clcnn_tensor *t) { return t ? t->buf : NULL; }
-size_t clcnn_tensor_offset(const clcnn_tensor *t) { return t ? t->offset : 0; }
+cl_mem clcnn_tensor_buffer(const clcnn_tensor *t) {
+  return t ? t->buf : NULL;
+}
+size_t clcnn_tensor_offset(const clcnn_tensor *t) {
+  return t ? t->offset : 0;
+}

@@ -15,7 +15,8 @@
 
 clcnn_status clcnn_cache_dir_resolve(const char *cache_dir, char *out, size_t out_size) {
   if (!out || out_size == 0)
-    return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT, "clcnn_cache_dir_resolve: out is NULL or 0 bytes");
+    return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT,
+                      "clcnn_cache_dir_resolve: out is NULL or 0 bytes");
   const char *chosen = cache_dir && cache_dir[0] ? cache_dir : clcnn_env("CLCNN_CACHE_DIR");
   int n;
   if (chosen && strcmp(chosen, "off") == 0)
@@ -30,8 +31,7 @@ clcnn_status clcnn_cache_dir_resolve(const char *cache_dir, char *out, size_t ou
     n = snprintf(out, out_size, "%s", ""); /* nowhere to put it: off */
   if (n < 0 || (size_t)n >= out_size)
     return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT,
-                      "clcnn_cache_dir_resolve: path needs %d bytes, out has %zu", n + 1,
-                      out_size);
+                      "clcnn_cache_dir_resolve: path needs %d bytes, out has %zu", n + 1, out_size);
   return CLCNN_OK;
 }
 
@@ -49,7 +49,8 @@ typedef int (*cache_file_visitor)(const char *path, const struct stat *st, void 
 /* Calls visit for each clcnn cache file in dir; a missing dir has none. */
 static clcnn_status for_each_cache_file(const char *fn, const char *dir, cache_file_visitor visit,
                                         void *user) {
-  if (!dir || !dir[0]) return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT, "%s: dir is NULL or empty", fn);
+  if (!dir || !dir[0])
+    return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT, "%s: dir is NULL or empty", fn);
   DIR *d = opendir(dir);
   if (!d) {
     if (errno == ENOENT) return CLCNN_OK;

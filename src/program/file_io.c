@@ -43,8 +43,8 @@ static int write_all(int fd, const void *data, size_t size) {
   return 0;
 }
 
-int clcnn_file_write_atomic(const char *path, const void *head, size_t head_size,
-                            const void *body, size_t body_size) {
+int clcnn_file_write_atomic(const char *path, const void *head, size_t head_size, const void *body,
+                            size_t body_size) {
   char tmp[4200];
   snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
   int fd = mkstemp(tmp);

@@ -88,8 +88,8 @@ static cl_program load_from_disk(clcnn_context *ctx, uint64_t key, const char *o
   if (found == CLCNN_DISK_HIT) {
     cl_int err, binary_status;
     const unsigned char *bins[1] = {binary};
-    program = clCreateProgramWithBinary(ctx->cl_ctx, 1, &ctx->device, &size, bins,
-                                        &binary_status, &err);
+    program =
+        clCreateProgramWithBinary(ctx->cl_ctx, 1, &ctx->device, &size, bins, &binary_status, &err);
     if (err == CL_SUCCESS && binary_status == CL_SUCCESS)
       err = clBuildProgram(program, 1, &ctx->device, options, NULL, NULL);
     else if (err == CL_SUCCESS)
@@ -113,8 +113,7 @@ static cl_program load_from_disk(clcnn_context *ctx, uint64_t key, const char *o
   return program;
 }
 
-static void store_to_disk(clcnn_context *ctx, cl_program program, uint64_t key,
-                          const char *label) {
+static void store_to_disk(clcnn_context *ctx, cl_program program, uint64_t key, const char *label) {
   size_t size = 0;
   if (clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) != CL_SUCCESS ||
       size == 0)
@@ -125,11 +124,11 @@ static void store_to_disk(clcnn_context *ctx, cl_program program, uint64_t key,
       clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) == CL_SUCCESS) {
     if (clcnn_disk_cache_store(ctx->cache_dir, key, binary, size) == 0) {
       ctx->stats.disk_writes++;
-      clcnn_log(ctx->log_level, CLCNN_LOG_DEBUG, "program %s: wrote disk cache key %016llx",
-                label, (unsigned long long)key);
+      clcnn_log(ctx->log_level, CLCNN_LOG_DEBUG, "program %s: wrote disk cache key %016llx", label,
+                (unsigned long long)key);
     } else {
-      clcnn_log(ctx->log_level, CLCNN_LOG_WARN, "program %s: cannot write cache in %s: %s",
-                label, ctx->cache_dir, strerror(errno));
+      clcnn_log(ctx->log_level, CLCNN_LOG_WARN, "program %s: cannot write cache in %s: %s", label,
+                ctx->cache_dir, strerror(errno));
     }
   }
   free(binary);
@@ -168,8 +167,7 @@ static clcnn_status create_program(clcnn_context *ctx, const char *label, const 
   return status;
 }
 
-static clcnn_program_entry *find_entry(clcnn_context *ctx, const char *label,
-                                       const char *options) {
+static clcnn_program_entry *find_entry(clcnn_context *ctx, const char *label, const char *options) {
   for (clcnn_program_entry *e = ctx->programs; e; e = e->next)
     if (strcmp(e->label, label) == 0 && strcmp(e->options, options) == 0) return e;
   return NULL;
@@ -222,8 +220,8 @@ typedef clcnn_status (*source_getter)(clcnn_context *ctx, const void *arg,
                                       clcnn_kernel_source *src);
 
 static clcnn_status get_kernel(clcnn_context *ctx, const char *label, source_getter get_source,
-                               const void *arg, const char *extra_options,
-                               const char *kernel_name, cl_kernel *out) {
+                               const void *arg, const char *extra_options, const char *kernel_name,
+                               cl_kernel *out) {
   char options[2048];
   clcnn_status status = clcnn_build_options(ctx, extra_options, options, sizeof options);
   if (status != CLCNN_OK) return status;

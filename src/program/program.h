@@ -12,8 +12,7 @@ clcnn_status clcnn_kernel_get(clcnn_context *ctx, const char *file, const char *
 /* The same for a source string that is not a kernels/ file; label names it in messages and
    must be unique per source. */
 clcnn_status clcnn_kernel_from_source(clcnn_context *ctx, const char *label, const char *source,
-                                      const char *options, const char *kernel_name,
-                                      cl_kernel *out);
+                                      const char *options, const char *kernel_name, cl_kernel *out);
 
 /* Releases every cached program and kernel of ctx. */
 void clcnn_program_cache_release(clcnn_context *ctx);

@@ -1,0 +1,289 @@
+/* Program handling: build failures, the in-memory cache, the on-disk cache and its folder. */
+#define _DEFAULT_SOURCE
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "support.h"
+
+#define SECOND_PROCESS_ENV "CLCNN_TEST_SECOND_PROCESS_CACHE"
+
+static void write_file(const char *dir, const char *name, const char *text) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static clcnn_program_stats stats_of(const clcnn_context *ctx) {
+  clcnn_program_stats st;
+  expect_ok(clcnn_context_program_stats(ctx, &st), ctx);
+  return st;
+}
+
+/* Fills a small tensor, which needs the fill.cl program. */
+static clcnn_status fill_once(clcnn_context *ctx) {
+  clcnn_tensor *t;
+  expect_ok(clcnn_tensor_create(ctx, 1, 1, 1, 5, &t), ctx);
+  clcnn_status status = clcnn_tensor_fill(t, 1.0f);
+  if (status == CLCNN_OK) {
+    float out[5];
+    expect_ok(clcnn_tensor_read(t, out, 5), ctx);
+    for (int i = 0; i < 5; i++) ck_assert_float_eq(out[i], 1.0f);
+  }
+  clcnn_tensor_destroy(t);
+  return status;
+}
+
+START_TEST(broken_kernel_reports_build_log) {
+  char dir[256];
+  support_make_temp_dir(dir, sizeof dir);
+  write_file(dir, "fill.cl",
+             "__kernel void fill_f32(__global float *d, ulong o, ulong c, float v) {\n"
+             "  d[o] = undeclared_symbol_xyz;\n}\n");
+  setenv("CLCNN_KERNEL_DIR", dir, 1);
+  clcnn_context *ctx = support_context_with(NULL, "off");
+  expect_error(fill_once(ctx), CLCNN_BUILD_FAILED, ctx, "undeclared_symbol_xyz");
+  expect_error(fill_once(ctx), CLCNN_BUILD_FAILED, ctx, "building fill.cl with options");
+  /* a failed build leaves the context usable */
+  clcnn_tensor *t;
+  expect_ok(clcnn_tensor_create(ctx, 1, 1, 1, 2, &t), ctx);
+  clcnn_tensor_destroy(t);
+  clcnn_context_destroy(ctx);
+  support_remove_tree(dir);
+}
+END_TEST
+
+START_TEST(missing_kernel_file_names_the_path) {
+  char dir[256];
+  support_make_temp_dir(dir, sizeof dir);
+  setenv("CLCNN_KERNEL_DIR", dir, 1);
+  clcnn_context *ctx = support_context_with(NULL, "off");
+  expect_error(fill_once(ctx), CLCNN_BUILD_FAILED, ctx, "fill.cl");
+  expect_error(fill_once(ctx), CLCNN_BUILD_FAILED, ctx, dir);
+  clcnn_context_destroy(ctx);
+  support_remove_tree(dir);
+}
+END_TEST
+
+START_TEST(kernel_dir_sources_are_used) {
+  char dir[256];
+  support_make_temp_dir(dir, sizeof dir);
+  write_file(dir, "fill.cl",
+             "__kernel void fill_f32(__global float *d, ulong o, ulong c, float v) {\n"
+             "  size_t i = get_global_id(0); if (i < c) d[o + i] = v + 1.0f;\n}\n");
+  setenv("CLCNN_KERNEL_DIR", dir, 1);
+  clcnn_context *ctx = support_context_with(NULL, "off");
+  clcnn_tensor *t;
+  expect_ok(clcnn_tensor_create(ctx, 1, 1, 1, 3, &t), ctx);
+  expect_ok(clcnn_tensor_fill(t, 1.0f), ctx);
+  float out[3];
+  expect_ok(clcnn_tensor_read(t, out, 3), ctx);
+  ck_assert_float_eq(out[0], 2.0f); /* the edited kernel ran */
+  clcnn_tensor_destroy(t);
+  clcnn_context_destroy(ctx);
+  support_remove_tree(dir);
+}
+END_TEST
+
+START_TEST(memory_cache_builds_once) {
+  clcnn_context *ctx = support_context_with(NULL, "off");
+  clcnn_program_stats before = stats_of(ctx);
+  expect_ok(fill_once(ctx), ctx);
+  clcnn_program_stats mid = stats_of(ctx);
+  expect_ok(fill_once(ctx), ctx);
+  expect_ok(fill_once(ctx), ctx);
+  clcnn_program_stats after = stats_of(ctx);
+  ck_assert_uint_eq(mid.built_from_source, before.built_from_source + 1);
+  ck_assert_uint_eq(after.built_from_source, mid.built_from_source);
+  ck_assert_uint_eq(after.memory_hits, mid.memory_hits + 2);
+  ck_assert_uint_eq(after.disk_writes, 0); /* cache off */
+  ck_assert_uint_eq(after.loaded_from_disk, 0);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+static size_t count_cache_files(const char *dir) {
+  size_t files = 0;
+  uint64_t bytes = 0;
+  ck_assert_int_eq(clcnn_cache_usage(dir, &files, &bytes), CLCNN_OK);
+  ck_assert(files == 0 || bytes > 0);
+  return files;
+}
+
+/* Creates a context on a cache folder, fills once; returns the stats. */
+static clcnn_program_stats context_round(const char *dir) {
+  clcnn_context *ctx = support_context_with(NULL, dir);
+  expect_ok(fill_once(ctx), ctx);
+  clcnn_program_stats st = stats_of(ctx);
+  clcnn_context_destroy(ctx);
+  return st;
+}
+
+START_TEST(disk_cache_is_reused_by_a_second_process) {
+  char dir[256];
+  support_make_temp_dir(dir, sizeof dir);
+  clcnn_program_stats first = context_round(dir);
+  ck_assert_uint_ge(first.built_from_source, 2); /* probe + fill */
+  ck_assert_uint_eq(first.disk_writes, first.built_from_source);
+  ck_assert_uint_eq(first.loaded_from_disk, 0);
+  ck_assert_uint_eq(count_cache_files(dir), first.disk_writes);
+  clcnn_program_stats second = context_round(dir); /* a second context in this process */
+  ck_assert_uint_eq(second.built_from_source, 0);
+  ck_assert_uint_eq(second.loaded_from_disk, first.built_from_source);
+  /* and a second process: this executable again (a forked child cannot use OpenCL) */
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    setenv(SECOND_PROCESS_ENV, dir, 1);
+    execl("/proc/self/exe", "test_program", (char *)NULL);
+    _exit(127);
+  }
+  int wstatus = 0;
+  waitpid(pid, &wstatus, 0);
+  ck_assert_msg(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0,
+                "the second process rebuilt programs instead of loading the disk cache (%d)",
+                WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
+  support_remove_tree(dir);
+}
+END_TEST
+
+static void corrupt_every_cache_file(const char *dir, int shorten) {
+  DIR *d = opendir(dir);
+  ck_assert_ptr_nonnull(d);
+  struct dirent *ent;
+  while ((ent = readdir(d)) != NULL) {
+    if (!strstr(ent->d_name, ".clbin")) continue;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+    if (shorten) {
+      ck_assert_int_eq(truncate(path, 20), 0);
+      continue;
+    }
+    FILE *f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 200, SEEK_SET);
+    fputs("garbage written over the program binary", f);
+    fclose(f);
+  }
+  closedir(d);
+}
+
+START_TEST(corrupt_cache_files_fall_back_to_source) {
+  char dir[256];
+  support_make_temp_dir(dir, sizeof dir);
+  clcnn_program_stats first = context_round(dir);
+  for (int truncate = 0; truncate <= 1; truncate++) {
+    corrupt_every_cache_file(dir, truncate);
+    clcnn_program_stats again = context_round(dir);
+    ck_assert_uint_eq(again.disk_rejects, first.built_from_source);
+    ck_assert_uint_eq(again.built_from_source, first.built_from_source);
+    ck_assert_uint_eq(again.disk_writes, first.built_from_source); /* repaired */
+    clcnn_program_stats repaired = context_round(dir);
+    ck_assert_uint_eq(repaired.built_from_source, 0);
+    ck_assert_uint_eq(repaired.disk_rejects, 0);
+  }
+  support_remove_tree(dir);
+}
+END_TEST
+
+START_TEST(unwritable_cache_dir_is_not_an_error) {
+  clcnn_context *ctx = support_context_with(NULL, "/proc/clcnn-cannot-write-here");
+  expect_ok(fill_once(ctx), ctx);
+  ck_assert_uint_eq(stats_of(ctx).disk_writes, 0);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+START_TEST(cache_dir_resolution) {
+  char out[512];
+  unsetenv("CLCNN_CACHE_DIR");
+  setenv("XDG_CACHE_HOME", "/xdg", 1);
+  expect_ok(clcnn_cache_dir_resolve(NULL, out, sizeof out), NULL);
+  ck_assert_str_eq(out, "/xdg/clcnn");
+  unsetenv("XDG_CACHE_HOME");
+  setenv("HOME", "/home/someone", 1);
+  expect_ok(clcnn_cache_dir_resolve(NULL, out, sizeof out), NULL);
+  ck_assert_str_eq(out, "/home/someone/.cache/clcnn");
+  setenv("CLCNN_CACHE_DIR", "/env/cache", 1);
+  expect_ok(clcnn_cache_dir_resolve(NULL, out, sizeof out), NULL);
+  ck_assert_str_eq(out, "/env/cache");
+  expect_ok(clcnn_cache_dir_resolve("/opt/cache", out, sizeof out), NULL);
+  ck_assert_str_eq(out, "/opt/cache");
+  expect_ok(clcnn_cache_dir_resolve("off", out, sizeof out), NULL);
+  ck_assert_str_eq(out, "");
+  setenv("CLCNN_CACHE_DIR", "off", 1);
+  expect_ok(clcnn_cache_dir_resolve(NULL, out, sizeof out), NULL);
+  ck_assert_str_eq(out, "");
+  expect_error(clcnn_cache_dir_resolve("/a/rather/long/path", out, 8), CLCNN_INVALID_ARGUMENT, NULL,
+               "out has 8");
+}
+END_TEST
+
+START_TEST(cache_clear_removes_only_cache_files) {
+  char dir[256];
+  support_make_temp_dir(dir, sizeof dir);
+  context_round(dir);
+  write_file(dir, "notes.txt", "keep me");
+  write_file(dir, "0123456789abcdef.clbin.bak", "keep me too");
+  size_t files = count_cache_files(dir), removed = 0;
+  ck_assert_uint_ge(files, 2);
+  expect_ok(clcnn_cache_clear(dir, &removed), NULL);
+  ck_assert_uint_eq(removed, files);
+  ck_assert_uint_eq(count_cache_files(dir), 0);
+  char path[512];
+  snprintf(path, sizeof path, "%s/notes.txt", dir);
+  ck_assert_int_eq(access(path, F_OK), 0);
+  snprintf(path, sizeof path, "%s/0123456789abcdef.clbin.bak", dir);
+  ck_assert_int_eq(access(path, F_OK), 0);
+  snprintf(path, sizeof path, "%s/missing", dir);
+  ck_assert_uint_eq(count_cache_files(path), 0);
+  expect_error(clcnn_cache_usage(NULL, &files, NULL), CLCNN_INVALID_ARGUMENT, NULL, "dir is NULL");
+  support_remove_tree(dir);
+}
+END_TEST
+
+static Suite *program_suite(void) {
+  Suite *s = suite_create("program");
+  TCase *tc = support_tcase("build");
+  tcase_add_test(tc, broken_kernel_reports_build_log);
+  tcase_add_test(tc, missing_kernel_file_names_the_path);
+  tcase_add_test(tc, kernel_dir_sources_are_used);
+  tcase_add_test(tc, memory_cache_builds_once);
+  suite_add_tcase(s, tc);
+  tc = support_tcase("disk cache");
+  tcase_add_test(tc, disk_cache_is_reused_by_a_second_process);
+  tcase_add_test(tc, corrupt_cache_files_fall_back_to_source);
+  tcase_add_test(tc, unwritable_cache_dir_is_not_an_error);
+  tcase_add_test(tc, cache_dir_resolution);
+  tcase_add_test(tc, cache_clear_removes_only_cache_files);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+/* The second process of disk_cache_is_reused_by_a_second_process: exit 0 when every program
+   came from the disk cache. */
+static int second_process(const char *dir) {
+  clcnn_context_options opts = {NULL, dir, 0};
+  clcnn_context *ctx;
+  if (clcnn_context_create(&opts, &ctx) != CLCNN_OK) return 2;
+  clcnn_tensor *t;
+  int ok =
+      clcnn_tensor_create(ctx, 1, 1, 1, 4, &t) == CLCNN_OK && clcnn_tensor_fill(t, 1) == CLCNN_OK;
+  clcnn_program_stats st;
+  clcnn_context_program_stats(ctx, &st);
+  clcnn_tensor_destroy(t);
+  clcnn_context_destroy(ctx);
+  return ok && st.built_from_source == 0 && st.loaded_from_disk >= 2 ? 0 : 1;
+}
+
+int main(void) {
+  const char *dir = getenv(SECOND_PROCESS_ENV);
+  if (dir) return second_process(dir);
+  return support_run(program_suite());
+}
