@@ -38,20 +38,15 @@ static void print_text(const device_report *r, int n, cl_device_id picked) {
 }
 
 static void print_json_device(const device_report *r, int picked) {
-  printf("{\"index\": \"%u:%u\", \"platform\": ", r->platform_index, r->device_index);
-  json_string(stdout, r->platform_name);
-  printf(", \"platform_version\": ");
-  json_string(stdout, r->platform_version);
-  printf(", \"name\": ");
-  json_string(stdout, r->name);
-  printf(", \"vendor\": ");
-  json_string(stdout, r->vendor);
-  printf(", \"driver_version\": ");
-  json_string(stdout, r->driver_version);
-  printf(", \"opencl_version\": ");
-  json_string(stdout, r->device_version);
-  printf(", \"opencl_c_version\": ");
-  json_string(stdout, r->c_version);
+  printf("{\"index\": \"%u:%u\"", r->platform_index, r->device_index);
+  const char *keys[] = {"platform",       "platform_version", "name", "vendor", "driver_version",
+                        "opencl_version", "opencl_c_version"};
+  const char *values[] = {r->platform_name,  r->platform_version, r->name,     r->vendor,
+                          r->driver_version, r->device_version,   r->c_version};
+  for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+    printf(", \"%s\": ", keys[i]);
+    json_string(stdout, values[i]);
+  }
   printf(", \"type\": \"%s\", \"compute_units\": %u, \"clock_mhz\": %u, "
          "\"max_work_group_size\": %zu, \"local_mem_bytes\": %llu, \"global_mem_bytes\": %llu, "
          "\"max_alloc_bytes\": %llu, \"fp16\": %s, \"fp64\": %s, \"selected\": %s}",

@@ -2,6 +2,7 @@
 #include "device/probe.h"
 
 #include "device/context.h"
+#include "program/launch.h"
 #include "program/program.h"
 
 static const char probe_source[] = "__kernel void clcnn_probe(__global float *out) {\n"
@@ -21,14 +22,14 @@ clcnn_status clcnn_device_probe(clcnn_context *ctx) {
       clCreateBuffer(ctx->cl_ctx, CL_MEM_WRITE_ONLY, PROBE_ITEMS * sizeof(float), NULL, &err);
   if (err != CL_SUCCESS) return clcnn_fail_cl(ctx, err, "clCreateBuffer (device probe)", NULL);
   float out[PROBE_ITEMS] = {0};
-  size_t global = PROBE_ITEMS;
-  err = clSetKernelArg(kernel, 0, sizeof buf, &buf);
-  if (err == CL_SUCCESS)
-    err = clEnqueueNDRangeKernel(ctx->queue, kernel, 1, NULL, &global, NULL, 0, NULL, NULL);
-  if (err == CL_SUCCESS)
-    err = clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, sizeof out, out, 0, NULL, NULL);
+  clcnn_arg args[] = {CLCNN_ARG(buf)};
+  clcnn_launch_dims dims = {1, {PROBE_ITEMS}, {0}};
+  status = clcnn_launch(ctx, kernel, "clcnn_probe", args, 1, &dims);
+  if (status == CLCNN_OK &&
+      (err = clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, sizeof out, out, 0, NULL, NULL)))
+    status = clcnn_fail_cl(ctx, err, "clEnqueueReadBuffer (device probe)", NULL);
   clReleaseMemObject(buf);
-  if (err != CL_SUCCESS) return clcnn_fail_cl(ctx, err, "device probe kernel run", NULL);
+  if (status != CLCNN_OK) return status;
   for (int i = 0; i < PROBE_ITEMS; i++)
     if (out[i] != 2.0f * (float)i + 1.0f)
       return clcnn_fail(ctx, CLCNN_OPENCL_ERROR,
