@@ -4,5 +4,7 @@
 
 #include <clcnn/version.h>
 #include <clcnn/runtime.h>
+#include <clcnn/conv2d.h>
+#include <clcnn/pool2d.h>
 
 #endif

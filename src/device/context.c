@@ -13,6 +13,7 @@
 #include "program/program.h"
 
 static void release_cl_objects(clcnn_context *ctx) {
+  clcnn_workspace_release(ctx);
   clcnn_program_cache_release(ctx);
   if (ctx->queue) clReleaseCommandQueue(ctx->queue);
   if (ctx->cl_ctx) clReleaseContext(ctx->cl_ctx);

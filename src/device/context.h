@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "device/caps.h"
+#include "memory/workspace.h"
 
 struct clcnn_program_entry;
 
@@ -22,6 +23,8 @@ struct clcnn_context {
   char *kernel_dir; /* read the kernels/ files from here; NULL: the embedded copies */
   struct clcnn_program_entry *programs;
   clcnn_program_stats stats;
+  cl_mem workspace[CLCNN_WS_SLOTS];
+  size_t workspace_bytes[CLCNN_WS_SLOTS];
   int lost;
   char last_error[CLCNN_ERROR_CAPACITY];
 };

@@ -1,0 +1,34 @@
+/* 2-D max and average pooling per channel (PyTorch's max_pool2d / avg_pool2d), NCHW float32. */
+#ifndef CLCNN_POOL2D_H
+#define CLCNN_POOL2D_H
+
+#include <clcnn/runtime.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum clcnn_pool_mode { CLCNN_POOL_MAX = 0, CLCNN_POOL_AVG = 1 } clcnn_pool_mode;
+
+typedef struct clcnn_pool2d_desc {
+  int mode;                                        /* a clcnn_pool_mode */
+  size_t kernel_h, kernel_w;                       /* >= 1 */
+  size_t stride_h, stride_w;                       /* >= 1 */
+  size_t pad_top, pad_bottom, pad_left, pad_right; /* each <= kernel size / 2 on its axis */
+  int ceil_mode;         /* 0: floor; 1: ceil (a window must start inside the input or its
+                            left/top padding) */
+  int count_include_pad; /* AVG: 1 divides by the window clipped to the padded input, 0 by the
+                            in-input count */
+} clcnn_pool2d_desc;
+
+CLCNN_API clcnn_status clcnn_pool2d_output_shape(const clcnn_pool2d_desc *d,
+                                                 const size_t x_shape[4], size_t y_shape[4]);
+/* Max pooling propagates NaN; padding positions never win a max. */
+CLCNN_API clcnn_status clcnn_pool2d_forward(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                            const clcnn_tensor *x, clcnn_tensor *y);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

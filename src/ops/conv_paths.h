@@ -1,0 +1,30 @@
+/* The convolution algorithms behind clcnn_conv2d_forward, and how AUTO chooses among them. */
+#ifndef CLCNN_OPS_CONV_PATHS_H
+#define CLCNN_OPS_CONV_PATHS_H
+
+#include "memory/tensor.h"
+#include "ops/shape.h"
+
+typedef struct clcnn_conv_args {
+  clcnn_conv_geometry g;
+  const clcnn_tensor *x, *w, *bias; /* bias may be NULL */
+  clcnn_tensor *y;
+} clcnn_conv_args;
+
+/* Each path validates only what it alone cannot do (CLCNN_UNSUPPORTED, nothing enqueued). */
+clcnn_status clcnn_conv_direct(clcnn_context *ctx, const clcnn_conv_args *a);
+clcnn_status clcnn_conv_im2col_gemm(clcnn_context *ctx, const clcnn_conv_args *a);
+clcnn_status clcnn_conv_gemm_1x1(clcnn_context *ctx, const clcnn_conv_args *a);
+
+/* 1 when the 1x1 GEMM path applies: 1x1 filter, stride 1, no padding. */
+int clcnn_conv_is_plain_1x1(const clcnn_conv_geometry *g);
+/* Images per im2col workspace; 0 when one image's columns exceed the device allocation. */
+size_t clcnn_conv_im2col_chunk(const clcnn_context *ctx, const clcnn_conv_geometry *g);
+
+/* The algorithm AUTO runs for this problem on ctx's device. */
+clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g);
+
+/* y[n][k][..] += bias[k] (GEMM paths). */
+clcnn_status clcnn_conv_add_bias(clcnn_context *ctx, const clcnn_conv_args *a);
+
+#endif

@@ -1,0 +1,50 @@
+/* clcnn_pool2d_forward: validate, then one kernel (window compiled in when it is small). */
+#include <stdio.h>
+
+#include "device/context.h"
+#include "ops/shape.h"
+#include "memory/tensor.h"
+#include "program/launch.h"
+#include "program/program.h"
+
+/* Windows up to this many taps get a specialized, fully unrolled kernel. */
+#define MAX_FIXED_TAPS 64
+
+static clcnn_status pool_kernel(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                const clcnn_pool_geometry *g, cl_kernel *kernel) {
+  char options[384] = "";
+  if (g->kh * g->kw <= MAX_FIXED_TAPS)
+    snprintf(options, sizeof options,
+             "-DFIXED_WINDOW -DFIXED_KH=%zu -DFIXED_KW=%zu -DFIXED_MODE=%d "
+             "-DFIXED_INCLUDE_PAD=%d",
+             g->kh, g->kw, d->mode, d->count_include_pad != 0);
+  return clcnn_kernel_get(ctx, "pool2d.cl", options, "pool2d", kernel);
+}
+
+clcnn_status clcnn_pool2d_forward(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                  const clcnn_tensor *x, clcnn_tensor *y) {
+  const char *fn = "clcnn_pool2d_forward";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status != CLCNN_OK) return status;
+  if ((status = clcnn_check_tensor(ctx, fn, "x", x, NULL)) != CLCNN_OK ||
+      (status = clcnn_check_tensor(ctx, fn, "y", y, NULL)) != CLCNN_OK)
+    return status;
+  clcnn_pool_geometry g = {0};
+  if ((status = clcnn_pool_geometry_make(ctx, fn, d, x->shape, &g)) != CLCNN_OK) return status;
+  size_t y_shape[4] = {g.n, g.c, g.p, g.q};
+  if ((status = clcnn_check_tensor(ctx, fn, "y", y, y_shape)) != CLCNN_OK ||
+      (status = clcnn_check_distinct(ctx, fn, y, "y", x, "x")) != CLCNN_OK)
+    return status;
+  cl_kernel kernel;
+  if ((status = pool_kernel(ctx, d, &g, &kernel)) != CLCNN_OK) return status;
+  cl_ulong x_off = x->offset, y_off = y->offset;
+  cl_int v[] = {
+      (cl_int)(g.n * g.c), (cl_int)g.h,  (cl_int)g.w,  (cl_int)g.p,  (cl_int)g.q,
+      (cl_int)g.kh,        (cl_int)g.kw, (cl_int)g.sh, (cl_int)g.sw, (cl_int)g.pt,
+      (cl_int)g.pl,        (cl_int)g.pb, (cl_int)g.pr, d->mode,      d->count_include_pad != 0};
+  clcnn_arg args[4 + 15] = {CLCNN_ARG(x->buf), CLCNN_ARG(x_off), CLCNN_ARG(y->buf),
+                            CLCNN_ARG(y_off)};
+  for (int i = 0; i < 15; i++) args[4 + i] = (clcnn_arg){sizeof(cl_int), &v[i]};
+  clcnn_launch_dims dims = {3, {g.q, g.p, g.n * g.c}, {0}};
+  return clcnn_launch(ctx, kernel, "pool2d", args, 19, &dims);
+}

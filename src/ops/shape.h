@@ -1,0 +1,41 @@
+/* Output shapes and descriptor validation shared by the ops, the tests and the tools. */
+#ifndef CLCNN_OPS_SHAPE_H
+#define CLCNN_OPS_SHAPE_H
+
+#include <clcnn/clcnn.h>
+
+/* Derived sizes of a validated convolution. */
+typedef struct clcnn_conv_geometry {
+  size_t n, c, h, w;     /* input */
+  size_t k, r, s;        /* filters */
+  size_t p, q;           /* output rows, columns */
+  size_t groups, cg, kg; /* channels per group in and out */
+  size_t sh, sw, dh, dw; /* stride, dilation */
+  size_t pt, pb, pl, pr; /* padding */
+} clcnn_conv_geometry;
+
+/* Validates d against the shapes and fills g; messages go to ctx (may be NULL) prefixed
+   with fn. */
+clcnn_status clcnn_conv_geometry_make(clcnn_context *ctx, const char *fn,
+                                      const clcnn_conv2d_desc *d, const size_t x_shape[4],
+                                      const size_t w_shape[4], clcnn_conv_geometry *g);
+
+typedef struct clcnn_pool_geometry {
+  size_t n, c, h, w, p, q;
+  size_t kh, kw, sh, sw, pt, pb, pl, pr;
+} clcnn_pool_geometry;
+
+clcnn_status clcnn_pool_geometry_make(clcnn_context *ctx, const char *fn,
+                                      const clcnn_pool2d_desc *d, const size_t x_shape[4],
+                                      clcnn_pool_geometry *g);
+
+/* Checks that tensor t (named name) exists, belongs to ctx and has shape expect. */
+clcnn_status clcnn_check_tensor(clcnn_context *ctx, const char *fn, const char *name,
+                                const clcnn_tensor *t, const size_t expect[4]);
+
+/* INVALID_ARGUMENT when out (named out_name) shares memory with in (named in_name). */
+clcnn_status clcnn_check_distinct(clcnn_context *ctx, const char *fn, const clcnn_tensor *out,
+                                  const char *out_name, const clcnn_tensor *in,
+                                  const char *in_name);
+
+#endif

@@ -1,0 +1,228 @@
+/* Pooling forward: the tutorial's numbers, a sweep against the reference (floor and ceil
+   mode, padding, stride, both divisors), NaN propagation and every bad-input rule. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device_buffer.h"
+#include "reference.h"
+#include "support.h"
+
+static clcnn_pool2d_desc desc_of(const ref_pool *p) {
+  clcnn_pool2d_desc d = {p->max ? CLCNN_POOL_MAX : CLCNN_POOL_AVG,
+                         p->kh,
+                         p->kw,
+                         p->sh,
+                         p->sw,
+                         p->pt,
+                         p->pb,
+                         p->pl,
+                         p->pr,
+                         p->ceil_mode,
+                         p->count_include_pad};
+  return d;
+}
+
+/* Pools x on the device and compares with the reference (exactly for max, 1 ulp-ish for avg). */
+static void check_pool(clcnn_context *ctx, const ref_pool *p, const float *x) {
+  size_t P = ref_pool_out(p->h, p->kh, p->sh, p->pt, p->pb, p->ceil_mode);
+  size_t Q = ref_pool_out(p->w, p->kw, p->sw, p->pl, p->pr, p->ceil_mode);
+  size_t xs[4] = {p->n, p->c, p->h, p->w}, ys[4] = {p->n, p->c, P, Q}, shape[4];
+  clcnn_pool2d_desc d = desc_of(p);
+  expect_ok(clcnn_pool2d_output_shape(&d, xs, shape), NULL);
+  ck_assert_msg(shape[2] == P && shape[3] == Q, "shape %zux%zu, reference %zux%zu", shape[2],
+                shape[3], P, Q);
+  size_t y_count = p->n * p->c * P * Q;
+  float *expected = malloc(y_count * sizeof(float)), *got = malloc(y_count * sizeof(float));
+  ref_pool2d(p, x, expected);
+  guarded_tensor tx = guarded_create(ctx, xs, x), ty = guarded_create(ctx, ys, NULL);
+  expect_ok(clcnn_pool2d_forward(ctx, &d, tx.t, ty.t), ctx);
+  guarded_read(ctx, &ty, got, "pool y");
+  for (size_t i = 0; i < y_count; i++) {
+    int same = (isnan(got[i]) && isnan(expected[i])) ||
+               fabsf(got[i] - expected[i]) <= (p->max ? 0.0f : 1e-6f * (1.0f + fabsf(expected[i])));
+    ck_assert_msg(same,
+                  "n%zuc%zuh%zuw%zu k%zux%zu s%zux%zu p%zu%zu%zu%zu %s ceil %d incl %d: y[%zu] = "
+                  "%.9g, reference %.9g",
+                  p->n, p->c, p->h, p->w, p->kh, p->kw, p->sh, p->sw, p->pt, p->pb, p->pl, p->pr,
+                  p->max ? "max" : "avg", p->ceil_mode, p->count_include_pad, i, got[i],
+                  expected[i]);
+  }
+  guarded_destroy(&tx);
+  guarded_destroy(&ty);
+  free(expected);
+  free(got);
+}
+
+START_TEST(tutorial_pooling) {
+  clcnn_context *ctx = support_context();
+  const float x[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+  for (int max = 0; max <= 1; max++) {
+    ref_pool p = {1, 1, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, max, 0, 1};
+    check_pool(ctx, &p, x);
+  }
+  /* the reference's own numbers for this case were checked by hand in test_conv */
+  float x16[32];
+  for (int i = 0; i < 16; i++) x16[i] = (float)i, x16[16 + i] = (float)i + 1.0f;
+  ref_pool cases[] = {
+      {1, 1, 4, 4, 3, 3, 3, 3, 0, 0, 0, 0, 1, 0, 1}, /* default stride = window: [[10]] */
+      {1, 1, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0, 1}, /* padding 1, stride 2: [[5,7],[13,15]] */
+      {1, 1, 4, 4, 2, 3, 2, 3, 0, 0, 1, 1, 1, 0, 1}, /* 2x3 window, padding (0,1), stride (2,3) */
+      {1, 2, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0, 1}, /* two channels */
+      {1, 2, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1, 0, 0, 1},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) check_pool(ctx, &cases[i], x16);
+  /* and the values themselves, as the tutorial prints them */
+  clcnn_tensor *tx, *ty;
+  expect_ok(clcnn_tensor_create(ctx, 1, 1, 4, 4, &tx), ctx);
+  expect_ok(clcnn_tensor_create(ctx, 1, 1, 2, 2, &ty), ctx);
+  expect_ok(clcnn_tensor_write(tx, x16, 16), ctx);
+  clcnn_pool2d_desc d = {CLCNN_POOL_MAX, 3, 3, 2, 2, 1, 1, 1, 1, 0, 1};
+  expect_ok(clcnn_pool2d_forward(ctx, &d, tx, ty), ctx);
+  float y[4];
+  expect_ok(clcnn_tensor_read(ty, y, 4), ctx);
+  ck_assert(y[0] == 5 && y[1] == 7 && y[2] == 13 && y[3] == 15);
+  clcnn_tensor_destroy(tx), clcnn_tensor_destroy(ty);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+START_TEST(sweep_matches_reference) {
+  clcnn_context *ctx = support_context();
+  const size_t dims[][2] = {{7, 9}, {8, 8}, {5, 13}, {1, 6}, {12, 11}};
+  const size_t windows[][2] = {{2, 2}, {3, 3}, {3, 2}, {1, 1}, {5, 4}, {9, 9}};
+  const size_t strides[][2] = {{1, 1}, {2, 2}, {3, 1}, {2, 3}, {4, 4}};
+  unsigned seed = 77;
+  int cases = 0;
+  for (size_t di = 0; di < 5; di++)
+    for (size_t wi = 0; wi < 6; wi++)
+      for (size_t si = 0; si < 5; si++)
+        for (int variant = 0; variant < 4; variant++) {
+          ref_pool p = {2,
+                        3,
+                        dims[di][0],
+                        dims[di][1],
+                        windows[wi][0],
+                        windows[wi][1],
+                        strides[si][0],
+                        strides[si][1],
+                        0,
+                        0,
+                        0,
+                        0,
+                        variant % 2,
+                        variant / 2,
+                        variant == 2};
+          /* padding: symmetric max, asymmetric on odd cases, all within half the window */
+          p.pt = p.kh / 2, p.pl = p.kw / 2;
+          p.pb = (si % 2) ? 0 : p.kh / 2, p.pr = (wi % 2) ? p.kw / 2 : 0;
+          if (p.h + p.pt + p.pb < p.kh || p.w + p.pl + p.pr < p.kw) continue;
+          size_t count = p.n * p.c * p.h * p.w;
+          float *x = malloc(count * sizeof *x);
+          for (size_t i = 0; i < count; i++) {
+            seed = seed * 1103515245u + 12345u;
+            x[i] = (float)((seed >> 9) % 2001) / 100.0f - 10.0f;
+          }
+          check_pool(ctx, &p, x);
+          free(x);
+          cases++;
+        }
+  ck_assert_int_gt(cases, 400);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+START_TEST(max_propagates_nan_and_ignores_padding) {
+  clcnn_context *ctx = support_context();
+  float x[16];
+  for (int i = 0; i < 16; i++) x[i] = -100.0f - (float)i; /* all negative: padding zeros lose */
+  x[0] = NAN;                                             /* only the first window holds it */
+  ref_pool p = {1, 1, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0, 1};
+  check_pool(ctx, &p, x);
+  float y[4];
+  ref_pool2d(&p, x, y);
+  ck_assert(isnan(y[0]));
+  ck_assert_float_eq(y[1], -101.0f); /* rows -1..1, cols 1..3: padding zeros never win */
+  ck_assert_float_eq(y[3], -105.0f); /* rows 1..3, cols 1..3 */
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+START_TEST(bad_inputs_are_rejected_with_numbers) {
+  clcnn_context *ctx = support_context();
+  clcnn_tensor *x, *y, *y_wrong;
+  expect_ok(clcnn_tensor_create(ctx, 1, 2, 6, 6, &x), ctx);
+  expect_ok(clcnn_tensor_create(ctx, 1, 2, 3, 3, &y), ctx);
+  expect_ok(clcnn_tensor_create(ctx, 1, 2, 3, 4, &y_wrong), ctx);
+  expect_ok(clcnn_tensor_fill(y, -7.0f), ctx);
+  const clcnn_pool2d_desc good = {CLCNN_POOL_MAX, 2, 2, 2, 2, 0, 0, 0, 0, 0, 1};
+  clcnn_pool2d_desc d = good;
+  d.kernel_h = 0;
+  expect_error(clcnn_pool2d_forward(ctx, &d, x, y), CLCNN_INVALID_ARGUMENT, ctx, "window 0x2");
+  d = good, d.stride_w = 0;
+  expect_error(clcnn_pool2d_forward(ctx, &d, x, y), CLCNN_INVALID_ARGUMENT, ctx, "stride 2x0");
+  d = good, d.pad_left = 2;
+  expect_error(clcnn_pool2d_forward(ctx, &d, x, y), CLCNN_INVALID_ARGUMENT, ctx,
+               "pad_left 2 is more than half the window (kernel_w 2 allows at most 1)");
+  d = good, d.mode = 7;
+  expect_error(clcnn_pool2d_forward(ctx, &d, x, y), CLCNN_INVALID_ARGUMENT, ctx, "unknown mode 7");
+  d = good, d.kernel_h = d.kernel_w = 8;
+  expect_error(clcnn_pool2d_forward(ctx, &d, x, y), CLCNN_INVALID_ARGUMENT, ctx,
+               "padded input 6x6 is smaller than the window 8x8");
+  expect_error(clcnn_pool2d_forward(ctx, &good, x, y_wrong), CLCNN_INVALID_ARGUMENT, ctx,
+               "y is 1x2x3x4, expected 1x2x3x3");
+  expect_error(clcnn_pool2d_forward(ctx, &good, x, x), CLCNN_INVALID_ARGUMENT, ctx,
+               "y is 1x2x6x6, expected 1x2x3x3");
+  expect_error(clcnn_pool2d_forward(ctx, NULL, x, y), CLCNN_INVALID_ARGUMENT, ctx, "d is NULL");
+  expect_error(clcnn_pool2d_forward(ctx, &good, NULL, y), CLCNN_INVALID_ARGUMENT, ctx, "x is NULL");
+  clcnn_tensor *alias;
+  expect_ok(clcnn_tensor_wrap(ctx, clcnn_tensor_buffer(x), 4, 1, 2, 3, 3, &alias), ctx);
+  expect_error(clcnn_pool2d_forward(ctx, &good, x, alias), CLCNN_INVALID_ARGUMENT, ctx,
+               "y overlaps x");
+  clcnn_tensor_destroy(alias);
+  float out[18];
+  expect_ok(clcnn_tensor_read(y, out, 18), ctx);
+  for (int i = 0; i < 18; i++) ck_assert_float_eq(out[i], -7.0f);
+  size_t ys[4];
+  expect_error(clcnn_pool2d_output_shape(&good, (size_t[]){1, 0, 4, 4}, ys), CLCNN_INVALID_ARGUMENT,
+               NULL, "zero dimension");
+  clcnn_tensor_destroy(x), clcnn_tensor_destroy(y), clcnn_tensor_destroy(y_wrong);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+START_TEST(ceil_mode_shapes_follow_pytorch) {
+  size_t y[4];
+  /* 5 wide, window 2, stride 2: floor 2, ceil 3 (last window starts inside) */
+  clcnn_pool2d_desc d = {CLCNN_POOL_MAX, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1};
+  expect_ok(clcnn_pool2d_output_shape(&d, (size_t[]){1, 1, 5, 5}, y), NULL);
+  ck_assert_uint_eq(y[3], 3);
+  d.ceil_mode = 0;
+  expect_ok(clcnn_pool2d_output_shape(&d, (size_t[]){1, 1, 5, 5}, y), NULL);
+  ck_assert_uint_eq(y[3], 2);
+  /* 6 wide, window 3, stride 2, padding 1: ceil gives 4, the last window starts at 5 */
+  clcnn_pool2d_desc e = {CLCNN_POOL_AVG, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1};
+  expect_ok(clcnn_pool2d_output_shape(&e, (size_t[]){1, 1, 6, 6}, y), NULL);
+  ck_assert_uint_eq(y[3], 4);
+  /* 3 wide: ceil((3+2-3)/2)+1 = 3 would start the last window in the right padding: 2 */
+  expect_ok(clcnn_pool2d_output_shape(&e, (size_t[]){1, 1, 3, 3}, y), NULL);
+  ck_assert_uint_eq(y[3], 2);
+}
+END_TEST
+
+static Suite *pool_suite(void) {
+  Suite *s = suite_create("pool2d");
+  TCase *tc = support_tcase("pool");
+  tcase_add_test(tc, tutorial_pooling);
+  tcase_add_test(tc, sweep_matches_reference);
+  tcase_add_test(tc, max_propagates_nan_and_ignores_padding);
+  tcase_add_test(tc, bad_inputs_are_rejected_with_numbers);
+  tcase_add_test(tc, ceil_mode_shapes_follow_pytorch);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  return support_run(pool_suite());
+}
