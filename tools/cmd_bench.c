@@ -1,0 +1,285 @@
+/* clcnn bench: median times per algorithm against CLBlast Convgemm in the same process. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <clcnn/clcnn.h>
+
+#include "bench_clblast.h"
+#include "bench_shapes.h"
+#include "commands.h"
+
+typedef enum output_format { TEXT, CSV, JSON } output_format;
+
+typedef struct bench_options {
+  output_format format;
+  int reps; /* 0: adaptive */
+  int clblast;
+  int builtin;
+} bench_options;
+
+typedef struct bench_row {
+  const char *problem, *method;
+  double first_ms, median_ms, rate; /* rate: GFLOP/s, or GB/s for pooling */
+  double ratio;                     /* median speed over Convgemm's; 0 when unknown */
+  double max_diff;                  /* against Convgemm's output; -1 when not compared */
+} bench_row;
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: clcnn bench [--reps N] [--csv | --json] [--no-clblast] [SHAPE ...]\n"
+          "  Times convolution per algorithm and pooling on the selected device: the first\n"
+          "  call (program builds) apart, then the median of N runs after a warm-up (N adapts\n"
+          "  to about half a second when not given), with CLBlast Convgemm run on the same\n"
+          "  data in the same process and the speed ratio against it.\n"
+          "  Without SHAPE it runs the built-in table (tutorial, LeNet, ResNet-like, pooling).\n"
+          "  SHAPE: n8c64h56w56_k64r3s3_st1x1_p1111_d1x1_g1 (conv; _st _p _d _g optional)\n"
+          "         max_n8c64h112w112_k3x3_st2x2_p1111 or avg_... (pooling)\n");
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+typedef int (*run_fn)(void *arg);
+
+/* First call, one warm-up, then the median of reps (adaptive when 0). -1 on failure. */
+static int time_runs(clcnn_context *ctx, run_fn run, void *arg, int reps, double *first,
+                     double *median) {
+  double t0 = now_ms();
+  if (run(arg) != 0 || clcnn_context_finish(ctx) != CLCNN_OK) return -1;
+  *first = now_ms() - t0;
+  t0 = now_ms();
+  run(arg);
+  clcnn_context_finish(ctx);
+  double warm = now_ms() - t0;
+  if (reps <= 0) reps = warm > 0 ? (int)fmin(25, fmax(3, 500.0 / warm)) : 25;
+  double *times = malloc((size_t)reps * sizeof *times);
+  for (int i = 0; i < reps; i++) {
+    t0 = now_ms();
+    run(arg);
+    clcnn_context_finish(ctx);
+    times[i] = now_ms() - t0;
+  }
+  qsort(times, (size_t)reps, sizeof *times, compare_doubles);
+  *median = reps % 2 ? times[reps / 2] : 0.5 * (times[reps / 2 - 1] + times[reps / 2]);
+  free(times);
+  return 0;
+}
+
+typedef struct conv_run {
+  clcnn_context *ctx;
+  const bench_problem *p;
+  clcnn_conv2d_desc desc;
+  clcnn_tensor *x, *w, *y;
+} conv_run;
+
+static int run_conv(void *arg) {
+  conv_run *r = arg;
+  return clcnn_conv2d_forward(r->ctx, &r->desc, r->x, r->w, NULL, r->y) == CLCNN_OK ? 0 : -1;
+}
+
+static int run_convgemm(void *arg) {
+  conv_run *r = arg;
+  return bench_convgemm(clcnn_context_cl_queue(r->ctx), r->p, clcnn_tensor_buffer(r->x),
+                        clcnn_tensor_buffer(r->w), clcnn_tensor_buffer(r->y));
+}
+
+static int run_pool(void *arg) {
+  conv_run *r = arg;
+  return clcnn_pool2d_forward(r->ctx, &r->p->pool, r->x, r->y) == CLCNN_OK ? 0 : -1;
+}
+
+static size_t count_of(const size_t s[4]) { return s[0] * s[1] * s[2] * s[3]; }
+
+static clcnn_tensor *random_tensor(clcnn_context *ctx, const size_t s[4], unsigned seed) {
+  clcnn_tensor *t = NULL;
+  size_t n = count_of(s);
+  float *v = malloc(n * sizeof *v);
+  for (size_t i = 0; i < n; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    v[i] = (float)(seed >> 9) / 8388608.0f - 1.0f;
+  }
+  if (clcnn_tensor_create(ctx, s[0], s[1], s[2], s[3], &t) == CLCNN_OK)
+    clcnn_tensor_write(t, v, n);
+  free(v);
+  return t;
+}
+
+static double max_abs_diff(const clcnn_tensor *a, const float *b, size_t n) {
+  float *v = malloc(n * sizeof *v);
+  double m = 0;
+  if (clcnn_tensor_read(a, v, n) == CLCNN_OK)
+    for (size_t i = 0; i < n; i++) m = fmax(m, fabs((double)v[i] - b[i]));
+  else
+    m = -1;
+  free(v);
+  return m;
+}
+
+static const char *algo_names[] = {"auto", "direct", "im2col+gemm", "gemm-1x1"};
+
+static size_t bench_conv(clcnn_context *ctx, const bench_problem *p, const bench_options *o,
+                         bench_row *rows) {
+  size_t ys[4], n_rows = 0;
+  if (clcnn_conv2d_output_shape(&p->conv, p->x, p->w, ys) != CLCNN_OK) {
+    fprintf(stderr, "clcnn bench: %s: %s\n", p->name, clcnn_last_error(NULL));
+    return 0;
+  }
+  conv_run r = {ctx, p, p->conv, random_tensor(ctx, p->x, 1), random_tensor(ctx, p->w, 2), NULL};
+  clcnn_tensor_create(ctx, ys[0], ys[1], ys[2], ys[3], &r.y);
+  double flops = bench_conv_flops(p), gemm_ms = 0;
+  float *reference = NULL;
+  if (o->clblast && bench_convgemm_applies(p)) {
+    bench_row *row = &rows[n_rows];
+    if (time_runs(ctx, run_convgemm, &r, o->reps, &row->first_ms, &row->median_ms) == 0) {
+      *row = (bench_row){p->name, "clblast-convgemm", row->first_ms, row->median_ms,
+                         flops / row->median_ms * 1e-6, 1.0, -1};
+      gemm_ms = row->median_ms;
+      reference = malloc(count_of(ys) * sizeof *reference);
+      clcnn_tensor_read(r.y, reference, count_of(ys));
+      n_rows++;
+    }
+  }
+  for (int algo = CLCNN_CONV_AUTO; algo <= CLCNN_CONV_GEMM_1X1; algo++) {
+    r.desc.algo = algo;
+    bench_row *row = &rows[n_rows];
+    if (time_runs(ctx, run_conv, &r, o->reps, &row->first_ms, &row->median_ms) != 0) continue;
+    *row = (bench_row){p->name, algo_names[algo], row->first_ms, row->median_ms,
+                       flops / row->median_ms * 1e-6, gemm_ms ? gemm_ms / row->median_ms : 0,
+                       reference ? max_abs_diff(r.y, reference, count_of(ys)) : -1};
+    n_rows++;
+  }
+  free(reference);
+  clcnn_tensor_destroy(r.x), clcnn_tensor_destroy(r.w), clcnn_tensor_destroy(r.y);
+  return n_rows;
+}
+
+static size_t bench_pool(clcnn_context *ctx, const bench_problem *p, const bench_options *o,
+                         bench_row *rows) {
+  size_t ys[4];
+  if (clcnn_pool2d_output_shape(&p->pool, p->x, ys) != CLCNN_OK) {
+    fprintf(stderr, "clcnn bench: %s: %s\n", p->name, clcnn_last_error(NULL));
+    return 0;
+  }
+  conv_run r = {ctx, p, p->conv, random_tensor(ctx, p->x, 3), NULL, NULL};
+  clcnn_tensor_create(ctx, ys[0], ys[1], ys[2], ys[3], &r.y);
+  bench_row *row = &rows[0];
+  size_t n = 0;
+  if (time_runs(ctx, run_pool, &r, o->reps, &row->first_ms, &row->median_ms) == 0) {
+    *row = (bench_row){p->name, p->pool.mode == CLCNN_POOL_MAX ? "max-pool" : "avg-pool",
+                       row->first_ms, row->median_ms,
+                       bench_pool_bytes(p) / row->median_ms * 1e-6, 0, -1};
+    n = 1;
+  }
+  clcnn_tensor_destroy(r.x), clcnn_tensor_destroy(r.y);
+  return n;
+}
+
+static void print_row(const bench_row *r, output_format f, int first, int is_pool) {
+  const char *unit = is_pool ? "GB/s" : "GFLOP/s";
+  if (f == CSV)
+    printf("%s,%s,%.3f,%.4f,%.2f,%s,%.3f,%.3g\n", r->problem, r->method, r->first_ms,
+           r->median_ms, r->rate, unit, r->ratio, r->max_diff);
+  else if (f == JSON)
+    printf("%s{\"problem\": \"%s\", \"method\": \"%s\", \"first_ms\": %.3f, \"median_ms\": %.4f, "
+           "\"rate\": %.2f, \"unit\": \"%s\", \"ratio_vs_convgemm\": %.3f, \"max_diff\": %.3g}",
+           first ? "  " : ",\n  ", r->problem, r->method, r->first_ms, r->median_ms, r->rate, unit,
+           r->ratio, r->max_diff);
+  else {
+    char ratio[16] = "-", diff[16] = "-";
+    if (r->ratio > 0) snprintf(ratio, sizeof ratio, "%.2f", r->ratio);
+    if (r->max_diff >= 0) snprintf(diff, sizeof diff, "%.2g", r->max_diff);
+    printf("%-32s %-17s %10.2f %11.3f %9.1f %-7s %8s %9s\n", r->problem, r->method, r->first_ms,
+           r->median_ms, r->rate, unit, ratio, diff);
+  }
+}
+
+typedef struct summary {
+  double log_ratio_sum, min_ratio, best_max_pool;
+  int ratios;
+} summary;
+
+static void summarize(summary *s, const bench_problem *p, const bench_row *rows, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (p->is_pool && p->pool.mode == CLCNN_POOL_MAX) s->best_max_pool = fmax(s->best_max_pool, rows[i].rate);
+    if (p->tiny || strcmp(rows[i].method, "auto") != 0 || rows[i].ratio <= 0) continue;
+    s->log_ratio_sum += log(rows[i].ratio);
+    s->min_ratio = s->ratios ? fmin(s->min_ratio, rows[i].ratio) : rows[i].ratio;
+    s->ratios++;
+  }
+}
+
+static int parse_options(int argc, char **argv, bench_options *o, bench_problem *extra,
+                         size_t *n_extra) {
+  *o = (bench_options){TEXT, 0, 1, 1};
+  *n_extra = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--csv") == 0) o->format = CSV;
+    else if (strcmp(argv[i], "--json") == 0) o->format = JSON;
+    else if (strcmp(argv[i], "--no-clblast") == 0) o->clblast = 0;
+    else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) o->reps = atoi(argv[++i]);
+    else if (argv[i][0] != '-' && *n_extra < 64 && bench_parse_problem(argv[i], &extra[*n_extra]) == 0)
+      (*n_extra)++, o->builtin = 0;
+    else {
+      fprintf(stderr, "clcnn bench: cannot use '%s'\n", argv[i]);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int clcnn_cmd_bench(int argc, char **argv) {
+  if (clcnn_wants_help(argc, argv)) {
+    usage(stdout);
+    return 0;
+  }
+  bench_options o;
+  static bench_problem extra[64];
+  size_t n_extra, n_builtin;
+  if (parse_options(argc, argv, &o, extra, &n_extra) != 0) {
+    usage(stderr);
+    return 2;
+  }
+  const bench_problem *problems = o.builtin ? bench_builtin_problems(&n_builtin) : extra;
+  size_t n_problems = o.builtin ? n_builtin : n_extra;
+  clcnn_context *ctx;
+  if (clcnn_context_create(NULL, &ctx) != CLCNN_OK) {
+    fprintf(stderr, "clcnn bench: %s\n", clcnn_last_error(NULL));
+    return 1;
+  }
+  if (o.format == TEXT)
+    printf("device: %s\n%-32s %-17s %10s %11s %9s %-7s %8s %9s\n", clcnn_context_device_name(ctx),
+           "problem", "method", "first ms", "median ms", "rate", "unit", "x conv", "max diff");
+  if (o.format == CSV) printf("problem,method,first_ms,median_ms,rate,unit,ratio_vs_convgemm,max_diff\n");
+  if (o.format == JSON) printf("{\"device\": \"%s\", \"rows\": [\n", clcnn_context_device_name(ctx));
+  summary s = {0, 0, 0, 0};
+  int first = 1;
+  for (size_t i = 0; i < n_problems; i++) {
+    bench_row rows[8];
+    const bench_problem *p = &problems[i];
+    size_t n = p->is_pool ? bench_pool(ctx, p, &o, rows) : bench_conv(ctx, p, &o, rows);
+    for (size_t j = 0; j < n; j++, first = 0) print_row(&rows[j], o.format, first, p->is_pool);
+    fflush(stdout);
+    summarize(&s, p, rows, n);
+  }
+  double geomean = s.ratios ? exp(s.log_ratio_sum / s.ratios) : 0;
+  if (o.format == JSON)
+    printf("],\n \"auto_vs_convgemm_geomean\": %.3f, \"auto_vs_convgemm_min\": %.3f, "
+           "\"max_pool_gbps\": %.2f}\n", geomean, s.min_ratio, s.best_max_pool);
+  else if (o.format == TEXT)
+    printf("\nauto vs CLBlast Convgemm over %d non-tiny conv shapes: geomean %.1fx, min %.1fx; "
+           "max pooling %.1f GB/s\n", s.ratios, geomean, s.min_ratio, s.best_max_pool);
+  clcnn_context_destroy(ctx);
+  return 0;
+}
