@@ -1,19 +1,27 @@
-/* Max and average pooling per channel, one work-item per output element (PyTorch semantics).
-   Built generic (window and mode as arguments) or, with -D FIXED_WINDOW, with the window size
-   and mode compiled in so that the loops unroll and PoCL can vectorize across work-items. */
-#ifdef FIXED_WINDOW
-#define KH_ FIXED_KH
-#define KW_ FIXED_KW
-#define MODE_ FIXED_MODE
-#define INCLUDE_PAD_ FIXED_INCLUDE_PAD
-#define UNROLL _Pragma("unroll")
-#else
-#define KH_ kh
-#define KW_ kw
-#define MODE_ mode
-#define INCLUDE_PAD_ include_pad
-#define UNROLL
-#endif
+/* Max and average pooling per channel with PyTorch's semantics: padding never wins a max,
+   NaN propagates, the average divides by the window clipped to the padded input
+   (include_pad) or by the in-input count.
+   pool2d: one output per work-item, window as arguments (any size).
+   pool2d_rows (built with -D ROWS_KERNEL KH KW SW MODE INCLUDE_PAD VQ): one output row per
+   work-item, VQ outputs at a time as one vector with the window unrolled; the few windows
+   that reach into the left or right padding take the scalar path. */
+
+float pool_window(__global const float *xc, const int H, const int W, const int hstart,
+                  const int wstart, const int kh, const int kw, const int pb, const int pr,
+                  const int mode, const int include_pad) {
+  float m = -INFINITY, sum = 0.0f;
+  int count = 0;
+  for (int i = max(hstart, 0); i < min(hstart + kh, H); i++)
+    for (int j = max(wstart, 0); j < min(wstart + kw, W); j++) {
+      const float v = xc[i * W + j];
+      m = (v > m || isnan(v)) ? v : m;
+      sum += v;
+      count++;
+    }
+  if (mode == 0) return m;
+  const int padded = (min(hstart + kh, H + pb) - hstart) * (min(wstart + kw, W + pr) - wstart);
+  return sum / (float)(include_pad ? padded : count);
+}
 
 __kernel void pool2d(__global const float *x, const ulong x_off, __global float *y,
                      const ulong y_off, const int NC, const int H, const int W, const int P,
@@ -22,37 +30,89 @@ __kernel void pool2d(__global const float *x, const ulong x_off, __global float 
                      const int include_pad) {
   const int q = get_global_id(0), p = get_global_id(1), nc = get_global_id(2);
   if (q >= Q || p >= P || nc >= NC) return;
-  const int hstart = p * sh - pt, wstart = q * sw - pl;
-  __global const float *xc = x + x_off + (size_t)nc * H * W;
-  float result;
-  if (MODE_ == 0) {
-    float m = -INFINITY;
-    UNROLL for (int i = 0; i < KH_; i++) {
-      const int ih = hstart + i;
-      UNROLL for (int j = 0; j < KW_; j++) {
-        const int iw = wstart + j;
-        if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
-          const float v = xc[ih * W + iw];
-          m = (v > m || isnan(v)) ? v : m;
-        }
-      }
-    }
-    result = m;
-  } else {
-    float sum = 0.0f;
-    int count = 0;
-    UNROLL for (int i = 0; i < KH_; i++) {
-      const int ih = hstart + i;
-      UNROLL for (int j = 0; j < KW_; j++) {
-        const int iw = wstart + j;
-        if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
-          sum += xc[ih * W + iw];
-          count++;
-        }
-      }
-    }
-    const int padded = (min(hstart + KH_, H + pb) - hstart) * (min(wstart + KW_, W + pr) - wstart);
-    result = sum / (float)(INCLUDE_PAD_ ? padded : count);
-  }
-  y[y_off + ((size_t)nc * P + p) * Q + q] = result;
+  y[y_off + ((size_t)nc * P + p) * Q + q] =
+      pool_window(x + x_off + (size_t)nc * H * W, H, W, p * sh - pt, q * sw - pl, kh, kw, pb, pr,
+                  mode, include_pad);
 }
+
+#ifdef ROWS_KERNEL
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define floatQ CAT(float, VQ)
+#define vloadQ CAT(vload, VQ)
+#define vstoreQ CAT(vstore, VQ)
+
+/* VQ values row[t * SW] for t < VQ. */
+inline floatQ load_strided(__global const float *row) {
+#if SW == 1
+  return vloadQ(0, row);
+#elif SW == 2 && VQ == 8
+  return vload16(0, row).even;
+#else
+  float v[VQ];
+#pragma unroll
+  for (int t = 0; t < VQ; t++) v[t] = row[t * SW];
+  return vloadQ(0, v);
+#endif
+}
+
+/* Elements a tile needs from each row, and the elements its loads touch (vload16 for
+   stride 2 reads one past the last needed one). */
+#define NEEDED_SPAN ((VQ - 1) * SW + KW)
+#if SW == 2 && VQ == 8
+#define READ_SPAN (KW - 1 + 16)
+#else
+#define READ_SPAN NEEDED_SPAN
+#endif
+
+inline floatQ combine(const floatQ acc, const floatQ v) {
+  return MODE == 0 ? select(acc, v, isgreater(v, acc) | isnan(v)) : acc + v;
+}
+
+/* VQ outputs from q0 whose windows lie inside the row; rows outside the input are skipped
+   (uniformly for the whole tile). */
+inline void vector_tile(__global const float *xc, __global float *yr, const int H, const int W,
+                        const int hstart, const int q0, const int pl, const float divisor) {
+  floatQ acc = MODE == 0 ? (floatQ)(-INFINITY) : (floatQ)(0.0f);
+#pragma unroll
+  for (int i = 0; i < KH; i++) {
+    const int ih = hstart + i;
+    if (ih < 0 || ih >= H) continue;
+    __global const float *row = xc + ih * W + q0 * SW - pl;
+#pragma unroll
+    for (int j = 0; j < KW; j++) acc = combine(acc, load_strided(row + j));
+  }
+  if (MODE != 0) acc /= (floatQ)(divisor);
+  vstoreQ(acc, 0, yr + q0);
+}
+
+__kernel void pool2d_rows(__global const float *x, const ulong x_off, __global float *y,
+                          const ulong y_off, const int NC, const int H, const int W, const int P,
+                          const int Q, const int sh, const int pt, const int pl, const int pb,
+                          const int pr) {
+  const int p = get_global_id(0), nc = get_global_id(1);
+  if (p >= P || nc >= NC) return;
+  __global const float *xc = x + x_off + (size_t)nc * H * W;
+  __global float *yr = y + y_off + ((size_t)nc * P + p) * Q;
+  const int hstart = p * sh - pt;
+  /* inside the columns, every window of this row has the same divisor */
+  const int rows_in = min(hstart + KH, H) - max(hstart, 0);
+  const int rows_padded = min(hstart + KH, H + pb) - hstart;
+  const float divisor = (float)((INCLUDE_PAD ? rows_padded : rows_in) * KW);
+  /* the overread past the needed span may leave the tensor only on its very last row */
+  const int at_end = nc == NC - 1 && hstart + KH >= H;
+  const int span = at_end ? READ_SPAN : NEEDED_SPAN;
+  const int q_lo = min((pl + SW - 1) / SW, Q); /* first window clear of the left padding */
+  int q = 0;
+  for (; q < q_lo; q++)
+    yr[q] = pool_window(xc, H, W, hstart, q * SW - pl, KH, KW, pb, pr, MODE, INCLUDE_PAD);
+  for (; q + VQ <= Q && q * SW - pl + span <= W; q += VQ)
+    vector_tile(xc, yr, H, W, hstart, q, pl, divisor);
+  if (q < Q && Q - VQ >= q_lo && (Q - VQ) * SW - pl + span <= W) { /* overlapping last tile */
+    vector_tile(xc, yr, H, W, hstart, Q - VQ, pl, divisor);
+    q = Q;
+  }
+  for (; q < Q; q++)
+    yr[q] = pool_window(xc, H, W, hstart, q * SW - pl, KH, KW, pb, pr, MODE, INCLUDE_PAD);
+}
+#endif

@@ -90,12 +90,12 @@ END_TEST
 
 START_TEST(sweep_matches_reference) {
   clcnn_context *ctx = support_context();
-  const size_t dims[][2] = {{7, 9}, {8, 8}, {5, 13}, {1, 6}, {12, 11}};
+  const size_t dims[][2] = {{7, 9}, {8, 8}, {5, 13}, {1, 6}, {12, 11}, {6, 40}, {3, 37}};
   const size_t windows[][2] = {{2, 2}, {3, 3}, {3, 2}, {1, 1}, {5, 4}, {9, 9}};
   const size_t strides[][2] = {{1, 1}, {2, 2}, {3, 1}, {2, 3}, {4, 4}};
   unsigned seed = 77;
   int cases = 0;
-  for (size_t di = 0; di < 5; di++)
+  for (size_t di = 0; di < 7; di++)
     for (size_t wi = 0; wi < 6; wi++)
       for (size_t si = 0; si < 5; si++)
         for (int variant = 0; variant < 4; variant++) {

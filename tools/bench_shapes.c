@@ -5,9 +5,17 @@
 #include <string.h>
 
 #define CONV(nm, tiny_, n, c, h, w, k, r, s, st, pad)                                              \
-  {nm, 0, tiny_, {n, c, h, w}, {k, c, r, s}, {st, st, pad, pad, pad, pad, 1, 1, 1, 0}, {0}}
+  {                                                                                                \
+    nm, 0, tiny_, {n, c, h, w}, {k, c, r, s}, {st, st, pad, pad, pad, pad, 1, 1, 1, 0}, {          \
+      0                                                                                            \
+    }                                                                                              \
+  }
 #define POOL(nm, mode, n, c, h, w, k, st, pad)                                                     \
-  {nm, 1, 0, {n, c, h, w}, {0}, {0}, {mode, k, k, st, st, pad, pad, pad, pad, 0, 1}}
+  {                                                                                                \
+    nm, 1, 0, {n, c, h, w}, {0}, {0}, {                                                            \
+      mode, k, k, st, st, pad, pad, pad, pad, 0, 1                                                 \
+    }                                                                                              \
+  }
 
 static const bench_problem builtin[] = {
     CONV("tutorial corr2d 3x3 k2", 1, 1, 1, 3, 3, 1, 2, 2, 1, 0),
@@ -77,8 +85,16 @@ static int parse_pool(const char *t, bench_problem *p) {
   size_t x[4] = {n, c, h, w};
   memcpy(p->x, x, sizeof x);
   p->pool = (clcnn_pool2d_desc){is_max ? CLCNN_POOL_MAX : CLCNN_POOL_AVG,
-                                kh, kw, sh, sw, (size_t)(pads[0] - '0'), (size_t)(pads[1] - '0'),
-                                (size_t)(pads[2] - '0'), (size_t)(pads[3] - '0'), 0, 1};
+                                kh,
+                                kw,
+                                sh,
+                                sw,
+                                (size_t)(pads[0] - '0'),
+                                (size_t)(pads[1] - '0'),
+                                (size_t)(pads[2] - '0'),
+                                (size_t)(pads[3] - '0'),
+                                0,
+                                1};
   return 0;
 }
 

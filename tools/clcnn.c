@@ -12,7 +12,7 @@ static void usage(FILE *out) {
                "commands:\n"
                "  devices [--json]   list OpenCL platforms and devices, mark the one clcnn picks\n"
                "  cache [clear]      show or empty the on-disk program cache\n"
-          "  bench [SHAPE ...]  time convolution and pooling against CLBlast Convgemm\n"
+               "  bench [SHAPE ...]  time convolution and pooling against CLBlast Convgemm\n"
                "  version            print the library version\n"
                "\n"
                "environment: CLCNN_DEVICE (gpu|cpu|accelerator|P:D|name text), CLCNN_CACHE_DIR\n"

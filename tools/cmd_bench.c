@@ -100,7 +100,9 @@ static int run_pool(void *arg) {
   return clcnn_pool2d_forward(r->ctx, &r->p->pool, r->x, r->y) == CLCNN_OK ? 0 : -1;
 }
 
-static size_t count_of(const size_t s[4]) { return s[0] * s[1] * s[2] * s[3]; }
+static size_t count_of(const size_t s[4]) {
+  return s[0] * s[1] * s[2] * s[3];
+}
 
 static clcnn_tensor *random_tensor(clcnn_context *ctx, const size_t s[4], unsigned seed) {
   clcnn_tensor *t = NULL;
@@ -110,8 +112,7 @@ static clcnn_tensor *random_tensor(clcnn_context *ctx, const size_t s[4], unsign
     seed = seed * 1664525u + 1013904223u;
     v[i] = (float)(seed >> 9) / 8388608.0f - 1.0f;
   }
-  if (clcnn_tensor_create(ctx, s[0], s[1], s[2], s[3], &t) == CLCNN_OK)
-    clcnn_tensor_write(t, v, n);
+  if (clcnn_tensor_create(ctx, s[0], s[1], s[2], s[3], &t) == CLCNN_OK) clcnn_tensor_write(t, v, n);
   free(v);
   return t;
 }
@@ -143,8 +144,13 @@ static size_t bench_conv(clcnn_context *ctx, const bench_problem *p, const bench
   if (o->clblast && bench_convgemm_applies(p)) {
     bench_row *row = &rows[n_rows];
     if (time_runs(ctx, run_convgemm, &r, o->reps, &row->first_ms, &row->median_ms) == 0) {
-      *row = (bench_row){p->name, "clblast-convgemm", row->first_ms, row->median_ms,
-                         flops / row->median_ms * 1e-6, 1.0, -1};
+      *row = (bench_row){p->name,
+                         "clblast-convgemm",
+                         row->first_ms,
+                         row->median_ms,
+                         flops / row->median_ms * 1e-6,
+                         1.0,
+                         -1};
       gemm_ms = row->median_ms;
       reference = malloc(count_of(ys) * sizeof *reference);
       clcnn_tensor_read(r.y, reference, count_of(ys));
@@ -155,8 +161,12 @@ static size_t bench_conv(clcnn_context *ctx, const bench_problem *p, const bench
     r.desc.algo = algo;
     bench_row *row = &rows[n_rows];
     if (time_runs(ctx, run_conv, &r, o->reps, &row->first_ms, &row->median_ms) != 0) continue;
-    *row = (bench_row){p->name, algo_names[algo], row->first_ms, row->median_ms,
-                       flops / row->median_ms * 1e-6, gemm_ms ? gemm_ms / row->median_ms : 0,
+    *row = (bench_row){p->name,
+                       algo_names[algo],
+                       row->first_ms,
+                       row->median_ms,
+                       flops / row->median_ms * 1e-6,
+                       gemm_ms ? gemm_ms / row->median_ms : 0,
                        reference ? max_abs_diff(r.y, reference, count_of(ys)) : -1};
     n_rows++;
   }
@@ -177,9 +187,13 @@ static size_t bench_pool(clcnn_context *ctx, const bench_problem *p, const bench
   bench_row *row = &rows[0];
   size_t n = 0;
   if (time_runs(ctx, run_pool, &r, o->reps, &row->first_ms, &row->median_ms) == 0) {
-    *row = (bench_row){p->name, p->pool.mode == CLCNN_POOL_MAX ? "max-pool" : "avg-pool",
-                       row->first_ms, row->median_ms,
-                       bench_pool_bytes(p) / row->median_ms * 1e-6, 0, -1};
+    *row = (bench_row){p->name,
+                       p->pool.mode == CLCNN_POOL_MAX ? "max-pool" : "avg-pool",
+                       row->first_ms,
+                       row->median_ms,
+                       bench_pool_bytes(p) / row->median_ms * 1e-6,
+                       0,
+                       -1};
     n = 1;
   }
   clcnn_tensor_destroy(r.x), clcnn_tensor_destroy(r.y);
@@ -189,8 +203,8 @@ static size_t bench_pool(clcnn_context *ctx, const bench_problem *p, const bench
 static void print_row(const bench_row *r, output_format f, int first, int is_pool) {
   const char *unit = is_pool ? "GB/s" : "GFLOP/s";
   if (f == CSV)
-    printf("%s,%s,%.3f,%.4f,%.2f,%s,%.3f,%.3g\n", r->problem, r->method, r->first_ms,
-           r->median_ms, r->rate, unit, r->ratio, r->max_diff);
+    printf("%s,%s,%.3f,%.4f,%.2f,%s,%.3f,%.3g\n", r->problem, r->method, r->first_ms, r->median_ms,
+           r->rate, unit, r->ratio, r->max_diff);
   else if (f == JSON)
     printf("%s{\"problem\": \"%s\", \"method\": \"%s\", \"first_ms\": %.3f, \"median_ms\": %.4f, "
            "\"rate\": %.2f, \"unit\": \"%s\", \"ratio_vs_convgemm\": %.3f, \"max_diff\": %.3g}",
@@ -212,7 +226,8 @@ typedef struct summary {
 
 static void summarize(summary *s, const bench_problem *p, const bench_row *rows, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    if (p->is_pool && p->pool.mode == CLCNN_POOL_MAX) s->best_max_pool = fmax(s->best_max_pool, rows[i].rate);
+    if (p->is_pool && p->pool.mode == CLCNN_POOL_MAX)
+      s->best_max_pool = fmax(s->best_max_pool, rows[i].rate);
     if (p->tiny || strcmp(rows[i].method, "auto") != 0 || rows[i].ratio <= 0) continue;
     s->log_ratio_sum += log(rows[i].ratio);
     s->min_ratio = s->ratios ? fmin(s->min_ratio, rows[i].ratio) : rows[i].ratio;
@@ -225,11 +240,16 @@ static int parse_options(int argc, char **argv, bench_options *o, bench_problem 
   *o = (bench_options){TEXT, 0, 1, 1};
   *n_extra = 0;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--csv") == 0) o->format = CSV;
-    else if (strcmp(argv[i], "--json") == 0) o->format = JSON;
-    else if (strcmp(argv[i], "--no-clblast") == 0) o->clblast = 0;
-    else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) o->reps = atoi(argv[++i]);
-    else if (argv[i][0] != '-' && *n_extra < 64 && bench_parse_problem(argv[i], &extra[*n_extra]) == 0)
+    if (strcmp(argv[i], "--csv") == 0)
+      o->format = CSV;
+    else if (strcmp(argv[i], "--json") == 0)
+      o->format = JSON;
+    else if (strcmp(argv[i], "--no-clblast") == 0)
+      o->clblast = 0;
+    else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
+      o->reps = atoi(argv[++i]);
+    else if (argv[i][0] != '-' && *n_extra < 64 &&
+             bench_parse_problem(argv[i], &extra[*n_extra]) == 0)
       (*n_extra)++, o->builtin = 0;
     else {
       fprintf(stderr, "clcnn bench: cannot use '%s'\n", argv[i]);
@@ -261,8 +281,10 @@ int clcnn_cmd_bench(int argc, char **argv) {
   if (o.format == TEXT)
     printf("device: %s\n%-32s %-17s %10s %11s %9s %-7s %8s %9s\n", clcnn_context_device_name(ctx),
            "problem", "method", "first ms", "median ms", "rate", "unit", "x conv", "max diff");
-  if (o.format == CSV) printf("problem,method,first_ms,median_ms,rate,unit,ratio_vs_convgemm,max_diff\n");
-  if (o.format == JSON) printf("{\"device\": \"%s\", \"rows\": [\n", clcnn_context_device_name(ctx));
+  if (o.format == CSV)
+    printf("problem,method,first_ms,median_ms,rate,unit,ratio_vs_convgemm,max_diff\n");
+  if (o.format == JSON)
+    printf("{\"device\": \"%s\", \"rows\": [\n", clcnn_context_device_name(ctx));
   summary s = {0, 0, 0, 0};
   int first = 1;
   for (size_t i = 0; i < n_problems; i++) {
@@ -276,10 +298,12 @@ int clcnn_cmd_bench(int argc, char **argv) {
   double geomean = s.ratios ? exp(s.log_ratio_sum / s.ratios) : 0;
   if (o.format == JSON)
     printf("],\n \"auto_vs_convgemm_geomean\": %.3f, \"auto_vs_convgemm_min\": %.3f, "
-           "\"max_pool_gbps\": %.2f}\n", geomean, s.min_ratio, s.best_max_pool);
+           "\"max_pool_gbps\": %.2f}\n",
+           geomean, s.min_ratio, s.best_max_pool);
   else if (o.format == TEXT)
     printf("\nauto vs CLBlast Convgemm over %d non-tiny conv shapes: geomean %.1fx, min %.1fx; "
-           "max pooling %.1f GB/s\n", s.ratios, geomean, s.min_ratio, s.best_max_pool);
+           "max pooling %.1f GB/s\n",
+           s.ratios, geomean, s.min_ratio, s.best_max_pool);
   clcnn_context_destroy(ctx);
   return 0;
 }

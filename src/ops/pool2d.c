@@ -1,24 +1,54 @@
-/* clcnn_pool2d_forward: validate, then one kernel (window compiled in when it is small). */
+/* clcnn_pool2d_forward: validate, then one kernel: vector row segments with the window
+   compiled in when it is small, one output per work-item otherwise. */
 #include <stdio.h>
 
 #include "device/context.h"
-#include "ops/shape.h"
 #include "memory/tensor.h"
+#include "ops/shape.h"
 #include "program/launch.h"
 #include "program/program.h"
 
-/* Windows up to this many taps get a specialized, fully unrolled kernel. */
-#define MAX_FIXED_TAPS 64
+/* Windows up to this many taps get the unrolled row kernel. */
+#define MAX_UNROLLED_TAPS 64
+/* Outputs per work-item in the row kernel (one float8). */
+#define ROW_VECTOR 8
 
-static clcnn_status pool_kernel(clcnn_context *ctx, const clcnn_pool2d_desc *d,
-                                const clcnn_pool_geometry *g, cl_kernel *kernel) {
-  char options[384] = "";
-  if (g->kh * g->kw <= MAX_FIXED_TAPS)
-    snprintf(options, sizeof options,
-             "-DFIXED_WINDOW -DFIXED_KH=%zu -DFIXED_KW=%zu -DFIXED_MODE=%d "
-             "-DFIXED_INCLUDE_PAD=%d",
-             g->kh, g->kw, d->mode, d->count_include_pad != 0);
-  return clcnn_kernel_get(ctx, "pool2d.cl", options, "pool2d", kernel);
+static clcnn_status run_rows(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                             const clcnn_pool_geometry *g, const clcnn_tensor *x, clcnn_tensor *y) {
+  char options[256];
+  snprintf(options, sizeof options,
+           "-DROWS_KERNEL -DKH=%zu -DKW=%zu -DSW=%zu -DMODE=%d -DINCLUDE_PAD=%d -DVQ=%d", g->kh,
+           g->kw, g->sw, d->mode, d->count_include_pad != 0, ROW_VECTOR);
+  cl_kernel kernel;
+  clcnn_status status = clcnn_kernel_get(ctx, "pool2d.cl", options, "pool2d_rows", &kernel);
+  if (status != CLCNN_OK) return status;
+  cl_ulong x_off = x->offset, y_off = y->offset;
+  cl_int v[] = {(cl_int)(g->n * g->c), (cl_int)g->h,  (cl_int)g->w,  (cl_int)g->p,  (cl_int)g->q,
+                (cl_int)g->sh,         (cl_int)g->pt, (cl_int)g->pl, (cl_int)g->pb, (cl_int)g->pr};
+  clcnn_arg args[4 + 10] = {CLCNN_ARG(x->buf), CLCNN_ARG(x_off), CLCNN_ARG(y->buf),
+                            CLCNN_ARG(y_off)};
+  for (int i = 0; i < 10; i++) args[4 + i] = (clcnn_arg){sizeof(cl_int), &v[i]};
+  clcnn_launch_dims dims = {2, {g->p, g->n * g->c}, {0}};
+  return clcnn_launch(ctx, kernel, "pool2d_rows", args, 14, &dims);
+}
+
+static clcnn_status run_generic(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                const clcnn_pool_geometry *g, const clcnn_tensor *x,
+                                clcnn_tensor *y) {
+  cl_kernel kernel;
+  clcnn_status status = clcnn_kernel_get(ctx, "pool2d.cl", "", "pool2d", &kernel);
+  if (status != CLCNN_OK) return status;
+  cl_ulong x_off = x->offset, y_off = y->offset;
+  cl_int v[] = {(cl_int)(g->n * g->c), (cl_int)g->h,  (cl_int)g->w,
+                (cl_int)g->p,          (cl_int)g->q,  (cl_int)g->kh,
+                (cl_int)g->kw,         (cl_int)g->sh, (cl_int)g->sw,
+                (cl_int)g->pt,         (cl_int)g->pl, (cl_int)g->pb,
+                (cl_int)g->pr,         d->mode,       d->count_include_pad != 0};
+  clcnn_arg args[4 + 15] = {CLCNN_ARG(x->buf), CLCNN_ARG(x_off), CLCNN_ARG(y->buf),
+                            CLCNN_ARG(y_off)};
+  for (int i = 0; i < 15; i++) args[4 + i] = (clcnn_arg){sizeof(cl_int), &v[i]};
+  clcnn_launch_dims dims = {3, {g->q, g->p, g->n * g->c}, {0}};
+  return clcnn_launch(ctx, kernel, "pool2d", args, 19, &dims);
 }
 
 clcnn_status clcnn_pool2d_forward(clcnn_context *ctx, const clcnn_pool2d_desc *d,
@@ -35,16 +65,6 @@ clcnn_status clcnn_pool2d_forward(clcnn_context *ctx, const clcnn_pool2d_desc *d
   if ((status = clcnn_check_tensor(ctx, fn, "y", y, y_shape)) != CLCNN_OK ||
       (status = clcnn_check_distinct(ctx, fn, y, "y", x, "x")) != CLCNN_OK)
     return status;
-  cl_kernel kernel;
-  if ((status = pool_kernel(ctx, d, &g, &kernel)) != CLCNN_OK) return status;
-  cl_ulong x_off = x->offset, y_off = y->offset;
-  cl_int v[] = {
-      (cl_int)(g.n * g.c), (cl_int)g.h,  (cl_int)g.w,  (cl_int)g.p,  (cl_int)g.q,
-      (cl_int)g.kh,        (cl_int)g.kw, (cl_int)g.sh, (cl_int)g.sw, (cl_int)g.pt,
-      (cl_int)g.pl,        (cl_int)g.pb, (cl_int)g.pr, d->mode,      d->count_include_pad != 0};
-  clcnn_arg args[4 + 15] = {CLCNN_ARG(x->buf), CLCNN_ARG(x_off), CLCNN_ARG(y->buf),
-                            CLCNN_ARG(y_off)};
-  for (int i = 0; i < 15; i++) args[4 + i] = (clcnn_arg){sizeof(cl_int), &v[i]};
-  clcnn_launch_dims dims = {3, {g.q, g.p, g.n * g.c}, {0}};
-  return clcnn_launch(ctx, kernel, "pool2d", args, 19, &dims);
+  if (g.kh * g.kw <= MAX_UNROLLED_TAPS) return run_rows(ctx, d, &g, x, y);
+  return run_generic(ctx, d, &g, x, y);
 }
