@@ -1,6 +1,7 @@
-/* Fast direct convolution: VEC output channels in one vector, a TH x TW output tile per
-   work-item, zero-padded input (no bounds checks inside), shape constants compiled in.
-   Required -D: VEC TH TW R S SH SW DH DW CG KG G KB P Q XH XW TILES_P TILES_Q HAS_BIAS. */
+/* Fast direct convolution: KV vectors of VEC output channels times a TH x TW output tile
+   per work-item, zero-padded input (no bounds checks inside), shape constants compiled in.
+   Required -D: VEC KV TH TW R S SH SW DH DW CG KG G KB P Q XH XW TILES_P TILES_Q HAS_BIAS
+   (KB counts blocks of KV*VEC channels). */
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 #define floatV CAT(float, VEC)
@@ -8,31 +9,38 @@
 #define vstoreV CAT(vstore, VEC)
 #define IN_TW ((TW - 1) * SW + (S - 1) * DW + 1)
 #define K (G * KG)
+#define BLOCK (KV * VEC)
 
-/* xp: padded input [N][G*CG][XH][XW]; wr: weights [G][KB][CG][R][S][VEC], zero beyond KG. */
+/* xp: input [images][G*CG][XH][XW]; wr: weights [G][KB][CG][R][S][KV*VEC], zero beyond KG.
+   NDRange: (output tile, image, group * KB + weight block), so that work-items sharing a
+   weight block run one after another and the block stays in cache. */
 __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __global const float *wr,
                             __global const float *bias, const ulong bias_off, __global float *y,
                             const ulong y_off) {
-  const int tq = get_global_id(0), tp = get_global_id(1);
-  if (tq >= TILES_Q || tp >= TILES_P) return;
-  const int z = get_global_id(2);
-  const int kb = z % KB, g = (z / KB) % G, n = z / (KB * G);
+  const int t = get_global_id(0);
+  if (t >= TILES_P * TILES_Q) return;
+  const int tq = t % TILES_Q, tp = t / TILES_Q;
+  const int n = get_global_id(1), kb = get_global_id(2) % KB, g = get_global_id(2) / KB;
   const int p0 = tp * TH, q0 = tq * TW;
-  floatV acc[TH][TW];
+  floatV acc[KV][TH][TW];
 #pragma unroll
-  for (int th = 0; th < TH; th++)
+  for (int v = 0; v < KV; v++)
 #pragma unroll
-    for (int tw = 0; tw < TW; tw++) acc[th][tw] = (floatV)(0.0f);
+    for (int th = 0; th < TH; th++)
+#pragma unroll
+      for (int tw = 0; tw < TW; tw++) acc[v][th][tw] = (floatV)(0.0f);
 
   __global const float *xc =
       xp + xp_off + ((size_t)(n * G + g) * CG * XH + (size_t)p0 * SH) * XW + (size_t)q0 * SW;
-  __global const float *wc = wr + (size_t)(g * KB + kb) * CG * (R * S * VEC);
+  __global const float *wc = wr + (size_t)(g * KB + kb) * CG * (R * S * BLOCK);
   for (int c = 0; c < CG; c++) {
 #pragma unroll
     for (int r = 0; r < R; r++) {
-      floatV wv[S];
+      floatV wv[KV][S];
 #pragma unroll
-      for (int s = 0; s < S; s++) wv[s] = vloadV(0, wc + (r * S + s) * VEC);
+      for (int s = 0; s < S; s++)
+#pragma unroll
+        for (int v = 0; v < KV; v++) wv[v][s] = vloadV(0, wc + (r * S + s) * BLOCK + v * VEC);
 #pragma unroll
       for (int th = 0; th < TH; th++) {
         __global const float *row = xc + (th * SH + r * DH) * XW;
@@ -42,33 +50,39 @@ __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __glob
 #pragma unroll
         for (int s = 0; s < S; s++)
 #pragma unroll
-          for (int tw = 0; tw < TW; tw++)
-            acc[th][tw] = fma((floatV)(xin[tw * SW + s * DW]), wv[s], acc[th][tw]);
+          for (int tw = 0; tw < TW; tw++) {
+            const floatV xv = (floatV)(xin[tw * SW + s * DW]);
+#pragma unroll
+            for (int v = 0; v < KV; v++) acc[v][th][tw] = fma(xv, wv[v][s], acc[v][th][tw]);
+          }
       }
     }
     xc += XH * XW;
-    wc += R * S * VEC;
+    wc += R * S * BLOCK;
   }
 
-  float lanes[TH][TW][VEC];
 #pragma unroll
-  for (int th = 0; th < TH; th++)
+  for (int v = 0; v < KV; v++) {
+    float lanes[TH][TW][VEC];
 #pragma unroll
-    for (int tw = 0; tw < TW; tw++) vstoreV(acc[th][tw], 0, &lanes[th][tw][0]);
-  const int k0 = kb * VEC;
+    for (int th = 0; th < TH; th++)
 #pragma unroll
-  for (int l = 0; l < VEC; l++) {
-    const int k = k0 + l;
-    if (k >= KG) break;
-    const float b = HAS_BIAS ? bias[bias_off + g * KG + k] : 0.0f;
-    __global float *yk = y + y_off + ((size_t)n * K + g * KG + k) * P * Q;
+      for (int tw = 0; tw < TW; tw++) vstoreV(acc[v][th][tw], 0, &lanes[th][tw][0]);
+    const int k0 = kb * BLOCK + v * VEC;
 #pragma unroll
-    for (int th = 0; th < TH; th++) {
-      const int p = p0 + th;
+    for (int l = 0; l < VEC; l++) {
+      const int k = k0 + l;
+      if (k >= KG) break;
+      const float b = HAS_BIAS ? bias[bias_off + g * KG + k] : 0.0f;
+      __global float *yk = y + y_off + ((size_t)n * K + g * KG + k) * P * Q;
 #pragma unroll
-      for (int tw = 0; tw < TW; tw++) {
-        const int q = q0 + tw;
-        if (p < P && q < Q) yk[p * Q + q] = lanes[th][tw][l] + b;
+      for (int th = 0; th < TH; th++) {
+        const int p = p0 + th;
+#pragma unroll
+        for (int tw = 0; tw < TW; tw++) {
+          const int q = q0 + tw;
+          if (p < P && q < Q) yk[p * Q + q] = lanes[th][tw][l] + b;
+        }
       }
     }
   }

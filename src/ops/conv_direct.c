@@ -14,7 +14,7 @@
 #define MAX_INPUT_ROW 64
 
 typedef struct direct_plan {
-  int vec, th, tw;
+  int vec, kv, th, tw; /* kv vectors of vec channels times a th x tw tile per work-item */
   size_t kb, tiles_p, tiles_q;
   size_t xh, xw; /* rows and row pitch of the input the kernel reads */
   int needs_pad; /* 0: read x itself (no padding, tiles stay inside it) */
@@ -28,23 +28,40 @@ static int pick_vector_width(const clcnn_context *ctx, size_t kg) {
   return vec;
 }
 
-/* Tile shape: the fewest computed outputs plus a fixed cost per tile (its weight loads),
-   among tiles of at most 16 accumulators of the vector width. Ties keep the taller tile. */
-static void pick_tile(const clcnn_conv_geometry *g, int max_acc, int *th, int *tw) {
+/* Estimated cost of a work split: vector FMAs (padding lanes and tile overhang included)
+   plus half a unit per load, for the whole problem; when it yields too few work-items to
+   keep every compute unit busy, the idle share is added. */
+static double split_cost(const clcnn_context *ctx, const clcnn_conv_geometry *g, int vec, int kv,
+                         int th, int tw) {
+  double blocks = (double)((g->kg + (size_t)(vec * kv) - 1) / (size_t)(vec * kv));
+  double tiles = (double)((g->p + th - 1) / th) * (double)((g->q + tw - 1) / tw);
+  double in_tw = (double)((tw - 1) * g->sw + (g->s - 1) * g->dw + 1);
+  double per_step = (double)(kv * th * tw) * (double)g->s + 0.5 * (kv * (double)g->s + th * in_tw);
+  double items = (double)g->n * (double)g->groups * blocks * tiles;
+  double cost = items * (double)g->cg * (double)g->r * per_step;
+  double wanted = 8.0 * (ctx->caps.compute_units ? ctx->caps.compute_units : 1);
+  return items < wanted ? cost * wanted / items : cost;
+}
+
+/* The cheapest split whose accumulators plus one filter row of weight vectors fit the
+   register budget (measured on AVX-512: past 22 of its 32 vector registers the 7x7 first
+   layer fell from 246 to 114-144 GFLOP/s). */
+static void pick_split(const clcnn_context *ctx, const clcnn_conv_geometry *g, int vec, int budget,
+                       direct_plan *pl) {
   double best = 0;
-  for (int h = 1; h <= 4; h++)
-    for (int w = 1; w * h <= max_acc; w++) {
-      size_t tiles = ((g->p + h - 1) / h) * ((g->q + w - 1) / w);
-      double cost = (double)tiles * (h * w + 4);
-      if (best == 0 || cost < best) best = cost, *th = h, *tw = w;
-    }
+  for (int kv = 1; kv <= 4; kv *= 2)
+    for (int th = 1; th <= 4; th++)
+      for (int tw = 1; kv * th * tw + kv * (int)g->s <= budget && kv * th * tw <= 16; tw++) {
+        double cost = split_cost(ctx, g, vec, kv, th, tw);
+        if (best == 0 || cost < best) best = cost, pl->kv = kv, pl->th = th, pl->tw = tw;
+      }
 }
 
 static direct_plan plan_direct(const clcnn_context *ctx, const clcnn_conv_geometry *g) {
   direct_plan pl;
   pl.vec = pick_vector_width(ctx, g->kg);
-  pick_tile(g, pl.vec == 16 ? 16 : 8, &pl.th, &pl.tw);
-  pl.kb = (g->kg + pl.vec - 1) / pl.vec;
+  pick_split(ctx, g, pl.vec, pl.vec == 16 ? 22 : 16, &pl);
+  pl.kb = (g->kg + (size_t)(pl.vec * pl.kv) - 1) / (size_t)(pl.vec * pl.kv);
   pl.tiles_p = (g->p + pl.th - 1) / pl.th;
   pl.tiles_q = (g->q + pl.tw - 1) / pl.tw;
   size_t rows = (pl.tiles_p * pl.th - 1) * g->sh + (g->r - 1) * g->dh + 1;
@@ -84,7 +101,7 @@ static clcnn_status run_generic(clcnn_context *ctx, const clcnn_conv_args *a) {
 static clcnn_status block_weights(clcnn_context *ctx, const clcnn_conv_args *a,
                                   const direct_plan *pl, cl_mem *wr) {
   const clcnn_conv_geometry *g = &a->g;
-  size_t count = g->groups * pl->kb * g->cg * g->r * g->s * pl->vec;
+  size_t count = g->groups * pl->kb * g->cg * g->r * g->s * (size_t)(pl->vec * pl->kv);
   clcnn_status status =
       clcnn_workspace_get(ctx, CLCNN_WS_BLOCKED_WEIGHTS, count * sizeof(float), wr);
   cl_kernel kernel;
@@ -93,7 +110,7 @@ static clcnn_status block_weights(clcnn_context *ctx, const clcnn_conv_args *a,
   if (status != CLCNN_OK) return status;
   cl_ulong w_off = a->w->offset;
   cl_int G = (cl_int)g->groups, KG = (cl_int)g->kg, KB = (cl_int)pl->kb, CG = (cl_int)g->cg,
-         RS = (cl_int)(g->r * g->s), VEC = pl->vec;
+         RS = (cl_int)(g->r * g->s), VEC = pl->vec * pl->kv;
   clcnn_arg args[] = {CLCNN_ARG(a->w->buf), CLCNN_ARG(w_off), CLCNN_ARG(*wr),
                       CLCNN_ARG(G),         CLCNN_ARG(KG),    CLCNN_ARG(KB),
                       CLCNN_ARG(CG),        CLCNN_ARG(RS),    CLCNN_ARG(VEC)};
@@ -122,17 +139,23 @@ static clcnn_status direct_kernel(clcnn_context *ctx, const clcnn_conv_args *a,
   const clcnn_conv_geometry *g = &a->g;
   char options[512];
   snprintf(options, sizeof options,
-           "-DVEC=%d -DTH=%d -DTW=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu -DDH=%zu -DDW=%zu "
+           "-DVEC=%d -DKV=%d -DTH=%d -DTW=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu -DDH=%zu -DDW=%zu "
            "-DCG=%zu -DKG=%zu -DG=%zu -DKB=%zu -DP=%zu -DQ=%zu -DXH=%zu -DXW=%zu -DTILES_P=%zu "
            "-DTILES_Q=%zu -DHAS_BIAS=%d",
-           pl->vec, pl->th, pl->tw, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->cg, g->kg, g->groups,
-           pl->kb, g->p, g->q, pl->xh, pl->xw, pl->tiles_p, pl->tiles_q, a->bias != NULL);
+           pl->vec, pl->kv, pl->th, pl->tw, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->cg, g->kg,
+           g->groups, pl->kb, g->p, g->q, pl->xh, pl->xw, pl->tiles_p, pl->tiles_q,
+           a->bias != NULL);
   return clcnn_kernel_get(ctx, "conv2d_direct.cl", options, "conv2d_direct", kernel);
 }
 
 clcnn_status clcnn_conv_direct(clcnn_context *ctx, const clcnn_conv_args *a) {
   const clcnn_conv_geometry *g = &a->g;
   direct_plan pl = plan_direct(ctx, g);
+  clcnn_log(ctx->log_level, CLCNN_LOG_DEBUG,
+            "conv2d direct: %d x float%d channels, %dx%d tile, %zu blocks, %zux%zu tiles, input "
+            "%zux%zu%s",
+            pl.kv, pl.vec, pl.th, pl.tw, pl.kb, pl.tiles_p, pl.tiles_q, pl.xh, pl.xw,
+            pl.needs_pad ? " (padded copy)" : "");
   size_t image_bytes = g->c * pl.xh * pl.xw * sizeof(float);
   size_t chunk = pl.needs_pad ? clcnn_workspace_items(ctx, image_bytes, g->n) : g->n;
   if (!fast_kernel_fits(g, &pl) || chunk == 0) return run_generic(ctx, a);
@@ -151,7 +174,7 @@ clcnn_status clcnn_conv_direct(clcnn_context *ctx, const clcnn_conv_args *a) {
     if (pl.needs_pad) status = pad_chunk(ctx, a, &pl, n0, images, xp);
     clcnn_arg args[] = {CLCNN_ARG(xp),    CLCNN_ARG(xp_off),    CLCNN_ARG(wr),   CLCNN_ARG(b),
                         CLCNN_ARG(b_off), CLCNN_ARG(a->y->buf), CLCNN_ARG(y_off)};
-    clcnn_launch_dims dims = {3, {pl.tiles_q, pl.tiles_p, images * g->groups * pl.kb}, {1, 1, 1}};
+    clcnn_launch_dims dims = {3, {pl.tiles_p * pl.tiles_q, images, g->groups * pl.kb}, {1, 1, 1}};
     if (status == CLCNN_OK) status = clcnn_launch(ctx, kernel, "conv2d_direct", args, 7, &dims);
   }
   return status;
