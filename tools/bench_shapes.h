@@ -11,8 +11,8 @@ typedef struct bench_problem {
   int is_pool;
   int tiny; /* the tutorial's shapes: reported, not part of the speed summary */
   size_t x[4];
-  size_t w[4];             /* conv only */
-  clcnn_conv2d_desc conv;  /* algo is set per run */
+  size_t w[4];            /* conv only */
+  clcnn_conv2d_desc conv; /* algo is set per run */
   clcnn_pool2d_desc pool;
 } bench_problem;
 

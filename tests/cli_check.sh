@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Checks the clcnn command's observable behaviour: devices, selectors, cache, demo, bench.
+set -u
+clcnn=$1
+failures=0 checks=0
+pass() { checks=$((checks + 1)); }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*"; }
+expect_in() { if grep -qF -- "$2" <<<"$1"; then pass; else fail "$3: missing '$2'"; fi; }
+
+out=$("$clcnn" devices 2>&1) && pass || fail "devices exited non-zero: $out"
+expect_in "$out" "* Device 0:0" "devices marks the picked device"
+out=$(CLCNN_DEVICE=nonesuch "$clcnn" devices 2>&1) && fail "nonesuch selector exited 0" || pass
+expect_in "$out" "devices found:" "nonesuch selector lists the devices"
+out=$("$clcnn" devices --json 2>&1)
+expect_in "$out" '"selected": true' "devices --json"
+python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out" 2>/dev/null && pass || fail "devices --json is not JSON"
+out=$(CLCNN_CACHE_DIR=off "$clcnn" cache) && expect_in "$out" "cache: off" "cache off" || fail "cache"
+for cmd in devices cache demo bench; do
+  out=$("$clcnn" $cmd --help) && expect_in "$out" "usage: clcnn $cmd" "$cmd --help" || fail "$cmd --help"
+done
+out=$("$clcnn" demo 2>&1) && pass || fail "demo exited non-zero"
+for want in "[[19., 25.]," "[37., 43.]]" "[0., 1., 0., 0., 0., -1., 0.]" "[[56., 72.]," \
+            "[192., 224.]]]" "[[4., 5.]," "[[2., 3.]," "[5., 6.]]" "[13., 15.]]" "[14., 16.]]]" \
+            "-> 2 x 2"; do
+  expect_in "$out" "$want" "demo"
+done
+out=$("$clcnn" bench --no-clblast --reps 1 --csv n2c3h9w9_k4r3s3_st1x1_p1111 \
+      avg_n1c2h8w8_k2x2_st2x2 2>&1) && pass || fail "bench exited non-zero"
+expect_in "$out" "n2c3h9w9_k4r3s3_st1x1_p1111,direct," "bench csv conv row"
+expect_in "$out" "avg_n1c2h8w8_k2x2_st2x2,avg-pool," "bench csv pool row"
+"$clcnn" bench nXc3 >/dev/null 2>&1 && fail "bench accepted a bad shape" || pass
+echo "cli: $((checks - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
