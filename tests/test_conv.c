@@ -1,5 +1,6 @@
 /* Convolution forward: the reference itself, the tutorial's numbers, a shape sweep through
    every algorithm against the reference, and every bad-input rule. */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,21 @@ START_TEST(sweep_matches_reference) {
   for (size_t a = 0; a < sizeof all_algos / sizeof *all_algos; a++)
     for (int integer = 1; integer >= 0; integer--)
       run_case(ctx, p, all_algos[a], integer, (_i + integer) % 2, 1000u + (unsigned)_i);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+/* A workspace limit of a few KiB splits the padded input and the im2col columns into
+   chunks of one or two images; the results must not change. */
+START_TEST(chunked_workspaces_match_reference) {
+  setenv("CLCNN_WORKSPACE_BYTES", "6000", 1);
+  clcnn_context *ctx = support_context();
+  const ref_conv cases[] = {{5, 3, 9, 11, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+                            {4, 4, 6, 6, 4, 3, 3, 2, 1, 0, 1, 1, 0, 1, 1, 2},
+                            {3, 2, 30, 30, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    for (int algo = CLCNN_CONV_DIRECT; algo <= CLCNN_CONV_IM2COL_GEMM; algo++)
+      run_case(ctx, &cases[i], algo, 1, (int)i % 2, 500u + (unsigned)i);
   clcnn_context_destroy(ctx);
 }
 END_TEST
@@ -326,6 +342,7 @@ static Suite *conv_suite(void) {
   suite_add_tcase(s, tc);
   tc = support_tcase("sweep");
   tcase_add_loop_test(tc, sweep_matches_reference, 0, (int)(sizeof sweep / sizeof *sweep));
+  tcase_add_test(tc, chunked_workspaces_match_reference);
   suite_add_tcase(s, tc);
   tc = support_tcase("validation");
   tcase_add_test(tc, bad_inputs_are_rejected_with_numbers);

@@ -24,6 +24,7 @@ static void release_cl_objects(clcnn_context *ctx) {
 /* Log level, cache folder and kernel folder: the environment is read here, once. */
 static clcnn_status init_runtime_settings(clcnn_context *ctx, const char *cache_option) {
   ctx->log_level = clcnn_log_level_from_env();
+  ctx->workspace_limit = clcnn_workspace_limit_from_env();
   char dir[4096];
   clcnn_status status = clcnn_cache_dir_resolve(cache_option, dir, sizeof dir);
   if (status != CLCNN_OK) return status;

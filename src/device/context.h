@@ -25,6 +25,7 @@ struct clcnn_context {
   clcnn_program_stats stats;
   cl_mem workspace[CLCNN_WS_SLOTS];
   size_t workspace_bytes[CLCNN_WS_SLOTS];
+  size_t workspace_limit; /* chunk work so that one workspace stays below this */
   int lost;
   char last_error[CLCNN_ERROR_CAPACITY];
 };

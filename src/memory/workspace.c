@@ -1,7 +1,17 @@
 /* Scratch device buffers kept on the context and reused across calls (in-order queue). */
 #include "memory/workspace.h"
 
+#include <stdlib.h>
+
+#include "core/env.h"
 #include "device/context.h"
+
+size_t clcnn_workspace_limit_from_env(void) {
+  const char *text = clcnn_env("CLCNN_WORKSPACE_BYTES");
+  char *end = NULL;
+  unsigned long long value = text ? strtoull(text, &end, 10) : 0;
+  return value > 0 && end && *end == '\0' ? (size_t)value : CLCNN_WORKSPACE_DEFAULT_LIMIT;
+}
 
 clcnn_status clcnn_workspace_get(clcnn_context *ctx, clcnn_workspace_slot slot, size_t bytes,
                                  cl_mem *out) {
@@ -35,7 +45,7 @@ void clcnn_workspace_release(clcnn_context *ctx) {
 }
 
 size_t clcnn_workspace_items(const clcnn_context *ctx, size_t item_bytes, size_t wanted) {
-  size_t limit = CLCNN_WORKSPACE_SOFT_LIMIT;
+  size_t limit = ctx->workspace_limit;
   if (limit > ctx->caps.max_alloc_bytes) limit = (size_t)ctx->caps.max_alloc_bytes;
   size_t fit = item_bytes ? limit / item_bytes : wanted;
   if (fit == 0 && item_bytes <= ctx->caps.max_alloc_bytes) fit = 1; /* one, over the soft limit */

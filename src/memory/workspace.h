@@ -11,16 +11,21 @@ typedef enum clcnn_workspace_slot {
   CLCNN_WS_SLOTS
 } clcnn_workspace_slot;
 
-/* Largest single workspace the library allocates by choice: work is chunked below it. */
-#define CLCNN_WORKSPACE_SOFT_LIMIT ((size_t)256 << 20)
+/* Default for the largest workspace the library allocates by choice (work is chunked below
+   it); $CLCNN_WORKSPACE_BYTES overrides it per context. */
+#define CLCNN_WORKSPACE_DEFAULT_LIMIT ((size_t)256 << 20)
+
+/* The limit for a new context: $CLCNN_WORKSPACE_BYTES when it is a positive number. */
+size_t clcnn_workspace_limit_from_env(void);
 
 /* A buffer of at least bytes (grown when needed); owned by ctx. */
 clcnn_status clcnn_workspace_get(clcnn_context *ctx, clcnn_workspace_slot slot, size_t bytes,
                                  cl_mem *out);
 void clcnn_workspace_release(clcnn_context *ctx);
 
-/* How many items of item_bytes fit in one workspace (at most the soft limit and the device's
-   max allocation); 0 when not even one does. */
+/* How many items of item_bytes fit in one workspace (at most the context's limit and the
+   device's max allocation; one item may exceed the limit); 0 when not even one fits the
+   device's max allocation. */
 size_t clcnn_workspace_items(const clcnn_context *ctx, size_t item_bytes, size_t wanted);
 
 #endif
