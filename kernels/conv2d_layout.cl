@@ -1,5 +1,6 @@
 /* Data rearrangements for the convolution paths: zero-padded input copies, vector-blocked
-   weights, im2col matrices and bias addition. */
+   weights, im2col matrices, bias addition, and for the backward passes flipped weights,
+   transposed output gradients and bias gradients. */
 
 /* xp[n][c][i][j] = x[n][c][i - pt][j - pl], zero outside x; xp is XH x XW per channel. */
 __kernel void pad_input(__global const float *x, const ulong x_off, __global float *xp, const int H,
@@ -32,11 +33,15 @@ __kernel void block_weights(__global const float *w, const ulong w_off, __global
   wr[i] = k < KG ? w[w_off + (((size_t)g * KG + k) * CG + c) * RS + rs] : 0.0f;
 }
 
-/* col[n][(c*R + r)*S + s][p*Q + q] for the CG channels of group g of images n0.. */
-__kernel void im2col(__global const float *x, const ulong x_off, __global float *col, const int C,
-                     const int H, const int W, const int R, const int S, const int P, const int Q,
-                     const int CG, const int g, const int sh, const int sw, const int dh,
-                     const int dw, const int pt, const int pl) {
+/* Column matrix of group g for images n0..: element (row (c*R + r)*S + s, image n, pixel
+   p*Q + q) at col[n * image_stride + row * row_stride + p*Q + q]. Forward GEMM uses
+   image_stride = CG*R*S*P*Q, row_stride = P*Q; the weight gradient uses image_stride = P*Q,
+   row_stride = images*P*Q (the images side by side in each row). */
+__kernel void im2col(__global const float *x, const ulong x_off, __global float *col,
+                     const ulong image_stride, const ulong row_stride, const int C, const int H,
+                     const int W, const int R, const int S, const int P, const int Q, const int CG,
+                     const int g, const int sh, const int sw, const int dh, const int dw,
+                     const int pt, const int pl) {
   const int pq = get_global_id(0), crs = get_global_id(1), n = get_global_id(2);
   if (pq >= P * Q || crs >= CG * R * S) return;
   const int s = crs % S, r = (crs / S) % R, c = crs / (R * S);
@@ -45,7 +50,7 @@ __kernel void im2col(__global const float *x, const ulong x_off, __global float 
   float v = 0.0f;
   if (ih >= 0 && ih < H && iw >= 0 && iw < W)
     v = x[x_off + (((size_t)n * C + (size_t)g * CG + c) * H + ih) * W + iw];
-  col[((size_t)n * CG * R * S + crs) * P * Q + pq] = v;
+  col[n * image_stride + crs * row_stride + pq] = v;
 }
 
 /* y[n][k][i] += bias[k] for i < PQ. */
@@ -54,4 +59,37 @@ __kernel void add_bias(__global float *y, const ulong y_off, __global const floa
   const int i = get_global_id(0), k = get_global_id(1), n = get_global_id(2);
   if (i >= PQ || k >= K || n >= N) return;
   y[y_off + ((size_t)n * K + k) * PQ + i] += bias[bias_off + k];
+}
+
+/* wf[g*CG + c][kk][R-1-r][S-1-s] = w[g*KG + kk][c][r][s]: the filters of the transposed
+   convolution that gives the input gradient of a stride-1 convolution. */
+__kernel void flip_weights(__global const float *w, const ulong w_off, __global float *wf,
+                           const int G, const int KG, const int CG, const int R, const int S) {
+  const size_t i = get_global_id(0);
+  if (i >= (size_t)G * KG * CG * R * S) return;
+  const int s = i % S, r = (i / S) % R;
+  const size_t c_all = i / ((size_t)R * S); /* (g*KG + kk) * CG + c in w's order */
+  const int c = c_all % CG;
+  const size_t k = c_all / CG;
+  const int g = k / KG, kk = k % KG;
+  wf[((((size_t)g * CG + c) * KG + kk) * R + (R - 1 - r)) * S + (S - 1 - s)] = w[w_off + i];
+}
+
+/* dyt[k][n][i] = dy[n0 + n][k][i] for i < PQ: each filter's gradient rows side by side. */
+__kernel void transpose_images(__global const float *dy, const ulong dy_off, __global float *dyt,
+                               const int K, const int PQ, const int images) {
+  const int i = get_global_id(0), n = get_global_id(1), k = get_global_id(2);
+  if (i >= PQ || n >= images || k >= K) return;
+  dyt[((size_t)k * images + n) * PQ + i] = dy[dy_off + ((size_t)n * K + k) * PQ + i];
+}
+
+/* db[k] = (accumulate ? db[k] : 0) + sum of row k of dyt (images * PQ values). */
+__kernel void sum_rows(__global const float *dyt, __global float *db, const ulong db_off,
+                       const ulong row_length, const int K, const int accumulate) {
+  const int k = get_global_id(0);
+  if (k >= K) return;
+  __global const float *row = dyt + (size_t)k * row_length;
+  float sum = 0.0f;
+  for (size_t i = 0; i < row_length; i++) sum += row[i];
+  db[db_off + k] = accumulate ? db[db_off + k] + sum : sum;
 }

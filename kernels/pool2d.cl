@@ -35,6 +35,45 @@ __kernel void pool2d(__global const float *x, const ulong x_off, __global float 
                   mode, include_pad);
 }
 
+/* dx for one input element: the gradients of every window that covers it, to the first
+   maximum of the window in row-major order (later NaNs take over, as in PyTorch) or spread
+   with the forward divisor. */
+__kernel void pool2d_backward(__global const float *x, const ulong x_off, __global const float *dy,
+                              const ulong dy_off, __global float *dx, const ulong dx_off,
+                              const int NC, const int H, const int W, const int P, const int Q,
+                              const int kh, const int kw, const int sh, const int sw, const int pt,
+                              const int pl, const int pb, const int pr, const int mode,
+                              const int include_pad) {
+  const int iw = get_global_id(0), ih = get_global_id(1), nc = get_global_id(2);
+  if (iw >= W || ih >= H || nc >= NC) return;
+  __global const float *xc = x + x_off + (size_t)nc * H * W;
+  __global const float *dyc = dy + dy_off + (size_t)nc * P * Q;
+  const int p_lo = max(0, (ih + pt - kh + sh) / sh), p_hi = min(P - 1, (ih + pt) / sh);
+  const int q_lo = max(0, (iw + pl - kw + sw) / sw), q_hi = min(Q - 1, (iw + pl) / sw);
+  float acc = 0.0f;
+  for (int p = p_lo; p <= p_hi; p++)
+    for (int q = q_lo; q <= q_hi; q++) {
+      const int hstart = p * sh - pt, wstart = q * sw - pl;
+      if (mode != 0) {
+        const int padded =
+            (min(hstart + kh, H + pb) - hstart) * (min(wstart + kw, W + pr) - wstart);
+        const int count =
+            (min(hstart + kh, H) - max(hstart, 0)) * (min(wstart + kw, W) - max(wstart, 0));
+        acc += dyc[p * Q + q] / (float)(include_pad ? padded : count);
+        continue;
+      }
+      float m = -INFINITY;
+      int best = -1;
+      for (int i = max(hstart, 0); i < min(hstart + kh, H); i++)
+        for (int j = max(wstart, 0); j < min(wstart + kw, W); j++) {
+          const float v = xc[i * W + j];
+          if (v > m || isnan(v) || best < 0) m = v, best = i * W + j;
+        }
+      if (best == ih * W + iw) acc += dyc[p * Q + q];
+    }
+  dx[dx_off + (size_t)nc * H * W + (size_t)ih * W + iw] = acc;
+}
+
 #ifdef ROWS_KERNEL
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 size_t ref_conv_out_h(const ref_conv *p) {
   return (p->h + p->pt + p->pb - p->dh * (p->r - 1) - 1) / p->sh + 1;
@@ -82,4 +83,140 @@ void ref_conv_name(const ref_conv *p, char *out, size_t cap) {
 clcnn_conv2d_desc ref_conv_desc(const ref_conv *p, int algo) {
   clcnn_conv2d_desc d = {p->sh, p->sw, p->pt, p->pb, p->pl, p->pr, p->dh, p->dw, p->groups, algo};
   return d;
+}
+
+const ref_conv ref_conv_sweep[] = {
+    /* n  c   h   w   k  r  s  sh sw pt pb pl pr dh dw g */
+    {1, 1, 3, 3, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+    {2, 3, 7, 9, 4, 3, 2, 2, 1, 1, 0, 1, 0, 1, 1, 1},
+    {1, 17, 9, 11, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {3, 3, 16, 16, 20, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1},
+    {2, 4, 10, 12, 6, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1},
+    {2, 6, 8, 8, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},
+    {1, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},
+    {2, 8, 9, 9, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+    {1, 16, 5, 7, 32, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2},
+    {2, 3, 11, 13, 5, 2, 2, 3, 3, 0, 0, 0, 0, 1, 1, 1},
+    {1, 2, 9, 9, 3, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1},
+    {1, 3, 6, 8, 2, 1, 2, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+    {2, 5, 12, 10, 17, 3, 3, 2, 2, 0, 1, 2, 0, 1, 1, 1},
+    {1, 4, 5, 5, 4, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+    {1, 2, 4, 4, 3, 3, 3, 1, 1, 3, 3, 3, 3, 1, 1, 1},
+    {1, 4, 7, 7, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {2, 3, 8, 6, 4, 3, 1, 1, 2, 1, 1, 0, 0, 3, 1, 1},
+    {1, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1},
+    {2, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+    {1, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {3, 3, 1, 1, 5, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+    {4, 16, 5, 5, 10, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+    {1, 2, 3, 20, 3, 1, 9, 1, 1, 0, 0, 4, 4, 1, 1, 1},
+    {1, 1, 13, 1, 2, 3, 1, 2, 1, 1, 1, 0, 0, 1, 1, 1},
+    {1, 3, 10, 10, 6, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+    {1, 2, 9, 9, 2, 3, 3, 3, 3, 0, 0, 0, 0, 1, 1, 1},
+    {1, 2, 20, 20, 2, 12, 12, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+    {2, 12, 6, 6, 18, 3, 3, 2, 1, 1, 2, 0, 1, 1, 2, 6},
+};
+const size_t ref_conv_sweep_count = sizeof ref_conv_sweep / sizeof *ref_conv_sweep;
+
+/* Calls visit(x index, w index, y index) for every multiply-add of the convolution. */
+typedef void (*conv_visit)(void *ctx, size_t xi, size_t wi, size_t yi);
+
+static void for_each_tap(const ref_conv *p, conv_visit visit, void *ctx) {
+  size_t oh_n = ref_conv_out_h(p), ow_n = ref_conv_out_w(p);
+  size_t cg = p->c / p->groups, kg = p->k / p->groups;
+  for (size_t n = 0; n < p->n; n++)
+    for (size_t k = 0; k < p->k; k++)
+      for (size_t oh = 0; oh < oh_n; oh++)
+        for (size_t ow = 0; ow < ow_n; ow++)
+          for (size_t ci = 0; ci < cg; ci++)
+            for (size_t r = 0; r < p->r; r++)
+              for (size_t s = 0; s < p->s; s++) {
+                long ih = (long)(oh * p->sh + r * p->dh) - (long)p->pt;
+                long iw = (long)(ow * p->sw + s * p->dw) - (long)p->pl;
+                if (ih < 0 || iw < 0 || ih >= (long)p->h || iw >= (long)p->w) continue;
+                size_t c = (k / kg) * cg + ci;
+                visit(ctx, ((n * p->c + c) * p->h + (size_t)ih) * p->w + (size_t)iw,
+                      ((k * cg + ci) * p->r + r) * p->s + s,
+                      ((n * p->k + k) * oh_n + oh) * ow_n + ow);
+              }
+}
+
+typedef struct grad_sums {
+  const float *a, *b;
+  double *out;
+} grad_sums;
+
+static void add_to_x(void *ctx, size_t xi, size_t wi, size_t yi) {
+  grad_sums *g = ctx; /* a = dy, b = w */
+  g->out[xi] += (double)g->a[yi] * g->b[wi];
+}
+
+static void add_to_w(void *ctx, size_t xi, size_t wi, size_t yi) {
+  grad_sums *g = ctx; /* a = x, b = dy */
+  g->out[wi] += (double)g->a[xi] * g->b[yi];
+}
+
+static void store(const double *sums, float *out, size_t count) {
+  for (size_t i = 0; i < count; i++) out[i] = (float)sums[i];
+}
+
+void ref_conv2d_backward_data(const ref_conv *p, const float *dy, const float *w, float *dx) {
+  size_t count = p->n * p->c * p->h * p->w;
+  grad_sums g = {dy, w, calloc(count, sizeof(double))};
+  for_each_tap(p, add_to_x, &g);
+  store(g.out, dx, count);
+  free(g.out);
+}
+
+void ref_conv2d_backward_weights(const ref_conv *p, const float *x, const float *dy, float *dw,
+                                 float *dbias) {
+  size_t count = p->k * (p->c / p->groups) * p->r * p->s;
+  grad_sums g = {x, dy, calloc(count, sizeof(double))};
+  for_each_tap(p, add_to_w, &g);
+  store(g.out, dw, count);
+  free(g.out);
+  if (!dbias) return;
+  size_t pq = ref_conv_out_h(p) * ref_conv_out_w(p);
+  for (size_t k = 0; k < p->k; k++) {
+    double sum = 0;
+    for (size_t n = 0; n < p->n; n++)
+      for (size_t i = 0; i < pq; i++) sum += dy[(n * p->k + k) * pq + i];
+    dbias[k] = (float)sum;
+  }
+}
+
+void ref_pool2d_backward(const ref_pool *p, const float *x, const float *dy, float *dx) {
+  size_t oh_n = ref_pool_out(p->h, p->kh, p->sh, p->pt, p->pb, p->ceil_mode);
+  size_t ow_n = ref_pool_out(p->w, p->kw, p->sw, p->pl, p->pr, p->ceil_mode);
+  size_t plane = p->h * p->w;
+  double *sums = calloc(p->n * p->c * plane, sizeof(double));
+  for (size_t nc = 0; nc < p->n * p->c; nc++)
+    for (size_t oh = 0; oh < oh_n; oh++)
+      for (size_t ow = 0; ow < ow_n; ow++) {
+        long h0 = (long)(oh * p->sh) - (long)p->pt, w0 = (long)(ow * p->sw) - (long)p->pl;
+        double g = dy[(nc * oh_n + oh) * ow_n + ow];
+        long best = -1, count = 0;
+        float m = -INFINITY;
+        for (long i = h0; i < h0 + (long)p->kh; i++)
+          for (long j = w0; j < w0 + (long)p->kw; j++) {
+            if (i < 0 || j < 0 || i >= (long)p->h || j >= (long)p->w) continue;
+            float v = x[nc * plane + (size_t)i * p->w + (size_t)j];
+            if (best < 0 || v > m || isnan(v)) m = v, best = i * (long)p->w + j;
+            count++;
+          }
+        if (p->max) {
+          sums[nc * plane + (size_t)best] += g;
+          continue;
+        }
+        long h1 = h0 + (long)p->kh, w1 = w0 + (long)p->kw;
+        long hl = (long)(p->h + p->pb), wl = (long)(p->w + p->pr);
+        long padded = ((h1 < hl ? h1 : hl) - h0) * ((w1 < wl ? w1 : wl) - w0);
+        double share = g / (double)(p->count_include_pad ? padded : count);
+        for (long i = h0; i < h1; i++)
+          for (long j = w0; j < w1; j++)
+            if (i >= 0 && j >= 0 && i < (long)p->h && j < (long)p->w)
+              sums[nc * plane + (size_t)i * p->w + (size_t)j] += share;
+      }
+  store(sums, dx, p->n * p->c * plane);
+  free(sums);
 }

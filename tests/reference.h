@@ -18,6 +18,11 @@ size_t ref_conv_out_w(const ref_conv *p);
 /* y[n][k][oh][ow]; bias may be NULL. */
 void ref_conv2d(const ref_conv *p, const float *x, const float *w, const float *bias, float *y);
 
+/* Gradients of ref_conv2d for output gradient dy, by scattering each dy element. */
+void ref_conv2d_backward_data(const ref_conv *p, const float *dy, const float *w, float *dx);
+void ref_conv2d_backward_weights(const ref_conv *p, const float *x, const float *dy, float *dw,
+                                 float *dbias /* may be NULL */);
+
 typedef struct ref_pool {
   size_t n, c, h, w, kh, kw, sh, sw, pt, pb, pl, pr;
   int max, ceil_mode, count_include_pad;
@@ -25,6 +30,13 @@ typedef struct ref_pool {
 
 size_t ref_pool_out(size_t in, size_t k, size_t s, size_t pad_lo, size_t pad_hi, int ceil_mode);
 void ref_pool2d(const ref_pool *p, const float *x, float *y);
+/* dx from dy: max to the first maximum of each window (a later NaN takes over), average
+   spread by the forward divisor. */
+void ref_pool2d_backward(const ref_pool *p, const float *x, const float *dy, float *dx);
+
+/* The convolution shapes every conv test sweeps (and their count). */
+extern const ref_conv ref_conv_sweep[];
+extern const size_t ref_conv_sweep_count;
 
 /* The shape string used in test names and benchmark rows, e.g.
    n2c3h7w9_k4r3s2_st2x1_p1010_d1x1_g1. */

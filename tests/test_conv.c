@@ -10,38 +10,6 @@
 #include "reference.h"
 #include "support.h"
 
-static const ref_conv sweep[] = {
-    /* n  c   h   w   k  r  s  sh sw pt pb pl pr dh dw g */
-    {1, 1, 3, 3, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, 1, 1},
-    {2, 3, 7, 9, 4, 3, 2, 2, 1, 1, 0, 1, 0, 1, 1, 1},
-    {1, 17, 9, 11, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
-    {3, 3, 16, 16, 20, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1},
-    {2, 4, 10, 12, 6, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1},
-    {2, 6, 8, 8, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},
-    {1, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},
-    {2, 8, 9, 9, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
-    {1, 16, 5, 7, 32, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2},
-    {2, 3, 11, 13, 5, 2, 2, 3, 3, 0, 0, 0, 0, 1, 1, 1},
-    {1, 2, 9, 9, 3, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1},
-    {1, 3, 6, 8, 2, 1, 2, 1, 1, 0, 0, 0, 0, 1, 1, 1},
-    {2, 5, 12, 10, 17, 3, 3, 2, 2, 0, 1, 2, 0, 1, 1, 1},
-    {1, 4, 5, 5, 4, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1},
-    {1, 2, 4, 4, 3, 3, 3, 1, 1, 3, 3, 3, 3, 1, 1, 1},
-    {1, 4, 7, 7, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
-    {2, 3, 8, 6, 4, 3, 1, 1, 2, 1, 1, 0, 0, 3, 1, 1},
-    {1, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1},
-    {2, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1},
-    {1, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
-    {3, 3, 1, 1, 5, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
-    {4, 16, 5, 5, 10, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1},
-    {1, 2, 3, 20, 3, 1, 9, 1, 1, 0, 0, 4, 4, 1, 1, 1},
-    {1, 1, 13, 1, 2, 3, 1, 2, 1, 1, 1, 0, 0, 1, 1, 1},
-    {1, 3, 10, 10, 6, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1},
-    {1, 2, 9, 9, 2, 3, 3, 3, 3, 0, 0, 0, 0, 1, 1, 1},
-    {1, 2, 20, 20, 2, 12, 12, 1, 1, 0, 0, 0, 0, 1, 1, 1},
-    {2, 12, 6, 6, 18, 3, 3, 2, 1, 1, 2, 0, 1, 1, 2, 6},
-};
-
 static const int all_algos[] = {CLCNN_CONV_DIRECT, CLCNN_CONV_IM2COL_GEMM, CLCNN_CONV_GEMM_1X1,
                                 CLCNN_CONV_AUTO};
 
@@ -100,7 +68,7 @@ static void run_case(clcnn_context *ctx, const ref_conv *p, int algo, int intege
 
 START_TEST(sweep_matches_reference) {
   clcnn_context *ctx = support_context();
-  const ref_conv *p = &sweep[_i];
+  const ref_conv *p = &ref_conv_sweep[_i];
   for (size_t a = 0; a < sizeof all_algos / sizeof *all_algos; a++)
     for (int integer = 1; integer >= 0; integer--)
       run_case(ctx, p, all_algos[a], integer, (_i + integer) % 2, 1000u + (unsigned)_i);
@@ -341,7 +309,7 @@ static Suite *conv_suite(void) {
   tcase_add_test(tc, tutorial_output_shapes);
   suite_add_tcase(s, tc);
   tc = support_tcase("sweep");
-  tcase_add_loop_test(tc, sweep_matches_reference, 0, (int)(sizeof sweep / sizeof *sweep));
+  tcase_add_loop_test(tc, sweep_matches_reference, 0, (int)ref_conv_sweep_count);
   tcase_add_test(tc, chunked_workspaces_match_reference);
   suite_add_tcase(s, tc);
   tc = support_tcase("validation");

@@ -6,5 +6,6 @@
 #include <clcnn/runtime.h>
 #include <clcnn/conv2d.h>
 #include <clcnn/pool2d.h>
+#include <clcnn/training.h>
 
 #endif

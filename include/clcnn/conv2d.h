@@ -34,6 +34,16 @@ CLCNN_API clcnn_status clcnn_conv2d_forward(clcnn_context *ctx, const clcnn_conv
                                             const clcnn_tensor *x, const clcnn_tensor *w,
                                             const clcnn_tensor *bias, clcnn_tensor *y);
 
+/* Training. Results are written (overwritten), not accumulated. dx has x's shape
+   (N x C x H x W, taken from dx itself), dw has w's shape; dbias (may be NULL) K elements. */
+CLCNN_API clcnn_status clcnn_conv2d_backward_data(clcnn_context *ctx, const clcnn_conv2d_desc *d,
+                                                  const clcnn_tensor *dy, const clcnn_tensor *w,
+                                                  clcnn_tensor *dx);
+CLCNN_API clcnn_status clcnn_conv2d_backward_weights(clcnn_context *ctx, const clcnn_conv2d_desc *d,
+                                                     const clcnn_tensor *x, const clcnn_tensor *dy,
+                                                     clcnn_tensor *dw,
+                                                     clcnn_tensor *dbias /* NULL: skip */);
+
 #ifdef __cplusplus
 }
 #endif

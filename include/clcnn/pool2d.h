@@ -27,6 +27,13 @@ CLCNN_API clcnn_status clcnn_pool2d_output_shape(const clcnn_pool2d_desc *d,
 CLCNN_API clcnn_status clcnn_pool2d_forward(clcnn_context *ctx, const clcnn_pool2d_desc *d,
                                             const clcnn_tensor *x, clcnn_tensor *y);
 
+/* dx (x's shape) from dy (y's shape): max sends each gradient to the first maximum of its
+   window in row-major order (as PyTorch does); average spreads it with the forward divisor.
+   Written, not accumulated. */
+CLCNN_API clcnn_status clcnn_pool2d_backward(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                             const clcnn_tensor *x, const clcnn_tensor *y,
+                                             const clcnn_tensor *dy, clcnn_tensor *dx);
+
 #ifdef __cplusplus
 }
 #endif

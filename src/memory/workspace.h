@@ -8,6 +8,9 @@ typedef enum clcnn_workspace_slot {
   CLCNN_WS_PADDED_INPUT,
   CLCNN_WS_BLOCKED_WEIGHTS,
   CLCNN_WS_COLUMNS,
+  CLCNN_WS_LOSSES,
+  CLCNN_WS_TRANSFORMED_WEIGHTS,
+  CLCNN_WS_GRADIENT_ROWS,
   CLCNN_WS_SLOTS
 } clcnn_workspace_slot;
 

@@ -53,20 +53,24 @@ static clcnn_status group_gemm(clcnn_context *ctx, const clcnn_conv_args *a, siz
   return clcnn_gemm_strided_batched(ctx, &desc, 0, b_stride, g->k * pq, images);
 }
 
-static clcnn_status im2col_chunk(clcnn_context *ctx, const clcnn_conv_args *a, size_t gi, size_t n0,
-                                 size_t images, cl_mem col) {
+clcnn_status clcnn_conv_im2col(clcnn_context *ctx, const clcnn_conv_args *a, size_t gi, size_t n0,
+                               size_t images, clcnn_columns_layout layout, cl_mem col) {
   const clcnn_conv_geometry *g = &a->g;
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "im2col", &kernel);
   if (status != CLCNN_OK) return status;
   cl_ulong x_off = a->x->offset + n0 * g->c * g->h * g->w;
+  cl_ulong image_stride =
+      layout == CLCNN_COLUMNS_PER_IMAGE ? g->cg * g->r * g->s * g->p * g->q : g->p * g->q;
+  cl_ulong row_stride = layout == CLCNN_COLUMNS_PER_IMAGE ? g->p * g->q : images * g->p * g->q;
   cl_int v[] = {(cl_int)g->c,  (cl_int)g->h,  (cl_int)g->w,  (cl_int)g->r,  (cl_int)g->s,
                 (cl_int)g->p,  (cl_int)g->q,  (cl_int)g->cg, (cl_int)gi,    (cl_int)g->sh,
                 (cl_int)g->sw, (cl_int)g->dh, (cl_int)g->dw, (cl_int)g->pt, (cl_int)g->pl};
-  clcnn_arg args[3 + 15] = {CLCNN_ARG(a->x->buf), CLCNN_ARG(x_off), CLCNN_ARG(col)};
-  for (int i = 0; i < 15; i++) args[3 + i] = (clcnn_arg){sizeof(cl_int), &v[i]};
+  clcnn_arg args[5 + 15] = {CLCNN_ARG(a->x->buf), CLCNN_ARG(x_off), CLCNN_ARG(col),
+                            CLCNN_ARG(image_stride), CLCNN_ARG(row_stride)};
+  for (int i = 0; i < 15; i++) args[5 + i] = (clcnn_arg){sizeof(cl_int), &v[i]};
   clcnn_launch_dims dims = {3, {g->p * g->q, g->cg * g->r * g->s, images}, {0}};
-  return clcnn_launch(ctx, kernel, "im2col", args, 18, &dims);
+  return clcnn_launch(ctx, kernel, "im2col", args, 20, &dims);
 }
 
 clcnn_status clcnn_conv_im2col_gemm(clcnn_context *ctx, const clcnn_conv_args *a) {
@@ -84,7 +88,7 @@ clcnn_status clcnn_conv_im2col_gemm(clcnn_context *ctx, const clcnn_conv_args *a
   for (size_t n0 = 0; status == CLCNN_OK && n0 < g->n; n0 += chunk) {
     size_t images = g->n - n0 < chunk ? g->n - n0 : chunk;
     for (size_t gi = 0; status == CLCNN_OK && gi < g->groups; gi++) {
-      status = im2col_chunk(ctx, a, gi, n0, images, col);
+      status = clcnn_conv_im2col(ctx, a, gi, n0, images, CLCNN_COLUMNS_PER_IMAGE, col);
       if (status == CLCNN_OK) status = group_gemm(ctx, a, gi, col, 0, per_image, n0, images);
     }
   }

@@ -1,0 +1,168 @@
+/* Activations, softmax cross-entropy and SGD: validate, then one elementwise kernel. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "device/context.h"
+#include "memory/tensor.h"
+#include "ops/shape.h"
+#include "program/launch.h"
+#include "program/program.h"
+
+static clcnn_status check_act(clcnn_context *ctx, const char *fn, int act) {
+  if (act == CLCNN_ACT_RELU || act == CLCNN_ACT_SIGMOID || act == CLCNN_ACT_TANH) return CLCNN_OK;
+  return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,
+                    "%s: unknown activation %d (expected 0 relu, 1 sigmoid, 2 tanh)", fn, act);
+}
+
+static clcnn_status launch_1d(clcnn_context *ctx, const char *kernel_name, const clcnn_arg *args,
+                              size_t nargs, size_t count) {
+  cl_kernel kernel;
+  clcnn_status status = clcnn_kernel_get(ctx, "training.cl", "", kernel_name, &kernel);
+  if (status != CLCNN_OK) return status;
+  clcnn_launch_dims dims = {1, {count}, {64}};
+  return clcnn_launch(ctx, kernel, kernel_name, args, nargs, &dims);
+}
+
+clcnn_status clcnn_activation_forward(clcnn_context *ctx, int act, const clcnn_tensor *x,
+                                      clcnn_tensor *y) {
+  const char *fn = "clcnn_activation_forward";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status == CLCNN_OK) status = check_act(ctx, fn, act);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, NULL);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "y", y, x->shape);
+  if (status != CLCNN_OK) return status;
+  if (y->buf != x->buf || y->offset != x->offset) /* in place is allowed, partial overlap not */
+    if ((status = clcnn_check_distinct(ctx, fn, y, "y", x, "x")) != CLCNN_OK) return status;
+  cl_ulong x_off = x->offset, y_off = y->offset, count = x->count;
+  cl_int a = act;
+  clcnn_arg args[] = {CLCNN_ARG(x->buf), CLCNN_ARG(x_off), CLCNN_ARG(y->buf),
+                      CLCNN_ARG(y_off),  CLCNN_ARG(count), CLCNN_ARG(a)};
+  return launch_1d(ctx, "activation_forward", args, 6, x->count);
+}
+
+clcnn_status clcnn_activation_backward(clcnn_context *ctx, int act, const clcnn_tensor *y,
+                                       const clcnn_tensor *dy, clcnn_tensor *dx) {
+  const char *fn = "clcnn_activation_backward";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status == CLCNN_OK) status = check_act(ctx, fn, act);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "y", y, NULL);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dy", dy, y->shape);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dx", dx, y->shape);
+  if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, dx, "dx", y, "y");
+  if (status == CLCNN_OK && (dx->buf != dy->buf || dx->offset != dy->offset))
+    status = clcnn_check_distinct(ctx, fn, dx, "dx", dy, "dy");
+  if (status != CLCNN_OK) return status;
+  cl_ulong y_off = y->offset, dy_off = dy->offset, dx_off = dx->offset, count = y->count;
+  cl_int a = act;
+  clcnn_arg args[] = {CLCNN_ARG(y->buf),  CLCNN_ARG(y_off),  CLCNN_ARG(dy->buf), CLCNN_ARG(dy_off),
+                      CLCNN_ARG(dx->buf), CLCNN_ARG(dx_off), CLCNN_ARG(count),   CLCNN_ARG(a)};
+  return launch_1d(ctx, "activation_backward", args, 8, y->count);
+}
+
+/* Reads the labels (blocking) and checks that each is an integer class index below k. */
+static clcnn_status check_labels(clcnn_context *ctx, const char *fn, const clcnn_tensor *labels,
+                                 size_t k) {
+  float *host = malloc(labels->count * sizeof *host);
+  if (!host) return clcnn_fail(ctx, CLCNN_OUT_OF_MEMORY, "%s: host allocation failed", fn);
+  clcnn_status status = clcnn_tensor_read(labels, host, labels->count);
+  for (size_t i = 0; status == CLCNN_OK && i < labels->count; i++)
+    if (!(host[i] >= 0.0f && host[i] < (float)k && host[i] == floorf(host[i])))
+      status = clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,
+                          "%s: labels[%zu] = %g is not a class index in 0..%zu", fn, i,
+                          (double)host[i], k - 1);
+  free(host);
+  return status;
+}
+
+static clcnn_status check_xent(clcnn_context *ctx, const char *fn, const clcnn_tensor *logits,
+                               const clcnn_tensor *labels, const clcnn_tensor *dlogits) {
+  clcnn_status status = clcnn_check_tensor(ctx, fn, "logits", logits, NULL);
+  if (status != CLCNN_OK) return status;
+  size_t n = logits->shape[0], k = logits->shape[1];
+  if (logits->shape[2] != 1 || logits->shape[3] != 1)
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,
+                      "%s: logits is %zux%zux%zux%zu, expected Nx%zux1x1", fn, n, k,
+                      logits->shape[2], logits->shape[3], k);
+  if (k > 65536 || n > (size_t)CL_INT_MAX)
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: %zu classes or %zu samples is too many", fn,
+                      k, n);
+  size_t label_shape[4] = {n, 1, 1, 1};
+  if ((status = clcnn_check_tensor(ctx, fn, "labels", labels, label_shape)) != CLCNN_OK)
+    return status;
+  if (!dlogits) return CLCNN_OK;
+  if ((status = clcnn_check_tensor(ctx, fn, "dlogits", dlogits, logits->shape)) != CLCNN_OK ||
+      (status = clcnn_check_distinct(ctx, fn, dlogits, "dlogits", logits, "logits")) != CLCNN_OK)
+    return status;
+  return clcnn_check_distinct(ctx, fn, dlogits, "dlogits", labels, "labels");
+}
+
+clcnn_status clcnn_softmax_cross_entropy(clcnn_context *ctx, const clcnn_tensor *logits,
+                                         const clcnn_tensor *labels, float *loss,
+                                         clcnn_tensor *dlogits) {
+  const char *fn = "clcnn_softmax_cross_entropy";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status == CLCNN_OK) status = check_xent(ctx, fn, logits, labels, dlogits);
+  if (status == CLCNN_OK) status = check_labels(ctx, fn, labels, logits->shape[1]);
+  if (status != CLCNN_OK) return status;
+  size_t n = logits->shape[0];
+  cl_mem losses;
+  if ((status = clcnn_workspace_get(ctx, CLCNN_WS_LOSSES, n * sizeof(float), &losses)) != CLCNN_OK)
+    return status;
+  cl_ulong l_off = logits->offset, lab_off = labels->offset, d_off = dlogits ? dlogits->offset : 0;
+  cl_mem d = dlogits ? dlogits->buf : losses;
+  cl_int write_grad = dlogits != NULL, N = (cl_int)n, K = (cl_int)logits->shape[1];
+  clcnn_arg args[] = {
+      CLCNN_ARG(logits->buf), CLCNN_ARG(l_off), CLCNN_ARG(labels->buf), CLCNN_ARG(lab_off),
+      CLCNN_ARG(losses),      CLCNN_ARG(d),     CLCNN_ARG(d_off),       CLCNN_ARG(write_grad),
+      CLCNN_ARG(N),           CLCNN_ARG(K)};
+  if ((status = launch_1d(ctx, "softmax_cross_entropy", args, 10, n)) != CLCNN_OK || !loss)
+    return status;
+  float *host = malloc(n * sizeof *host);
+  if (!host) return clcnn_fail(ctx, CLCNN_OUT_OF_MEMORY, "%s: host allocation failed", fn);
+  cl_int err =
+      clEnqueueReadBuffer(ctx->queue, losses, CL_TRUE, 0, n * sizeof *host, host, 0, NULL, NULL);
+  double sum = 0;
+  for (size_t i = 0; i < n; i++) sum += host[i];
+  free(host);
+  if (err != CL_SUCCESS) return clcnn_fail_wait(ctx, err, "clEnqueueReadBuffer (losses)");
+  *loss = (float)(sum / (double)n);
+  return CLCNN_OK;
+}
+
+static clcnn_status check_sgd(clcnn_context *ctx, const char *fn, const clcnn_tensor *w,
+                              const clcnn_tensor *g, const clcnn_tensor *v, float lr,
+                              float momentum, float weight_decay) {
+  clcnn_status status = clcnn_check_tensor(ctx, fn, "w", w, NULL);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "g", g, w->shape);
+  if (status != CLCNN_OK) return status;
+  if (!isfinite(lr) || !isfinite(momentum) || !isfinite(weight_decay) || lr < 0 || momentum < 0 ||
+      weight_decay < 0)
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,
+                      "%s: lr %g, momentum %g and weight_decay %g must be finite and >= 0", fn,
+                      (double)lr, (double)momentum, (double)weight_decay);
+  if ((momentum != 0) != (v != NULL))
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,
+                      "%s: v must be NULL exactly when momentum is 0 (momentum %g, v %s)", fn,
+                      (double)momentum, v ? "given" : "NULL");
+  if ((status = clcnn_check_distinct(ctx, fn, w, "w", g, "g")) != CLCNN_OK || !v) return status;
+  if ((status = clcnn_check_tensor(ctx, fn, "v", v, w->shape)) != CLCNN_OK ||
+      (status = clcnn_check_distinct(ctx, fn, v, "v", w, "w")) != CLCNN_OK)
+    return status;
+  return clcnn_check_distinct(ctx, fn, v, "v", g, "g");
+}
+
+clcnn_status clcnn_sgd_step(clcnn_context *ctx, clcnn_tensor *w, const clcnn_tensor *g,
+                            clcnn_tensor *v, float lr, float momentum, float weight_decay) {
+  const char *fn = "clcnn_sgd_step";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status == CLCNN_OK) status = check_sgd(ctx, fn, w, g, v, lr, momentum, weight_decay);
+  if (status != CLCNN_OK) return status;
+  cl_ulong w_off = w->offset, g_off = g->offset, v_off = v ? v->offset : 0, count = w->count;
+  cl_mem vb = v ? v->buf : w->buf;
+  cl_int has_v = v != NULL;
+  clcnn_arg args[] = {CLCNN_ARG(w->buf),   CLCNN_ARG(w_off),       CLCNN_ARG(g->buf),
+                      CLCNN_ARG(g_off),    CLCNN_ARG(vb),          CLCNN_ARG(v_off),
+                      CLCNN_ARG(has_v),    CLCNN_ARG(count),       CLCNN_ARG(lr),
+                      CLCNN_ARG(momentum), CLCNN_ARG(weight_decay)};
+  return launch_1d(ctx, "sgd_step", args, 11, w->count);
+}

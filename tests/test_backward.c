@@ -1,0 +1,246 @@
+/* Backward passes against the reference (integer inputs exactly, random ones within a
+   tolerance), finite-difference checks, and the bad-input rules. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device_buffer.h"
+#include "reference.h"
+#include "support.h"
+
+static float *values(size_t count, unsigned *seed, int integer) {
+  float *v = malloc(count * sizeof *v);
+  for (size_t i = 0; i < count; i++) {
+    *seed = *seed * 1103515245u + 12345u;
+    unsigned bits = (*seed >> 8) & 0xFFFF;
+    v[i] = integer ? (float)((int)(bits % 5) - 2) : (float)bits / 32768.0f - 1.0f;
+  }
+  return v;
+}
+
+static void expect_close(const float *got, const float *want, size_t count, double tol,
+                         const char *what, const char *name) {
+  for (size_t i = 0; i < count; i++)
+    ck_assert_msg(fabs((double)got[i] - want[i]) <= tol, "%s %s: [%zu] = %.9g, reference %.9g",
+                  name, what, i, got[i], want[i]);
+}
+
+static void conv_backward_case(clcnn_context *ctx, const ref_conv *p, int integer, unsigned seed) {
+  char name[160];
+  ref_conv_name(p, name, sizeof name);
+  size_t P = ref_conv_out_h(p), Q = ref_conv_out_w(p), cg = p->c / p->groups;
+  size_t xs[4] = {p->n, p->c, p->h, p->w}, ws[4] = {p->k, cg, p->r, p->s};
+  size_t ys[4] = {p->n, p->k, P, Q}, bs[4] = {1, p->k, 1, 1};
+  size_t xc = p->n * p->c * p->h * p->w, wc = p->k * cg * p->r * p->s, yc = p->n * p->k * P * Q;
+  float *x = values(xc, &seed, integer), *w = values(wc, &seed, integer);
+  float *dy = values(yc, &seed, integer);
+  float *dx_ref = malloc(xc * sizeof(float)), *dw_ref = malloc(wc * sizeof(float));
+  float *db_ref = malloc(p->k * sizeof(float)), *got = malloc((xc > wc ? xc : wc) * sizeof(float));
+  ref_conv2d_backward_data(p, dy, w, dx_ref);
+  ref_conv2d_backward_weights(p, x, dy, dw_ref, db_ref);
+  guarded_tensor tx = guarded_create(ctx, xs, x), tw = guarded_create(ctx, ws, w);
+  guarded_tensor tdy = guarded_create(ctx, ys, dy), tdx = guarded_create(ctx, xs, NULL);
+  guarded_tensor tdw = guarded_create(ctx, ws, NULL), tdb = guarded_create(ctx, bs, NULL);
+  clcnn_conv2d_desc d = ref_conv_desc(p, CLCNN_CONV_AUTO);
+  ck_assert_msg(clcnn_conv2d_backward_data(ctx, &d, tdy.t, tw.t, tdx.t) == CLCNN_OK, "%s: %s", name,
+                clcnn_last_error(ctx));
+  ck_assert_msg(clcnn_conv2d_backward_weights(ctx, &d, tx.t, tdy.t, tdw.t, tdb.t) == CLCNN_OK,
+                "%s: %s", name, clcnn_last_error(ctx));
+  double tol_x = integer ? 0 : 4e-7 * (double)(p->k / p->groups * p->r * p->s + 1);
+  double tol_w = integer ? 0 : 4e-7 * (double)(p->n * P * Q + 1);
+  guarded_read(ctx, &tdx, got, name);
+  expect_close(got, dx_ref, xc, tol_x, "dx", name);
+  guarded_read(ctx, &tdw, got, name);
+  expect_close(got, dw_ref, wc, tol_w, "dw", name);
+  guarded_read(ctx, &tdb, got, name);
+  expect_close(got, db_ref, p->k, tol_w, "dbias", name);
+  guarded_tensor *all[] = {&tx, &tw, &tdy, &tdx, &tdw, &tdb};
+  for (int i = 0; i < 6; i++) guarded_destroy(all[i]);
+  free(x), free(w), free(dy), free(dx_ref), free(dw_ref), free(db_ref), free(got);
+}
+
+START_TEST(conv_backward_sweep) {
+  clcnn_context *ctx = support_context();
+  conv_backward_case(ctx, &ref_conv_sweep[_i], 1, 3000u + (unsigned)_i);
+  conv_backward_case(ctx, &ref_conv_sweep[_i], 0, 4000u + (unsigned)_i);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+/* L = sum(conv(x, w) * G): dL/dx and dL/dw by central differences of the reference forward
+   pass, against the device's backward passes. */
+START_TEST(conv_gradients_match_finite_differences) {
+  clcnn_context *ctx = support_context();
+  const ref_conv p = {1, 2, 5, 6, 2, 3, 2, 2, 1, 1, 0, 1, 1, 1, 1, 1};
+  size_t P = ref_conv_out_h(&p), Q = ref_conv_out_w(&p);
+  size_t xc = 60, wc = 24, yc = 2 * P * Q;
+  unsigned seed = 99;
+  float *x = values(xc, &seed, 0), *w = values(wc, &seed, 0), *G = values(yc, &seed, 0);
+  float *y = malloc(yc * sizeof(float)), *dx = malloc(xc * sizeof(float)),
+        *dw = malloc(wc * sizeof(float));
+  guarded_tensor tx = guarded_create(ctx, (size_t[]){1, 2, 5, 6}, x);
+  guarded_tensor tw = guarded_create(ctx, (size_t[]){2, 2, 3, 2}, w);
+  guarded_tensor tg = guarded_create(ctx, (size_t[]){1, 2, P, Q}, G);
+  guarded_tensor tdx = guarded_create(ctx, (size_t[]){1, 2, 5, 6}, NULL);
+  guarded_tensor tdw = guarded_create(ctx, (size_t[]){2, 2, 3, 2}, NULL);
+  clcnn_conv2d_desc d = ref_conv_desc(&p, CLCNN_CONV_AUTO);
+  expect_ok(clcnn_conv2d_backward_data(ctx, &d, tg.t, tw.t, tdx.t), ctx);
+  expect_ok(clcnn_conv2d_backward_weights(ctx, &d, tx.t, tg.t, tdw.t, NULL), ctx);
+  guarded_read(ctx, &tdx, dx, "dx");
+  guarded_read(ctx, &tdw, dw, "dw");
+  const float eps = 1e-2f;
+  for (int which = 0; which < 2; which++) {
+    float *v = which ? w : x, *grad = which ? dw : dx;
+    for (size_t i = 0; i < (which ? wc : xc); i++) {
+      double loss[2];
+      float keep = v[i];
+      for (int side = 0; side < 2; side++) {
+        v[i] = keep + (side ? eps : -eps);
+        ref_conv2d(&p, x, w, NULL, y);
+        loss[side] = 0;
+        for (size_t j = 0; j < yc; j++) loss[side] += (double)y[j] * G[j];
+      }
+      v[i] = keep;
+      double numeric = (loss[1] - loss[0]) / (2 * eps);
+      ck_assert_msg(fabs(numeric - grad[i]) < 2e-3, "%s[%zu]: backward %.6g, numeric %.6g",
+                    which ? "dw" : "dx", i, grad[i], numeric);
+    }
+  }
+  guarded_tensor *all[] = {&tx, &tw, &tg, &tdx, &tdw};
+  for (int i = 0; i < 5; i++) guarded_destroy(all[i]);
+  free(x), free(w), free(G), free(y), free(dx), free(dw);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+static void pool_backward_case(clcnn_context *ctx, const ref_pool *p, const float *x,
+                               unsigned seed) {
+  size_t P = ref_pool_out(p->h, p->kh, p->sh, p->pt, p->pb, p->ceil_mode);
+  size_t Q = ref_pool_out(p->w, p->kw, p->sw, p->pl, p->pr, p->ceil_mode);
+  size_t xs[4] = {p->n, p->c, p->h, p->w}, ys[4] = {p->n, p->c, P, Q};
+  size_t xc = p->n * p->c * p->h * p->w, yc = p->n * p->c * P * Q;
+  float *dy = values(yc, &seed, 1), *want = malloc(xc * sizeof(float)),
+        *got = malloc(xc * sizeof(float));
+  ref_pool2d_backward(p, x, dy, want);
+  clcnn_pool2d_desc d = {p->max ? CLCNN_POOL_MAX : CLCNN_POOL_AVG,
+                         p->kh,
+                         p->kw,
+                         p->sh,
+                         p->sw,
+                         p->pt,
+                         p->pb,
+                         p->pl,
+                         p->pr,
+                         p->ceil_mode,
+                         p->count_include_pad};
+  guarded_tensor tx = guarded_create(ctx, xs, x), ty = guarded_create(ctx, ys, NULL);
+  guarded_tensor tdy = guarded_create(ctx, ys, dy), tdx = guarded_create(ctx, xs, NULL);
+  expect_ok(clcnn_pool2d_forward(ctx, &d, tx.t, ty.t), ctx);
+  expect_ok(clcnn_pool2d_backward(ctx, &d, tx.t, ty.t, tdy.t, tdx.t), ctx);
+  guarded_read(ctx, &tdx, got, "pool dx");
+  char name[128];
+  snprintf(name, sizeof name, "h%zuw%zu k%zux%zu s%zux%zu p%zu%zu%zu%zu %s ceil%d incl%d", p->h,
+           p->w, p->kh, p->kw, p->sh, p->sw, p->pt, p->pb, p->pl, p->pr, p->max ? "max" : "avg",
+           p->ceil_mode, p->count_include_pad);
+  expect_close(got, want, xc, p->max ? 0 : 1e-5, "dx", name);
+  guarded_tensor *all[] = {&tx, &ty, &tdy, &tdx};
+  for (int i = 0; i < 4; i++) guarded_destroy(all[i]);
+  free(dy), free(want), free(got);
+}
+
+/* Overlapping windows, padding, ceil mode, ties (values 0..2 repeat, so the first maximum
+   must win) and NaN. */
+START_TEST(pool_backward_sweep) {
+  clcnn_context *ctx = support_context();
+  const size_t windows[][4] = {
+      {2, 2, 2, 2}, {3, 3, 2, 2}, {3, 3, 1, 1}, {2, 3, 1, 2}, {5, 4, 3, 2}};
+  unsigned seed = 5;
+  int cases = 0;
+  for (size_t wi = 0; wi < 5; wi++)
+    for (int variant = 0; variant < 8; variant++) {
+      ref_pool p = {2, 2, 9, 11, windows[wi][0], windows[wi][1],    windows[wi][2], windows[wi][3],
+                    0, 0, 0, 0,  variant % 2,    (variant / 2) % 2, variant / 4};
+      p.pt = p.kh / 2, p.pl = p.kw / 2, p.pb = variant % 3 ? p.kh / 2 : 0, p.pr = 0;
+      size_t count = p.n * p.c * p.h * p.w;
+      float *x = malloc(count * sizeof *x);
+      for (size_t i = 0; i < count; i++) {
+        seed = seed * 1103515245u + 12345u;
+        x[i] = (float)((seed >> 10) % 3);
+      }
+      if (variant == 5) x[7] = NAN, x[30] = NAN;
+      pool_backward_case(ctx, &p, x, seed);
+      free(x);
+      cases++;
+    }
+  ck_assert_int_eq(cases, 40);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+START_TEST(backward_rejects_bad_inputs) {
+  clcnn_context *ctx = support_context();
+  clcnn_tensor *x, *w, *dy, *dx, *dw, *db5, *dy_wrong;
+  expect_ok(clcnn_tensor_create(ctx, 2, 4, 6, 6, &x), ctx);
+  expect_ok(clcnn_tensor_create(ctx, 6, 4, 3, 3, &w), ctx);
+  expect_ok(clcnn_tensor_create(ctx, 2, 6, 4, 4, &dy), ctx);
+  expect_ok(clcnn_tensor_create(ctx, 2, 4, 6, 6, &dx), ctx);
+  expect_ok(clcnn_tensor_create(ctx, 6, 4, 3, 3, &dw), ctx);
+  expect_ok(clcnn_tensor_create(ctx, 1, 5, 1, 1, &db5), ctx);
+  expect_ok(clcnn_tensor_create(ctx, 2, 6, 4, 5, &dy_wrong), ctx);
+  const clcnn_conv2d_desc d = {1, 1, 0, 0, 0, 0, 1, 1, 1, 0};
+  expect_error(clcnn_conv2d_backward_data(ctx, &d, dy_wrong, w, dx), CLCNN_INVALID_ARGUMENT, ctx,
+               "dy is 2x6x4x5, expected 2x6x4x4");
+  expect_error(clcnn_conv2d_backward_weights(ctx, &d, x, dy_wrong, dw, NULL),
+               CLCNN_INVALID_ARGUMENT, ctx, "dy is 2x6x4x5");
+  expect_error(clcnn_conv2d_backward_weights(ctx, &d, x, dy, dw, db5), CLCNN_INVALID_ARGUMENT, ctx,
+               "dbias has 5 elements, expected K = 6");
+  expect_error(clcnn_conv2d_backward_weights(ctx, &d, x, dy, x, NULL), CLCNN_INVALID_ARGUMENT, ctx,
+               "dy is 2x6x4x4, expected 2x2x1x1");
+  expect_error(clcnn_conv2d_backward_data(ctx, &d, dy, w, NULL), CLCNN_INVALID_ARGUMENT, ctx,
+               "dx is NULL");
+  expect_error(clcnn_conv2d_backward_data(ctx, NULL, dy, w, dx), CLCNN_INVALID_ARGUMENT, ctx,
+               "d is NULL");
+  clcnn_conv2d_desc bad = d;
+  bad.stride_w = 0;
+  expect_error(clcnn_conv2d_backward_data(ctx, &bad, dy, w, dx), CLCNN_INVALID_ARGUMENT, ctx,
+               "stride 1x0");
+  clcnn_tensor *alias; /* dy inside dx's buffer */
+  expect_ok(clcnn_tensor_wrap(ctx, clcnn_tensor_buffer(dx), 10, 2, 6, 4, 4, &alias), ctx);
+  expect_error(clcnn_conv2d_backward_data(ctx, &d, alias, w, dx), CLCNN_INVALID_ARGUMENT, ctx,
+               "dx overlaps dy");
+  clcnn_tensor_destroy(alias);
+  clcnn_pool2d_desc pd = {CLCNN_POOL_MAX, 2, 2, 2, 2, 0, 0, 0, 0, 0, 1};
+  clcnn_tensor *py, *pdy;
+  expect_ok(clcnn_tensor_create(ctx, 2, 4, 3, 3, &py), ctx);
+  expect_ok(clcnn_tensor_create(ctx, 2, 4, 3, 3, &pdy), ctx);
+  expect_error(clcnn_pool2d_backward(ctx, &pd, x, py, pdy, dy), CLCNN_INVALID_ARGUMENT, ctx,
+               "dx is 2x6x4x4, expected 2x4x6x6");
+  expect_error(clcnn_pool2d_backward(ctx, &pd, x, py, dy, dx), CLCNN_INVALID_ARGUMENT, ctx,
+               "dy is 2x6x4x4, expected 2x4x3x3");
+  expect_error(clcnn_pool2d_backward(ctx, &pd, x, py, pdy, x), CLCNN_INVALID_ARGUMENT, ctx,
+               "dx overlaps x");
+  clcnn_tensor *all[] = {x, w, dy, dx, dw, db5, dy_wrong, py, pdy};
+  for (int i = 0; i < 9; i++) clcnn_tensor_destroy(all[i]);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+static Suite *backward_suite(void) {
+  Suite *s = suite_create("backward");
+  TCase *tc = support_tcase("conv");
+  tcase_add_loop_test(tc, conv_backward_sweep, 0, (int)ref_conv_sweep_count);
+  tcase_add_test(tc, conv_gradients_match_finite_differences);
+  suite_add_tcase(s, tc);
+  tc = support_tcase("pool");
+  tcase_add_test(tc, pool_backward_sweep);
+  suite_add_tcase(s, tc);
+  tc = support_tcase("validation");
+  tcase_add_test(tc, backward_rejects_bad_inputs);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  return support_run(backward_suite());
+}
