@@ -74,6 +74,59 @@ __kernel void pool2d_backward(__global const float *x, const ulong x_off, __glob
   dx[dx_off + (size_t)nc * H * W + (size_t)ih * W + iw] = acc;
 }
 
+#ifdef SCATTER_KERNEL
+/* Backward for windows that do not overlap (stride >= window): each output writes its own
+   window's share of dx, so no two work-items write the same element. Elements outside every
+   window were zeroed before. Required -D: KH KW MODE INCLUDE_PAD. */
+__kernel void pool2d_backward_scatter(__global const float *x, const ulong x_off,
+                                      __global const float *dy, const ulong dy_off,
+                                      __global float *dx, const ulong dx_off, const int NC,
+                                      const int H, const int W, const int P, const int Q,
+                                      const int sh, const int sw, const int pt, const int pl,
+                                      const int pb, const int pr) {
+  const int q = get_global_id(0), p = get_global_id(1), nc = get_global_id(2);
+  if (q >= Q || p >= P || nc >= NC) return;
+  const size_t plane = (size_t)nc * H * W;
+  __global const float *xc = x + x_off + plane;
+  __global float *dxc = dx + dx_off + plane;
+  const int hstart = p * sh - pt, wstart = q * sw - pl;
+  const float g = dy[dy_off + ((size_t)nc * P + p) * Q + q];
+  if (MODE == 0) {
+    float m = -INFINITY;
+    int best = -1;
+#pragma unroll
+    for (int i = 0; i < KH; i++)
+#pragma unroll
+      for (int j = 0; j < KW; j++) {
+        const int ih = hstart + i, iw = wstart + j;
+        if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+        const float v = xc[ih * W + iw];
+        if (v > m || isnan(v) || best < 0) m = v, best = ih * W + iw;
+      }
+#pragma unroll
+    for (int i = 0; i < KH; i++)
+#pragma unroll
+      for (int j = 0; j < KW; j++) {
+        const int ih = hstart + i, iw = wstart + j;
+        if (ih >= 0 && ih < H && iw >= 0 && iw < W)
+          dxc[ih * W + iw] = ih * W + iw == best ? g : 0.0f;
+      }
+  } else {
+    const int padded = (min(hstart + KH, H + pb) - hstart) * (min(wstart + KW, W + pr) - wstart);
+    const int count =
+        (min(hstart + KH, H) - max(hstart, 0)) * (min(wstart + KW, W) - max(wstart, 0));
+    const float share = g / (float)(INCLUDE_PAD ? padded : count);
+#pragma unroll
+    for (int i = 0; i < KH; i++)
+#pragma unroll
+      for (int j = 0; j < KW; j++) {
+        const int ih = hstart + i, iw = wstart + j;
+        if (ih >= 0 && ih < H && iw >= 0 && iw < W) dxc[ih * W + iw] = share;
+      }
+  }
+}
+#endif
+
 #ifdef ROWS_KERNEL
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)

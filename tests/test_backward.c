@@ -174,6 +174,19 @@ START_TEST(pool_backward_sweep) {
       cases++;
     }
   ck_assert_int_eq(cases, 40);
+  /* windows that tile the input exactly: the scatter path writes every element itself */
+  const size_t tiles[][3] = {{8, 2, 2}, {9, 3, 3}, {12, 4, 2}};
+  for (size_t t = 0; t < 3; t++)
+    for (int max = 0; max <= 1; max++) {
+      ref_pool p = {3,           2,           tiles[t][0], tiles[t][0], tiles[t][1],
+                    tiles[t][2], tiles[t][1], tiles[t][2], 0,           0,
+                    0,           0,           max,         0,           1};
+      size_t count = p.n * p.c * p.h * p.w;
+      float *x = malloc(count * sizeof *x);
+      for (size_t i = 0; i < count; i++) x[i] = (float)((i * 7919u) % 5);
+      pool_backward_case(ctx, &p, x, seed + (unsigned)t);
+      free(x);
+    }
   clcnn_context_destroy(ctx);
 }
 END_TEST

@@ -1,6 +1,8 @@
 /* Convolution gradients: the input gradient as a transposed convolution (stride 1 through the
    forward direct kernel, else a gather kernel), the weight and bias gradients as one GEMM per
    group over the images side by side. */
+#include <stdio.h>
+
 #include "device/context.h"
 #include "gemm/gemm.h"
 #include "memory/workspace.h"
@@ -145,6 +147,100 @@ static clcnn_status weights_chunk(clcnn_context *ctx, const clcnn_conv_args *a, 
   return status;
 }
 
+/* Output columns per vector in the weight-gradient kernel, and the limits past which the
+   GEMM path is used instead: narrow outputs (fully connected layers) leave most lanes idle,
+   and more than 32 taps would not fit in registers. */
+#define WEIGHT_VECTOR 8
+#define WEIGHT_MIN_COLUMNS 4
+#define WEIGHT_MAX_TAPS 32
+
+static int weights_direct_applies(const clcnn_conv_geometry *g) {
+  return g->q >= WEIGHT_MIN_COLUMNS && g->r * g->s <= WEIGHT_MAX_TAPS;
+}
+
+typedef struct weight_plan {
+  size_t tiles_q, xh, xw, chunk;
+} weight_plan;
+
+static weight_plan plan_weights(const clcnn_context *ctx, const clcnn_conv_geometry *g) {
+  weight_plan pl;
+  pl.tiles_q = (g->q + WEIGHT_VECTOR - 1) / WEIGHT_VECTOR;
+  pl.xh = (g->p - 1) * g->sh + (g->r - 1) * g->dh + 1;
+  pl.xw = (pl.tiles_q * WEIGHT_VECTOR - 1) * g->sw + (g->s - 1) * g->dw + 1;
+  size_t per_image = g->c * pl.xh * pl.xw, partials = g->k * g->cg * g->r * g->s;
+  pl.chunk = clcnn_workspace_items(
+      ctx, (per_image > partials ? per_image : partials) * sizeof(float), g->n);
+  return pl;
+}
+
+static clcnn_status partials_kernel(clcnn_context *ctx, const clcnn_conv_geometry *g,
+                                    const weight_plan *pl, cl_kernel *kernel) {
+  char options[384];
+  snprintf(options, sizeof options,
+           "-DWEIGHT_PARTIALS -DVQ=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu -DDH=%zu -DDW=%zu "
+           "-DP=%zu -DQ=%zu -DXH=%zu -DXW=%zu -DCG=%zu -DKG=%zu -DG=%zu -DTILES_Q=%zu",
+           WEIGHT_VECTOR, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->p, g->q, pl->xh, pl->xw, g->cg,
+           g->kg, g->groups, pl->tiles_q);
+  return clcnn_kernel_get(ctx, "conv2d_weights.cl", options, "conv2d_weight_partials", kernel);
+}
+
+static clcnn_status reduce_chunk(clcnn_context *ctx, const clcnn_conv_geometry *g, cl_mem part,
+                                 clcnn_tensor *dw, size_t images, int accumulate) {
+  cl_kernel kernel;
+  clcnn_status status = clcnn_kernel_get(ctx, "conv2d_weights.cl", "", "sum_partials", &kernel);
+  if (status != CLCNN_OK) return status;
+  cl_ulong dw_off = dw->offset, count = g->k * g->cg * g->r * g->s;
+  cl_int nb = (cl_int)images, acc = accumulate;
+  clcnn_arg args[] = {CLCNN_ARG(part),  CLCNN_ARG(dw->buf), CLCNN_ARG(dw_off),
+                      CLCNN_ARG(count), CLCNN_ARG(nb),      CLCNN_ARG(acc)};
+  clcnn_launch_dims dims = {1, {count}, {64}};
+  return clcnn_launch(ctx, kernel, "sum_partials", args, 6, &dims);
+}
+
+static clcnn_status bias_direct(clcnn_context *ctx, const clcnn_conv_geometry *g,
+                                const clcnn_tensor *dy, size_t n0, size_t images,
+                                clcnn_tensor *dbias) {
+  cl_kernel kernel;
+  clcnn_status status = clcnn_kernel_get(ctx, "conv2d_weights.cl", "", "bias_gradient", &kernel);
+  if (status != CLCNN_OK) return status;
+  cl_ulong dy_off = dy->offset + n0 * g->k * g->p * g->q, db_off = dbias->offset;
+  cl_int K = (cl_int)g->k, PQ = (cl_int)(g->p * g->q), nb = (cl_int)images, acc = n0 > 0;
+  clcnn_arg args[] = {CLCNN_ARG(dy->buf), CLCNN_ARG(dy_off), CLCNN_ARG(dbias->buf),
+                      CLCNN_ARG(db_off),  CLCNN_ARG(K),      CLCNN_ARG(PQ),
+                      CLCNN_ARG(nb),      CLCNN_ARG(acc)};
+  clcnn_launch_dims dims = {1, {g->k}, {0}};
+  return clcnn_launch(ctx, kernel, "bias_gradient", args, 8, &dims);
+}
+
+/* Per image partial weight gradients from a padded input copy, then a sum over the images. */
+static clcnn_status weights_direct(clcnn_context *ctx, const clcnn_conv_args *a,
+                                   const clcnn_tensor *dy, clcnn_tensor *dbias) {
+  const clcnn_conv_geometry *g = &a->g;
+  weight_plan pl = plan_weights(ctx, g);
+  size_t partials = g->k * g->cg * g->r * g->s;
+  cl_kernel kernel;
+  cl_mem xp, part;
+  clcnn_status status = partials_kernel(ctx, g, &pl, &kernel);
+  if (status == CLCNN_OK)
+    status = clcnn_workspace_get(ctx, CLCNN_WS_PADDED_INPUT,
+                                 pl.chunk * g->c * pl.xh * pl.xw * sizeof(float), &xp);
+  if (status == CLCNN_OK)
+    status = clcnn_workspace_get(ctx, CLCNN_WS_GRADIENT_ROWS, pl.chunk * partials * sizeof(float),
+                                 &part);
+  for (size_t n0 = 0; status == CLCNN_OK && n0 < g->n; n0 += pl.chunk) {
+    size_t images = g->n - n0 < pl.chunk ? g->n - n0 : pl.chunk;
+    status = clcnn_conv_pad_input(ctx, a->x, g, n0, images, pl.xh, pl.xw, xp);
+    cl_ulong dy_off = dy->offset + n0 * g->k * g->p * g->q;
+    clcnn_arg args[] = {CLCNN_ARG(xp), CLCNN_ARG(dy->buf), CLCNN_ARG(dy_off), CLCNN_ARG(part)};
+    clcnn_launch_dims dims = {2, {g->k * g->cg, images}, {0}};
+    if (status == CLCNN_OK)
+      status = clcnn_launch(ctx, kernel, "conv2d_weight_partials", args, 4, &dims);
+    if (status == CLCNN_OK) status = reduce_chunk(ctx, g, part, a->y, images, n0 > 0);
+    if (status == CLCNN_OK && dbias) status = bias_direct(ctx, g, dy, n0, images, dbias);
+  }
+  return status;
+}
+
 static clcnn_status check_weight_outputs(clcnn_context *ctx, const char *fn, const clcnn_tensor *x,
                                          const clcnn_tensor *dy, const clcnn_tensor *dw,
                                          const clcnn_tensor *dbias, size_t k) {
@@ -173,6 +269,8 @@ clcnn_status clcnn_conv2d_backward_weights(clcnn_context *ctx, const clcnn_conv2
   if (status == CLCNN_OK) status = check_weight_outputs(ctx, fn, x, dy, dw, dbias, a.g.k);
   if (status != CLCNN_OK) return status;
   const clcnn_conv_geometry *g = &a.g;
+  if (weights_direct_applies(g) && plan_weights(ctx, g).chunk > 0)
+    return weights_direct(ctx, &a, dy, dbias);
   size_t crs = g->cg * g->r * g->s, pq = g->p * g->q;
   size_t chunk = clcnn_workspace_items(ctx, (crs > g->k ? crs : g->k) * pq * sizeof(float), g->n);
   if (chunk == 0)

@@ -118,19 +118,19 @@ static clcnn_status block_weights(clcnn_context *ctx, const clcnn_conv_args *a,
   return clcnn_launch(ctx, kernel, "block_weights", args, 9, &dims);
 }
 
-static clcnn_status pad_chunk(clcnn_context *ctx, const clcnn_conv_args *a, const direct_plan *pl,
-                              size_t n0, size_t images, cl_mem xp) {
-  const clcnn_conv_geometry *g = &a->g;
+clcnn_status clcnn_conv_pad_input(clcnn_context *ctx, const clcnn_tensor *x,
+                                  const clcnn_conv_geometry *g, size_t n0, size_t images, size_t xh,
+                                  size_t xw, cl_mem xp) {
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "pad_input", &kernel);
   if (status != CLCNN_OK) return status;
-  cl_ulong x_off = a->x->offset + n0 * g->c * g->h * g->w;
-  cl_int H = (cl_int)g->h, W = (cl_int)g->w, XH = (cl_int)pl->xh, XW = (cl_int)pl->xw,
-         pt = (cl_int)g->pt, pleft = (cl_int)g->pl;
-  clcnn_arg args[] = {CLCNN_ARG(a->x->buf), CLCNN_ARG(x_off), CLCNN_ARG(xp),
-                      CLCNN_ARG(H),         CLCNN_ARG(W),     CLCNN_ARG(XH),
-                      CLCNN_ARG(XW),        CLCNN_ARG(pt),    CLCNN_ARG(pleft)};
-  clcnn_launch_dims dims = {3, {pl->xw, pl->xh, images * g->c}, {0}};
+  cl_ulong x_off = x->offset + n0 * g->c * g->h * g->w;
+  cl_int H = (cl_int)g->h, W = (cl_int)g->w, XH = (cl_int)xh, XW = (cl_int)xw, pt = (cl_int)g->pt,
+         pleft = (cl_int)g->pl;
+  clcnn_arg args[] = {CLCNN_ARG(x->buf), CLCNN_ARG(x_off), CLCNN_ARG(xp),
+                      CLCNN_ARG(H),      CLCNN_ARG(W),     CLCNN_ARG(XH),
+                      CLCNN_ARG(XW),     CLCNN_ARG(pt),    CLCNN_ARG(pleft)};
+  clcnn_launch_dims dims = {3, {xw, xh, images * g->c}, {0}};
   return clcnn_launch(ctx, kernel, "pad_input", args, 9, &dims);
 }
 
@@ -171,7 +171,7 @@ clcnn_status clcnn_conv_direct(clcnn_context *ctx, const clcnn_conv_args *a) {
     size_t images = g->n - n0 < chunk ? g->n - n0 : chunk;
     cl_ulong xp_off = pl.needs_pad ? 0 : a->x->offset + n0 * g->c * g->h * g->w;
     cl_ulong y_off = a->y->offset + n0 * g->k * g->p * g->q;
-    if (pl.needs_pad) status = pad_chunk(ctx, a, &pl, n0, images, xp);
+    if (pl.needs_pad) status = clcnn_conv_pad_input(ctx, a->x, g, n0, images, pl.xh, pl.xw, xp);
     clcnn_arg args[] = {CLCNN_ARG(xp),    CLCNN_ARG(xp_off),    CLCNN_ARG(wr),   CLCNN_ARG(b),
                         CLCNN_ARG(b_off), CLCNN_ARG(a->y->buf), CLCNN_ARG(y_off)};
     clcnn_launch_dims dims = {3, {pl.tiles_p * pl.tiles_q, images, g->groups * pl.kb}, {1, 1, 1}};

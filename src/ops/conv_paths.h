@@ -25,13 +25,19 @@ size_t clcnn_conv_im2col_chunk(const clcnn_context *ctx, const clcnn_conv_geomet
 clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g);
 
 typedef enum clcnn_columns_layout {
-  CLCNN_COLUMNS_PER_IMAGE,    /* [image][CG*R*S][P*Q]: one GEMM operand per image */
-  CLCNN_COLUMNS_SIDE_BY_SIDE  /* [CG*R*S][image][P*Q]: the images as one long reduction */
+  CLCNN_COLUMNS_PER_IMAGE,   /* [image][CG*R*S][P*Q]: one GEMM operand per image */
+  CLCNN_COLUMNS_SIDE_BY_SIDE /* [CG*R*S][image][P*Q]: the images as one long reduction */
 } clcnn_columns_layout;
 
 /* Columns of group gi for images n0 .. n0+images of a->x into col. */
 clcnn_status clcnn_conv_im2col(clcnn_context *ctx, const clcnn_conv_args *a, size_t gi, size_t n0,
-                              size_t images, clcnn_columns_layout layout, cl_mem col);
+                               size_t images, clcnn_columns_layout layout, cl_mem col);
+
+/* Zero-padded copy of images n0 .. n0+images of x: xh x xw per channel, x placed at
+   (pad_top, pad_left), zeros elsewhere. */
+clcnn_status clcnn_conv_pad_input(clcnn_context *ctx, const clcnn_tensor *x,
+                                  const clcnn_conv_geometry *g, size_t n0, size_t images, size_t xh,
+                                  size_t xw, cl_mem xp);
 
 /* y[n][k][..] += bias[k] (GEMM paths). */
 clcnn_status clcnn_conv_add_bias(clcnn_context *ctx, const clcnn_conv_args *a);

@@ -1,0 +1,168 @@
+/* LeNet on clcnn: forward, backward and SGD through the public API only. */
+#include "lenet.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TRY(call)                                                                                  \
+  do {                                                                                             \
+    clcnn_status status_ = (call);                                                                 \
+    if (status_ != CLCNN_OK) return status_;                                                       \
+  } while (0)
+
+static const clcnn_conv2d_desc conv1_desc = {1, 1, 2, 2, 2, 2, 1, 1, 1, CLCNN_CONV_AUTO};
+static const clcnn_conv2d_desc dense_desc = {1, 1, 0, 0, 0, 0, 1, 1, 1, CLCNN_CONV_AUTO};
+
+/* Filter shapes K x C x R x S of the five layers. */
+static const size_t shapes[LENET_LAYERS][4] = {
+    {6, 1, 5, 5}, {16, 6, 5, 5}, {120, 16, 5, 5}, {84, 120, 1, 1}, {10, 84, 1, 1}};
+
+static const clcnn_conv2d_desc *desc_of(int layer) {
+  return layer == 0 ? &conv1_desc : &dense_desc;
+}
+
+static clcnn_status make(clcnn_context *ctx, size_t n, size_t c, size_t h, size_t w,
+                         clcnn_tensor **t) {
+  return clcnn_tensor_create(ctx, n, c, h, w, t);
+}
+
+static clcnn_status uniform_init(clcnn_tensor *t, size_t count, float bound, unsigned *seed) {
+  float *v = malloc(count * sizeof *v);
+  if (!v) return CLCNN_OUT_OF_MEMORY;
+  for (size_t i = 0; i < count; i++) {
+    *seed = *seed * 1664525u + 1013904223u;
+    v[i] = bound * ((float)(*seed >> 8) / 8388608.0f - 1.0f);
+  }
+  clcnn_status s = clcnn_tensor_write(t, v, count);
+  free(v);
+  return s;
+}
+
+static clcnn_status create_param(clcnn_context *ctx, const size_t s[4], unsigned *seed,
+                                 lenet_param *p) {
+  size_t count = s[0] * s[1] * s[2] * s[3];
+  float bound = 1.0f / sqrtf((float)(s[1] * s[2] * s[3]));
+  TRY(make(ctx, s[0], s[1], s[2], s[3], &p->w));
+  TRY(make(ctx, s[0], s[1], s[2], s[3], &p->dw));
+  TRY(make(ctx, s[0], s[1], s[2], s[3], &p->vw));
+  TRY(make(ctx, 1, s[0], 1, 1, &p->b));
+  TRY(make(ctx, 1, s[0], 1, 1, &p->db));
+  TRY(make(ctx, 1, s[0], 1, 1, &p->vb));
+  TRY(uniform_init(p->w, count, bound, seed));
+  TRY(uniform_init(p->b, s[0], bound, seed));
+  TRY(clcnn_tensor_fill(p->vw, 0.0f));
+  return clcnn_tensor_fill(p->vb, 0.0f);
+}
+
+clcnn_status lenet_create(clcnn_context *ctx, int act, int pool_mode, unsigned seed, lenet *net) {
+  memset(net, 0, sizeof *net);
+  net->ctx = ctx;
+  net->act = act;
+  net->pool = (clcnn_pool2d_desc){pool_mode, 2, 2, 2, 2, 0, 0, 0, 0, 0, 1};
+  for (int i = 0; i < LENET_LAYERS; i++) TRY(create_param(ctx, shapes[i], &seed, &net->layer[i]));
+  return CLCNN_OK;
+}
+
+static void destroy_batch(lenet_batch *b) {
+  clcnn_tensor *all[] = {b->x,  b->labels, b->a1, b->p1, b->a2,  b->p2, b->a3,  b->a4,
+                         b->z5, b->dz5,    b->d4, b->d3, b->dp2, b->d2, b->dp1, b->d1};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) clcnn_tensor_destroy(all[i]);
+  memset(b, 0, sizeof *b);
+}
+
+void lenet_destroy(lenet *net) {
+  for (int i = 0; i < LENET_LAYERS; i++) {
+    lenet_param *p = &net->layer[i];
+    clcnn_tensor *all[] = {p->w, p->b, p->dw, p->db, p->vw, p->vb};
+    for (int j = 0; j < 6; j++) clcnn_tensor_destroy(all[j]);
+  }
+  for (int i = 0; i < LENET_BATCH_SHAPES; i++) destroy_batch(&net->batch[i]);
+}
+
+static clcnn_status create_batch(clcnn_context *ctx, size_t n, lenet_batch *b) {
+  b->n = n;
+  TRY(make(ctx, n, 1, 28, 28, &b->x));
+  TRY(make(ctx, n, 1, 1, 1, &b->labels));
+  TRY(make(ctx, n, 6, 28, 28, &b->a1));
+  TRY(make(ctx, n, 6, 14, 14, &b->p1));
+  TRY(make(ctx, n, 16, 10, 10, &b->a2));
+  TRY(make(ctx, n, 16, 5, 5, &b->p2));
+  TRY(make(ctx, n, 120, 1, 1, &b->a3));
+  TRY(make(ctx, n, 84, 1, 1, &b->a4));
+  TRY(make(ctx, n, 10, 1, 1, &b->z5));
+  TRY(make(ctx, n, 10, 1, 1, &b->dz5));
+  TRY(make(ctx, n, 84, 1, 1, &b->d4));
+  TRY(make(ctx, n, 120, 1, 1, &b->d3));
+  TRY(make(ctx, n, 16, 5, 5, &b->dp2));
+  TRY(make(ctx, n, 16, 10, 10, &b->d2));
+  TRY(make(ctx, n, 6, 14, 14, &b->dp1));
+  return make(ctx, n, 6, 28, 28, &b->d1);
+}
+
+clcnn_status lenet_batch_for(lenet *net, size_t n, lenet_batch **out) {
+  for (int i = 0; i < LENET_BATCH_SHAPES; i++)
+    if (net->batch[i].n == n) return (*out = &net->batch[i]), CLCNN_OK;
+  for (int i = 0; i < LENET_BATCH_SHAPES; i++)
+    if (net->batch[i].n == 0) {
+      clcnn_status s = create_batch(net->ctx, n, &net->batch[i]);
+      if (s != CLCNN_OK) destroy_batch(&net->batch[i]);
+      return (*out = &net->batch[i]), s;
+    }
+  destroy_batch(&net->batch[1]); /* a third size: replace the second */
+  TRY(create_batch(net->ctx, n, &net->batch[1]));
+  return (*out = &net->batch[1]), CLCNN_OK;
+}
+
+/* y = act(conv(x, layer) + bias), the activation in place. */
+static clcnn_status conv_act(lenet *net, int layer, const clcnn_tensor *x, clcnn_tensor *y,
+                             int with_act) {
+  lenet_param *p = &net->layer[layer];
+  TRY(clcnn_conv2d_forward(net->ctx, desc_of(layer), x, p->w, p->b, y));
+  return with_act ? clcnn_activation_forward(net->ctx, net->act, y, y) : CLCNN_OK;
+}
+
+clcnn_status lenet_forward(lenet *net, lenet_batch *b) {
+  TRY(conv_act(net, 0, b->x, b->a1, 1));
+  TRY(clcnn_pool2d_forward(net->ctx, &net->pool, b->a1, b->p1));
+  TRY(conv_act(net, 1, b->p1, b->a2, 1));
+  TRY(clcnn_pool2d_forward(net->ctx, &net->pool, b->a2, b->p2));
+  TRY(conv_act(net, 2, b->p2, b->a3, 1));
+  TRY(conv_act(net, 3, b->a3, b->a4, 1));
+  return conv_act(net, 4, b->a4, b->z5, 0);
+}
+
+/* Gradients of layer from its input x and output gradient dy; dx (NULL: skip) for x. */
+static clcnn_status layer_backward(lenet *net, int layer, const clcnn_tensor *x,
+                                   const clcnn_tensor *dy, clcnn_tensor *dx) {
+  lenet_param *p = &net->layer[layer];
+  TRY(clcnn_conv2d_backward_weights(net->ctx, desc_of(layer), x, dy, p->dw, p->db));
+  return dx ? clcnn_conv2d_backward_data(net->ctx, desc_of(layer), dy, p->w, dx) : CLCNN_OK;
+}
+
+static clcnn_status backward(lenet *net, lenet_batch *b) {
+  clcnn_context *ctx = net->ctx;
+  TRY(layer_backward(net, 4, b->a4, b->dz5, b->d4));
+  TRY(clcnn_activation_backward(ctx, net->act, b->a4, b->d4, b->d4));
+  TRY(layer_backward(net, 3, b->a3, b->d4, b->d3));
+  TRY(clcnn_activation_backward(ctx, net->act, b->a3, b->d3, b->d3));
+  TRY(layer_backward(net, 2, b->p2, b->d3, b->dp2));
+  TRY(clcnn_pool2d_backward(ctx, &net->pool, b->a2, b->p2, b->dp2, b->d2));
+  TRY(clcnn_activation_backward(ctx, net->act, b->a2, b->d2, b->d2));
+  TRY(layer_backward(net, 1, b->p1, b->d2, b->dp1));
+  TRY(clcnn_pool2d_backward(ctx, &net->pool, b->a1, b->p1, b->dp1, b->d1));
+  TRY(clcnn_activation_backward(ctx, net->act, b->a1, b->d1, b->d1));
+  return layer_backward(net, 0, b->x, b->d1, NULL);
+}
+
+clcnn_status lenet_train_step(lenet *net, lenet_batch *b, float lr, float momentum, float *loss) {
+  TRY(lenet_forward(net, b));
+  TRY(clcnn_softmax_cross_entropy(net->ctx, b->z5, b->labels, loss, b->dz5));
+  TRY(backward(net, b));
+  for (int i = 0; i < LENET_LAYERS; i++) {
+    lenet_param *p = &net->layer[i];
+    TRY(clcnn_sgd_step(net->ctx, p->w, p->dw, momentum != 0 ? p->vw : NULL, lr, momentum, 0));
+    TRY(clcnn_sgd_step(net->ctx, p->b, p->db, momentum != 0 ? p->vb : NULL, lr, momentum, 0));
+  }
+  return CLCNN_OK;
+}
