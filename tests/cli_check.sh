@@ -15,13 +15,13 @@ out=$("$clcnn" devices --json 2>&1)
 expect_in "$out" '"selected": true' "devices --json"
 python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out" 2>/dev/null && pass || fail "devices --json is not JSON"
 out=$(CLCNN_CACHE_DIR=off "$clcnn" cache) && expect_in "$out" "cache: off" "cache off" || fail "cache"
-for cmd in devices cache demo bench; do
+for cmd in devices cache demo bench train; do
   out=$("$clcnn" $cmd --help) && expect_in "$out" "usage: clcnn $cmd" "$cmd --help" || fail "$cmd --help"
 done
 out=$("$clcnn" demo 2>&1) && pass || fail "demo exited non-zero"
 for want in "[[19., 25.]," "[37., 43.]]" "[0., 1., 0., 0., 0., -1., 0.]" "[[56., 72.]," \
             "[192., 224.]]]" "[[4., 5.]," "[[2., 3.]," "[5., 6.]]" "[13., 15.]]" "[14., 16.]]]" \
-            "-> 2 x 2"; do
+            "-> 2 x 2" "after 50 steps: K = [0.99"; do
   expect_in "$out" "$want" "demo"
 done
 out=$("$clcnn" bench --no-clblast --reps 1 --csv n2c3h9w9_k4r3s3_st1x1_p1111 \
@@ -29,5 +29,9 @@ out=$("$clcnn" bench --no-clblast --reps 1 --csv n2c3h9w9_k4r3s3_st1x1_p1111 \
 expect_in "$out" "n2c3h9w9_k4r3s3_st1x1_p1111,direct," "bench csv conv row"
 expect_in "$out" "avg_n1c2h8w8_k2x2_st2x2,avg-pool," "bench csv pool row"
 "$clcnn" bench nXc3 >/dev/null 2>&1 && fail "bench accepted a bad shape" || pass
+out=$("$clcnn" train --data /nonexistent/fashion 2>&1) && fail "train without data exited 0" || pass
+expect_in "$out" "/nonexistent/fashion/train-images-idx3-ubyte" "train names the missing file"
+out=$("$clcnn" train --lr -1 2>&1) && fail "train accepted lr -1" || pass
+expect_in "$out" "lr > 0" "train rejects a negative lr"
 echo "cli: $((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -162,6 +162,83 @@ static int pooling(clcnn_context *ctx) {
   return bad;
 }
 
+/* Tensors of the kernel-learning section: X, the target Y, the kernel, its gradient, and the
+   prediction and its gradient. */
+typedef struct learning {
+  clcnn_tensor *x, *k, *dk, *yhat, *dy;
+  float target[42], k_host[2];
+} learning;
+
+/* One step of gradient descent on sum((conv(X, K) - Y)^2); *loss gets the loss before it. */
+static clcnn_status learning_step(clcnn_context *ctx, learning *l, float lr, float *loss) {
+  float yhat[42], dy[42];
+  clcnn_status s = clcnn_conv2d_forward(ctx, &dense, l->x, l->k, NULL, l->yhat);
+  if (s == CLCNN_OK) s = clcnn_tensor_read(l->yhat, yhat, 42);
+  if (s != CLCNN_OK) return s;
+  double sum = 0;
+  for (int i = 0; i < 42; i++) {
+    double e = (double)yhat[i] - l->target[i];
+    sum += e * e;
+    dy[i] = (float)(2.0 * e);
+  }
+  *loss = (float)sum;
+  if ((s = clcnn_tensor_write(l->dy, dy, 42)) == CLCNN_OK &&
+      (s = clcnn_conv2d_backward_weights(ctx, &dense, l->x, l->dy, l->dk, NULL)) == CLCNN_OK &&
+      (s = clcnn_sgd_step(ctx, l->k, l->dk, NULL, lr, 0.0f, 0.0f)) == CLCNN_OK)
+    s = clcnn_tensor_read(l->k, l->k_host, 2);
+  return s;
+}
+
+static void learning_free(learning *l) {
+  clcnn_tensor *all[] = {l->x, l->k, l->dk, l->yhat, l->dy};
+  for (int i = 0; i < 5; i++) clcnn_tensor_destroy(all[i]);
+}
+
+static clcnn_status learning_setup(clcnn_context *ctx, learning *l) {
+  float x[48], k_true[2] = {1, -1};
+  for (int i = 0; i < 48; i++) x[i] = (i % 8 >= 2 && i % 8 < 6) ? 0.0f : 1.0f;
+  unsigned seed = 2024; /* the initial kernel: uniform in +-1/sqrt(2), as PyTorch draws it */
+  for (int i = 0; i < 2; i++) {
+    seed = seed * 1103515245u + 12345u;
+    l->k_host[i] = ((float)((seed >> 8) & 0xFFFF) / 32768.0f - 1.0f) * 0.70710678f;
+  }
+  clcnn_status s;
+  if ((s = clcnn_tensor_create(ctx, 1, 1, 6, 8, &l->x)) != CLCNN_OK ||
+      (s = clcnn_tensor_create(ctx, 1, 1, 1, 2, &l->k)) != CLCNN_OK ||
+      (s = clcnn_tensor_create(ctx, 1, 1, 1, 2, &l->dk)) != CLCNN_OK ||
+      (s = clcnn_tensor_create(ctx, 1, 1, 6, 7, &l->yhat)) != CLCNN_OK ||
+      (s = clcnn_tensor_create(ctx, 1, 1, 6, 7, &l->dy)) != CLCNN_OK ||
+      (s = clcnn_tensor_write(l->x, x, 48)) != CLCNN_OK)
+    return s;
+  /* the target Y = corr2d(X, [1, -1]), computed on the device */
+  if ((s = clcnn_tensor_write(l->k, k_true, 2)) != CLCNN_OK ||
+      (s = clcnn_conv2d_forward(ctx, &dense, l->x, l->k, NULL, l->yhat)) != CLCNN_OK ||
+      (s = clcnn_tensor_read(l->yhat, l->target, 42)) != CLCNN_OK)
+    return s;
+  return clcnn_tensor_write(l->k, l->k_host, 2);
+}
+
+static int learn_kernel(clcnn_context *ctx) {
+  printf("\n== 8. Learning the kernel that maps X to Y = corr2d(X, [1, -1]) ==\n");
+  learning l = {0};
+  clcnn_status s = learning_setup(ctx, &l);
+  if (s == CLCNN_OK)
+    printf("random start: K = [%.4f, %.4f]; squared error, gradient descent with lr 0.01\n",
+           (double)l.k_host[0], (double)l.k_host[1]);
+  float loss = 0;
+  for (int step = 1; s == CLCNN_OK && step <= 10; step++)
+    if ((s = learning_step(ctx, &l, 0.01f, &loss)) == CLCNN_OK)
+      printf("step %2d, loss %.3f\n", step, (double)loss);
+  if (s == CLCNN_OK)
+    printf("after 10 steps: K = [%.4f, %.4f]\n", (double)l.k_host[0], (double)l.k_host[1]);
+  for (int step = 11; s == CLCNN_OK && step <= 50; step++) s = learning_step(ctx, &l, 0.01f, &loss);
+  if (s == CLCNN_OK)
+    printf("after 50 steps: K = [%.4f, %.4f] (loss %.5f), close to [1, -1]\n", (double)l.k_host[0],
+           (double)l.k_host[1], (double)loss);
+  learning_free(&l);
+  return check(s, ctx, "learning the kernel");
+}
+
 int clcnn_cmd_demo(int argc, char **argv) {
   if (clcnn_wants_help(argc, argv)) {
     usage(stdout);
@@ -175,7 +252,7 @@ int clcnn_cmd_demo(int argc, char **argv) {
   if (check(clcnn_context_create(NULL, &ctx), NULL, "context")) return 1;
   printf("clcnn %s on %s\n", clcnn_version(), clcnn_context_device_name(ctx));
   int bad = cross_correlation(ctx) || edge_detection(ctx) || padding_and_stride() ||
-            multiple_channels(ctx) || one_by_one(ctx) || pooling(ctx);
+            multiple_channels(ctx) || one_by_one(ctx) || pooling(ctx) || learn_kernel(ctx);
   clcnn_context_destroy(ctx);
   return bad ? 1 : 0;
 }

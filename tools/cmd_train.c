@@ -28,7 +28,7 @@ static void usage(FILE *out) {
           "                   [--act relu|sigmoid] [--pool max|avg] [--seed N] [--limit N]\n"
           "  Trains LeNet on Fashion-MNIST (IDX files, gzip or plain; default %s,\n"
           "  from Debian's dataset-fashion-mnist) with minibatch SGD and momentum, shuffled\n"
-          "  each epoch from the seed. Defaults: 10 epochs, batch 256, lr 0.1, momentum 0.9,\n"
+          "  each epoch from the seed. Defaults: 10 epochs, batch 256, lr 0.05, momentum 0.9,\n"
           "  relu, max pooling, seed 1, all 60000 training images (--limit takes fewer).\n",
           FASHION_MNIST_DEFAULT_DIR);
 }
@@ -41,7 +41,7 @@ static double now_s(void) {
 
 static int parse(int argc, char **argv, train_options *o) {
   *o = (train_options){
-      FASHION_MNIST_DEFAULT_DIR, 10, 256, 0, 0.1f, 0.9f, CLCNN_ACT_RELU, CLCNN_POOL_MAX, 1};
+      FASHION_MNIST_DEFAULT_DIR, 10, 256, 0, 0.05f, 0.9f, CLCNN_ACT_RELU, CLCNN_POOL_MAX, 1};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     char *end = NULL;
