@@ -1,5 +1,6 @@
 /* Backward passes against the reference (integer inputs exactly, random ones within a
    tolerance), finite-difference checks, and the bad-input rules. */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,20 @@ START_TEST(conv_backward_sweep) {
   clcnn_context *ctx = support_context();
   conv_backward_case(ctx, &ref_conv_sweep[_i], 1, 3000u + (unsigned)_i);
   conv_backward_case(ctx, &ref_conv_sweep[_i], 0, 4000u + (unsigned)_i);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+/* A workspace limit of a few KiB makes both weight-gradient paths (per-image kernel and
+   GEMM) work in chunks of images and accumulate; the results must not change. */
+START_TEST(chunked_backward_matches_reference) {
+  setenv("CLCNN_WORKSPACE_BYTES", "5000", 1);
+  clcnn_context *ctx = support_context();
+  const ref_conv cases[] = {{5, 3, 9, 11, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+                            {6, 16, 5, 5, 3, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+                            {4, 4, 8, 8, 6, 3, 3, 2, 2, 1, 0, 0, 1, 1, 1, 2}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    conv_backward_case(ctx, &cases[i], 1, 700u + (unsigned)i);
   clcnn_context_destroy(ctx);
 }
 END_TEST
@@ -244,6 +259,7 @@ static Suite *backward_suite(void) {
   TCase *tc = support_tcase("conv");
   tcase_add_loop_test(tc, conv_backward_sweep, 0, (int)ref_conv_sweep_count);
   tcase_add_test(tc, conv_gradients_match_finite_differences);
+  tcase_add_test(tc, chunked_backward_matches_reference);
   suite_add_tcase(s, tc);
   tc = support_tcase("pool");
   tcase_add_test(tc, pool_backward_sweep);
