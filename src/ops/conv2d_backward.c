@@ -77,6 +77,23 @@ static clcnn_status flipped_forward(clcnn_context *ctx, const clcnn_conv_geometr
   return status == CLCNN_OK ? clcnn_conv_direct(ctx, &a) : status;
 }
 
+/* A filter that covers its whole input (a fully connected layer): seen as N x C*R*S x 1 x 1,
+   the input gradient is a 1x1 convolution of dy with the transposed filters, which the
+   direct kernel vectorizes along all C*R*S outputs instead of mostly padding. */
+static int covers_input(const clcnn_conv_geometry *g) {
+  return g->p == 1 && g->q == 1 && g->h == g->r && g->w == g->s && g->pt == 0 && g->pb == 0 &&
+         g->pl == 0 && g->pr == 0;
+}
+
+static clcnn_conv_geometry as_one_by_one(const clcnn_conv_geometry *g) {
+  clcnn_conv_geometry f = *g;
+  f.c = g->c * g->r * g->s;
+  f.cg = g->cg * g->r * g->s;
+  f.h = f.w = f.r = f.s = 1;
+  f.sh = f.sw = f.dh = f.dw = 1;
+  return f;
+}
+
 clcnn_status clcnn_conv2d_backward_data(clcnn_context *ctx, const clcnn_conv2d_desc *d,
                                         const clcnn_tensor *dy, const clcnn_tensor *w,
                                         clcnn_tensor *dx) {
@@ -89,6 +106,10 @@ clcnn_status clcnn_conv2d_backward_data(clcnn_context *ctx, const clcnn_conv2d_d
   if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, dx, "dx", dy, "dy");
   if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, dx, "dx", w, "w");
   if (status != CLCNN_OK) return status;
+  if (covers_input(&g)) {
+    clcnn_conv_geometry f = as_one_by_one(&g);
+    return flipped_forward(ctx, &f, dy, w, dx);
+  }
   return transposes_to_forward(&g) ? flipped_forward(ctx, &g, dy, w, dx)
                                    : gather_data(ctx, &g, dy, w, dx);
 }
