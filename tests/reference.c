@@ -14,29 +14,6 @@ size_t ref_conv_out_w(const ref_conv *p) {
   return (p->w + p->pl + p->pr - p->dw * (p->s - 1) - 1) / p->sw + 1;
 }
 
-void ref_conv2d(const ref_conv *p, const float *x, const float *w, const float *bias, float *y) {
-  size_t oh_n = ref_conv_out_h(p), ow_n = ref_conv_out_w(p);
-  size_t cg = p->c / p->groups, kg = p->k / p->groups;
-  for (size_t n = 0; n < p->n; n++)
-    for (size_t k = 0; k < p->k; k++)
-      for (size_t oh = 0; oh < oh_n; oh++)
-        for (size_t ow = 0; ow < ow_n; ow++) {
-          double sum = bias ? bias[k] : 0.0;
-          size_t g = k / kg;
-          for (size_t ci = 0; ci < cg; ci++)
-            for (size_t r = 0; r < p->r; r++)
-              for (size_t s = 0; s < p->s; s++) {
-                long ih = (long)(oh * p->sh + r * p->dh) - (long)p->pt;
-                long iw = (long)(ow * p->sw + s * p->dw) - (long)p->pl;
-                if (ih < 0 || iw < 0 || ih >= (long)p->h || iw >= (long)p->w) continue;
-                size_t c = g * cg + ci;
-                sum += (double)x[((n * p->c + c) * p->h + (size_t)ih) * p->w + (size_t)iw] *
-                       (double)w[((k * cg + ci) * p->r + r) * p->s + s];
-              }
-          y[((n * p->k + k) * oh_n + oh) * ow_n + ow] = (float)sum;
-        }
-}
-
 size_t ref_pool_out(size_t in, size_t k, size_t s, size_t pad_lo, size_t pad_hi, int ceil_mode) {
   double span = (double)(in + pad_lo + pad_hi - k) / (double)s;
   size_t out = (size_t)(ceil_mode ? ceil(span) : floor(span)) + 1;
@@ -219,4 +196,33 @@ void ref_pool2d_backward(const ref_pool *p, const float *x, const float *dy, flo
       }
   store(sums, dx, p->n * p->c * plane);
   free(sums);
+}
+
+static void add_to_y(void *ctx, size_t xi, size_t wi, size_t yi) {
+  grad_sums *g = ctx; /* a = x, b = w */
+  g->out[yi] += (double)g->a[xi] * g->b[wi];
+}
+
+void ref_conv2d(const ref_conv *p, const float *x, const float *w, const float *bias, float *y) {
+  size_t pq = ref_conv_out_h(p) * ref_conv_out_w(p), count = p->n * p->k * pq;
+  grad_sums g = {x, w, calloc(count, sizeof(double))};
+  for (size_t i = 0; bias && i < count; i++) g.out[i] = bias[(i / pq) % p->k];
+  for_each_tap(p, add_to_y, &g);
+  store(g.out, y, count);
+  free(g.out);
+}
+
+clcnn_pool2d_desc ref_pool_desc(const ref_pool *p) {
+  clcnn_pool2d_desc d = {p->max ? CLCNN_POOL_MAX : CLCNN_POOL_AVG,
+                         p->kh,
+                         p->kw,
+                         p->sh,
+                         p->sw,
+                         p->pt,
+                         p->pb,
+                         p->pl,
+                         p->pr,
+                         p->ceil_mode,
+                         p->count_include_pad};
+  return d;
 }

@@ -28,6 +28,7 @@ typedef struct ref_pool {
   int max, ceil_mode, count_include_pad;
 } ref_pool;
 
+clcnn_pool2d_desc ref_pool_desc(const ref_pool *p);
 size_t ref_pool_out(size_t in, size_t k, size_t s, size_t pad_lo, size_t pad_hi, int ceil_mode);
 void ref_pool2d(const ref_pool *p, const float *x, float *y);
 /* dx from dy: max to the first maximum of each window (a later NaN takes over), average

@@ -138,17 +138,7 @@ static void pool_backward_case(clcnn_context *ctx, const ref_pool *p, const floa
   float *dy = values(yc, &seed, 1), *want = malloc(xc * sizeof(float)),
         *got = malloc(xc * sizeof(float));
   ref_pool2d_backward(p, x, dy, want);
-  clcnn_pool2d_desc d = {p->max ? CLCNN_POOL_MAX : CLCNN_POOL_AVG,
-                         p->kh,
-                         p->kw,
-                         p->sh,
-                         p->sw,
-                         p->pt,
-                         p->pb,
-                         p->pl,
-                         p->pr,
-                         p->ceil_mode,
-                         p->count_include_pad};
+  clcnn_pool2d_desc d = ref_pool_desc(p);
   guarded_tensor tx = guarded_create(ctx, xs, x), ty = guarded_create(ctx, ys, NULL);
   guarded_tensor tdy = guarded_create(ctx, ys, dy), tdx = guarded_create(ctx, xs, NULL);
   expect_ok(clcnn_pool2d_forward(ctx, &d, tx.t, ty.t), ctx);

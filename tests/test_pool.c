@@ -9,27 +9,12 @@
 #include "reference.h"
 #include "support.h"
 
-static clcnn_pool2d_desc desc_of(const ref_pool *p) {
-  clcnn_pool2d_desc d = {p->max ? CLCNN_POOL_MAX : CLCNN_POOL_AVG,
-                         p->kh,
-                         p->kw,
-                         p->sh,
-                         p->sw,
-                         p->pt,
-                         p->pb,
-                         p->pl,
-                         p->pr,
-                         p->ceil_mode,
-                         p->count_include_pad};
-  return d;
-}
-
 /* Pools x on the device and compares with the reference (exactly for max, 1 ulp-ish for avg). */
 static void check_pool(clcnn_context *ctx, const ref_pool *p, const float *x) {
   size_t P = ref_pool_out(p->h, p->kh, p->sh, p->pt, p->pb, p->ceil_mode);
   size_t Q = ref_pool_out(p->w, p->kw, p->sw, p->pl, p->pr, p->ceil_mode);
   size_t xs[4] = {p->n, p->c, p->h, p->w}, ys[4] = {p->n, p->c, P, Q}, shape[4];
-  clcnn_pool2d_desc d = desc_of(p);
+  clcnn_pool2d_desc d = ref_pool_desc(p);
   expect_ok(clcnn_pool2d_output_shape(&d, xs, shape), NULL);
   ck_assert_msg(shape[2] == P && shape[3] == Q, "shape %zux%zu, reference %zux%zu", shape[2],
                 shape[3], P, Q);
