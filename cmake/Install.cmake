@@ -19,5 +19,8 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/clcnnConfigVersion.cmake
 install(FILES ${CMAKE_BINARY_DIR}/clcnnConfig.cmake ${CMAKE_BINARY_DIR}/clcnnConfigVersion.cmake
   DESTINATION ${CLCNN_CMAKE_DIR})
 
+# The .pc file finds the prefix relative to itself, so an install moved or made with
+# `cmake --install --prefix` still works.
+file(RELATIVE_PATH CLCNN_PC_TO_PREFIX "/root/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/root")
 configure_file(cmake/clcnn.pc.in ${CMAKE_BINARY_DIR}/clcnn.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/clcnn.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
