@@ -12,7 +12,10 @@ static clcnn_status validate(clcnn_context *ctx, const char *fn, const clcnn_con
   status = clcnn_conv_geometry_make(ctx, fn, d, a->x->shape, a->w->shape, &a->g);
   if (status != CLCNN_OK) return status;
   size_t y_shape[4] = {a->g.n, a->g.k, a->g.p, a->g.q};
-  if ((status = clcnn_check_tensor(ctx, fn, "y", a->y, y_shape)) != CLCNN_OK) return status;
+  if ((status = clcnn_check_tensor(ctx, fn, "y", a->y, y_shape)) != CLCNN_OK ||
+      (status = clcnn_check_index_range(ctx, fn, "x", a->x->shape)) != CLCNN_OK ||
+      (status = clcnn_check_index_range(ctx, fn, "y", y_shape)) != CLCNN_OK)
+    return status;
   if (a->bias) {
     if ((status = clcnn_check_tensor(ctx, fn, "bias", a->bias, NULL)) != CLCNN_OK) return status;
     if (a->bias->count != a->g.k)

@@ -18,7 +18,10 @@ static clcnn_status validate(clcnn_context *ctx, const char *fn, const clcnn_con
     status = clcnn_conv_geometry_make(ctx, fn, d, x_like->shape, w_like->shape, g);
   if (status != CLCNN_OK) return status;
   size_t y_shape[4] = {g->n, g->k, g->p, g->q};
-  return clcnn_check_tensor(ctx, fn, "dy", dy, y_shape);
+  if ((status = clcnn_check_tensor(ctx, fn, "dy", dy, y_shape)) != CLCNN_OK ||
+      (status = clcnn_check_index_range(ctx, fn, "x", x_like->shape)) != CLCNN_OK)
+    return status;
+  return clcnn_check_index_range(ctx, fn, "dy", y_shape);
 }
 
 static clcnn_status gather_data(clcnn_context *ctx, const clcnn_conv_geometry *g,

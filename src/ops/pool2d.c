@@ -64,7 +64,8 @@ clcnn_status clcnn_pool2d_forward(clcnn_context *ctx, const clcnn_pool2d_desc *d
   clcnn_pool_geometry g = {0};
   if ((status = clcnn_pool_geometry_make(ctx, fn, d, x->shape, &g)) != CLCNN_OK) return status;
   size_t y_shape[4] = {g.n, g.c, g.p, g.q};
-  if ((status = clcnn_check_tensor(ctx, fn, "y", y, y_shape)) != CLCNN_OK ||
+  if ((status = clcnn_check_index_range(ctx, fn, "x", x->shape)) != CLCNN_OK ||
+      (status = clcnn_check_tensor(ctx, fn, "y", y, y_shape)) != CLCNN_OK ||
       (status = clcnn_check_distinct(ctx, fn, y, "y", x, "x")) != CLCNN_OK)
     return status;
   if (g.kh * g.kw <= MAX_UNROLLED_TAPS) return run_rows(ctx, d, &g, x, y);

@@ -15,7 +15,8 @@ static clcnn_status validate(clcnn_context *ctx, const char *fn, const clcnn_poo
   if (status == CLCNN_OK) status = clcnn_pool_geometry_make(ctx, fn, d, x->shape, g);
   if (status != CLCNN_OK) return status;
   size_t y_shape[4] = {g->n, g->c, g->p, g->q};
-  if ((status = clcnn_check_tensor(ctx, fn, "y", y, y_shape)) != CLCNN_OK ||
+  if ((status = clcnn_check_index_range(ctx, fn, "x", x->shape)) != CLCNN_OK ||
+      (status = clcnn_check_tensor(ctx, fn, "y", y, y_shape)) != CLCNN_OK ||
       (status = clcnn_check_tensor(ctx, fn, "dy", dy, y_shape)) != CLCNN_OK ||
       (status = clcnn_check_tensor(ctx, fn, "dx", dx, x->shape)) != CLCNN_OK)
     return status;

@@ -202,6 +202,15 @@ clcnn_status clcnn_pool2d_output_shape(const clcnn_pool2d_desc *d, const size_t 
   return CLCNN_OK;
 }
 
+clcnn_status clcnn_check_index_range(clcnn_context *ctx, const char *fn, const char *name,
+                                     const size_t shape[4]) {
+  const size_t limit = CL_INT_MAX;
+  if (shape[0] * shape[1] <= limit && shape[2] * shape[3] <= limit) return CLCNN_OK;
+  return clcnn_fail(ctx, CLCNN_UNSUPPORTED,
+                    "%s: %s " SHAPE_FMT " needs N*C and H*W at most %zu (32-bit kernel indices)",
+                    fn, name, SHAPE_ARGS(shape), limit);
+}
+
 clcnn_status clcnn_check_tensor(clcnn_context *ctx, const char *fn, const char *name,
                                 const clcnn_tensor *t, const size_t expect[4]) {
   if (!t) return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: %s is NULL", fn, name);

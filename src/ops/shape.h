@@ -29,6 +29,10 @@ clcnn_status clcnn_pool_geometry_make(clcnn_context *ctx, const char *fn,
                                       const clcnn_pool2d_desc *d, const size_t x_shape[4],
                                       clcnn_pool_geometry *g);
 
+/* CLCNN_UNSUPPORTED unless N*C and H*W of shape fit the kernels' 32-bit index arithmetic. */
+clcnn_status clcnn_check_index_range(clcnn_context *ctx, const char *fn, const char *name,
+                                     const size_t shape[4]);
+
 /* Checks that tensor t (named name) exists, belongs to ctx and has shape expect. */
 clcnn_status clcnn_check_tensor(clcnn_context *ctx, const char *fn, const char *name,
                                 const clcnn_tensor *t, const size_t expect[4]);
