@@ -114,26 +114,25 @@ static void progress(int epoch, int epochs, size_t done, size_t total, double se
 static clcnn_status evaluate(lenet *net, const dataset *test, size_t batch, float *img, float *lab,
                              double *accuracy) {
   size_t correct = 0;
-  float logits[65536 * 10 / 64];
-  for (size_t first = 0; first < test->count; first += batch) {
+  float *logits = malloc(batch * 10 * sizeof *logits);
+  clcnn_status s = logits ? CLCNN_OK : CLCNN_OUT_OF_MEMORY;
+  for (size_t first = 0; s == CLCNN_OK && first < test->count; first += batch) {
     size_t n = test->count - first < batch ? test->count - first : batch;
-    if (n * 10 > sizeof logits / sizeof *logits) n = sizeof logits / sizeof *logits / 10;
     lenet_batch *b;
-    clcnn_status s = lenet_batch_for(net, n, &b);
+    s = lenet_batch_for(net, n, &b);
     if (s == CLCNN_OK) s = load_batch(test, NULL, first, n, img, lab, b);
     if (s == CLCNN_OK) s = lenet_forward(net, b);
     if (s == CLCNN_OK) s = clcnn_tensor_read(b->z5, logits, n * 10);
-    if (s != CLCNN_OK) return s;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; s == CLCNN_OK && i < n; i++) {
       int best = 0;
       for (int k = 1; k < 10; k++)
         if (logits[i * 10 + k] > logits[i * 10 + best]) best = k;
       correct += best == (int)lab[i];
     }
-    if (n < batch && first + n < test->count) first -= batch - n; /* logits buffer was short */
   }
+  free(logits);
   *accuracy = (double)correct / (double)test->count;
-  return CLCNN_OK;
+  return s;
 }
 
 static clcnn_status run_epochs(lenet *net, const train_options *o, const dataset *train,
