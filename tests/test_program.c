@@ -40,14 +40,24 @@ static clcnn_status fill_once(clcnn_context *ctx) {
   return status;
 }
 
+/* A context that reads kernels from a fresh folder dir holding fill.cl with fill_body (none
+   when NULL); no disk cache. */
+static clcnn_context *context_on_kernel_dir(char *dir, size_t cap, const char *fill_body) {
+  support_make_temp_dir(dir, cap);
+  if (fill_body) {
+    char source[512];
+    snprintf(source, sizeof source,
+             "__kernel void fill_f32(__global float *d, ulong o, ulong c, float v) {\n%s\n}\n",
+             fill_body);
+    write_file(dir, "fill.cl", source);
+  }
+  setenv("CLCNN_KERNEL_DIR", dir, 1);
+  return support_context_with(NULL, "off");
+}
+
 START_TEST(broken_kernel_reports_build_log) {
   char dir[256];
-  support_make_temp_dir(dir, sizeof dir);
-  write_file(dir, "fill.cl",
-             "__kernel void fill_f32(__global float *d, ulong o, ulong c, float v) {\n"
-             "  d[o] = undeclared_symbol_xyz;\n}\n");
-  setenv("CLCNN_KERNEL_DIR", dir, 1);
-  clcnn_context *ctx = support_context_with(NULL, "off");
+  clcnn_context *ctx = context_on_kernel_dir(dir, sizeof dir, "  d[o] = undeclared_symbol_xyz;");
   expect_error(fill_once(ctx), CLCNN_BUILD_FAILED, ctx, "undeclared_symbol_xyz");
   expect_error(fill_once(ctx), CLCNN_BUILD_FAILED, ctx, "building fill.cl with options");
   /* a failed build leaves the context usable */
@@ -61,9 +71,7 @@ END_TEST
 
 START_TEST(missing_kernel_file_names_the_path) {
   char dir[256];
-  support_make_temp_dir(dir, sizeof dir);
-  setenv("CLCNN_KERNEL_DIR", dir, 1);
-  clcnn_context *ctx = support_context_with(NULL, "off");
+  clcnn_context *ctx = context_on_kernel_dir(dir, sizeof dir, NULL);
   expect_error(fill_once(ctx), CLCNN_BUILD_FAILED, ctx, "fill.cl");
   expect_error(fill_once(ctx), CLCNN_BUILD_FAILED, ctx, dir);
   clcnn_context_destroy(ctx);
@@ -73,12 +81,8 @@ END_TEST
 
 START_TEST(kernel_dir_sources_are_used) {
   char dir[256];
-  support_make_temp_dir(dir, sizeof dir);
-  write_file(dir, "fill.cl",
-             "__kernel void fill_f32(__global float *d, ulong o, ulong c, float v) {\n"
-             "  size_t i = get_global_id(0); if (i < c) d[o + i] = v + 1.0f;\n}\n");
-  setenv("CLCNN_KERNEL_DIR", dir, 1);
-  clcnn_context *ctx = support_context_with(NULL, "off");
+  clcnn_context *ctx = context_on_kernel_dir(
+      dir, sizeof dir, "  size_t i = get_global_id(0); if (i < c) d[o + i] = v + 1.0f;");
   clcnn_tensor *t;
   expect_ok(clcnn_tensor_create(ctx, 1, 1, 1, 3, &t), ctx);
   expect_ok(clcnn_tensor_fill(t, 1.0f), ctx);
