@@ -15,7 +15,5 @@ clcnn_status clcnn_fail(clcnn_context *ctx, clcnn_status status, const char *fmt
    CLCNN_OUT_OF_MEMORY, the rest to CLCNN_OPENCL_ERROR. */
 clcnn_status clcnn_fail_cl(clcnn_context *ctx, cl_int code, const char *call, const char *detail);
 
-/* The thread's message buffer used for failures without a context. */
-char *clcnn_thread_error_buffer(void);
 
 #endif
