@@ -9,10 +9,6 @@
 
 static _Thread_local char thread_error[CLCNN_ERROR_CAPACITY];
 
-char *clcnn_thread_error_buffer(void) {
-  return thread_error;
-}
-
 static void record(clcnn_context *ctx, const char *fmt, va_list args) {
   char *buffer = ctx ? ctx->last_error : thread_error;
   vsnprintf(buffer, CLCNN_ERROR_CAPACITY, fmt, args);
