@@ -1,6 +1,6 @@
 /* Fast direct convolution: KV vectors of VEC output channels times a TH x TW output tile
    per work-item, zero-padded input (no bounds checks inside), shape constants compiled in.
-   Required -D: VEC KV TH TW R S SH SW DH DW CG KG G KB P Q XH XW TILES_P TILES_Q HAS_BIAS
+   Required -D: VEC KV TH TW R S SH SW DH DW CG KG G KB P Q XH XW TILES_P TILES_Q
    (KB counts blocks of KV*VEC channels). */
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
@@ -15,8 +15,8 @@
    NDRange: (output tile, image, group * KB + weight block), so that work-items sharing a
    weight block run one after another and the block stays in cache. */
 __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __global const float *wr,
-                            __global const float *bias, const ulong bias_off, __global float *y,
-                            const ulong y_off) {
+                            const ulong wr_off, __global const float *bias, const ulong bias_off,
+                            const int has_bias, __global float *y, const ulong y_off) {
   const int t = get_global_id(0);
   if (t >= TILES_P * TILES_Q) return;
   const int tq = t % TILES_Q, tp = t / TILES_Q;
@@ -32,7 +32,7 @@ __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __glob
 
   __global const float *xc =
       xp + xp_off + ((size_t)(n * G + g) * CG * XH + (size_t)p0 * SH) * XW + (size_t)q0 * SW;
-  __global const float *wc = wr + (size_t)(g * KB + kb) * CG * (R * S * BLOCK);
+  __global const float *wc = wr + wr_off + (size_t)(g * KB + kb) * CG * (R * S * BLOCK);
   for (int c = 0; c < CG; c++) {
 #pragma unroll
     for (int r = 0; r < R; r++) {
@@ -73,7 +73,7 @@ __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __glob
     for (int l = 0; l < VEC; l++) {
       const int k = k0 + l;
       if (k >= KG) break;
-      const float b = HAS_BIAS ? bias[bias_off + g * KG + k] : 0.0f;
+      const float b = has_bias ? bias[bias_off + g * KG + k] : 0.0f;
       __global float *yk = y + y_off + ((size_t)n * K + g * KG + k) * P * Q;
 #pragma unroll
       for (int th = 0; th < TH; th++) {

@@ -93,3 +93,28 @@ __kernel void sum_rows(__global const float *dyt, __global float *db, const ulon
   for (size_t i = 0; i < row_length; i++) sum += row[i];
   db[db_off + k] = accumulate ? db[db_off + k] + sum : sum;
 }
+
+/* Winograd F(2x2, 3x3) filter transform U = G w G^T, stored u[kb][c][i*4 + j][l] for filter
+   k = kb*VEC + l (zero for k >= K), so that one channel step reads 16 whole vectors. */
+__kernel void winograd_filter(__global const float *w, const ulong w_off, __global float *u,
+                              const int K, const int C, const int KB, const int VEC) {
+  const int k = get_global_id(0), c = get_global_id(1);
+  if (k >= KB * VEC || c >= C) return;
+  float g[3][3], t[4][3];
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      g[i][j] = k < K ? w[w_off + (((size_t)k * C + c) * 3 + i) * 3 + j] : 0.0f;
+  for (int j = 0; j < 3; j++) {
+    t[0][j] = g[0][j];
+    t[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
+    t[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
+    t[3][j] = g[2][j];
+  }
+  __global float *out = u + ((size_t)(k / VEC) * C + c) * 16 * VEC + k % VEC;
+  for (int i = 0; i < 4; i++) {
+    out[(i * 4 + 0) * VEC] = t[i][0];
+    out[(i * 4 + 1) * VEC] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+    out[(i * 4 + 2) * VEC] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+    out[(i * 4 + 3) * VEC] = t[i][2];
+  }
+}

@@ -74,6 +74,49 @@ __kernel void pool2d_backward(__global const float *x, const ulong x_off, __glob
   dx[dx_off + (size_t)nc * H * W + (size_t)ih * W + iw] = acc;
 }
 
+/* Backward for overlapping windows, one (n, c) plane per work-item: the plane's dx is zeroed,
+   then each output in row-major order adds its gradient to its window's first maximum (a
+   later NaN takes over, as in PyTorch) or spreads it with the forward divisor. One owner per
+   plane: no two work-items touch the same element, and every element sums its windows in
+   output order. */
+__kernel void pool2d_backward_plane(__global const float *x, const ulong x_off,
+                                    __global const float *dy, const ulong dy_off,
+                                    __global float *dx, const ulong dx_off, const int NC,
+                                    const int H, const int W, const int P, const int Q,
+                                    const int kh, const int kw, const int sh, const int sw,
+                                    const int pt, const int pl, const int pb, const int pr,
+                                    const int mode, const int include_pad) {
+  const int nc = get_global_id(0);
+  if (nc >= NC) return;
+  __global const float *xc = x + x_off + (size_t)nc * H * W;
+  __global const float *dyc = dy + dy_off + (size_t)nc * P * Q;
+  __global float *dxc = dx + dx_off + (size_t)nc * H * W;
+  for (int i = 0; i < H * W; i++) dxc[i] = 0.0f;
+  for (int p = 0; p < P; p++) {
+    const int hstart = p * sh - pt, i0 = max(hstart, 0), i1 = min(hstart + kh, H);
+    for (int q = 0; q < Q; q++) {
+      const int wstart = q * sw - pl, j0 = max(wstart, 0), j1 = min(wstart + kw, W);
+      const float g = dyc[p * Q + q];
+      if (mode == 0) {
+        float m = -INFINITY;
+        int best = -1;
+        for (int i = i0; i < i1; i++)
+          for (int j = j0; j < j1; j++) {
+            const float v = xc[i * W + j];
+            if (v > m || isnan(v) || best < 0) m = v, best = i * W + j;
+          }
+        if (best >= 0) dxc[best] += g;
+      } else {
+        const int padded =
+            (min(hstart + kh, H + pb) - hstart) * (min(wstart + kw, W + pr) - wstart);
+        const float share = g / (float)(include_pad ? padded : (i1 - i0) * (j1 - j0));
+        for (int i = i0; i < i1; i++)
+          for (int j = j0; j < j1; j++) dxc[i * W + j] += share;
+      }
+    }
+  }
+}
+
 #ifdef SCATTER_KERNEL
 /* Backward for windows that do not overlap (stride >= window): each output writes its own
    window's share of dx, so no two work-items write the same element. Elements outside every

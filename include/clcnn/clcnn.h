@@ -7,5 +7,6 @@
 #include <clcnn/conv2d.h>
 #include <clcnn/pool2d.h>
 #include <clcnn/training.h>
+#include <clcnn/plan.h>
 
 #endif

@@ -13,6 +13,7 @@
 #include "program/program.h"
 
 static void release_cl_objects(clcnn_context *ctx) {
+  if (ctx->plan_cache_release) ctx->plan_cache_release(ctx);
   clcnn_workspace_release(ctx);
   clcnn_program_cache_release(ctx);
   if (ctx->queue) clReleaseCommandQueue(ctx->queue);
@@ -21,10 +22,19 @@ static void release_cl_objects(clcnn_context *ctx) {
   ctx->cl_ctx = NULL;
 }
 
+/* $CLCNN_PLAN_CACHE_SIZE when it is a number (0 turns the cache off), else 64. */
+static size_t plan_cache_capacity_from_env(void) {
+  const char *text = clcnn_env("CLCNN_PLAN_CACHE_SIZE");
+  char *end = NULL;
+  unsigned long value = text ? strtoul(text, &end, 10) : 0;
+  return text && end && *end == '\0' && text[0] != '-' ? (size_t)value : 64;
+}
+
 /* Log level, cache folder and kernel folder: the environment is read here, once. */
 static clcnn_status init_runtime_settings(clcnn_context *ctx, const char *cache_option) {
   ctx->log_level = clcnn_log_level_from_env();
   ctx->workspace_limit = clcnn_workspace_limit_from_env();
+  ctx->plan_cache_capacity = plan_cache_capacity_from_env();
   char dir[4096];
   clcnn_status status = clcnn_cache_dir_resolve(cache_option, dir, sizeof dir);
   if (status != CLCNN_OK) return status;

@@ -10,6 +10,7 @@
 #include "memory/workspace.h"
 
 struct clcnn_program_entry;
+struct clcnn_plan_cache;
 
 struct clcnn_context {
   cl_platform_id platform;
@@ -26,6 +27,10 @@ struct clcnn_context {
   cl_mem workspace[CLCNN_WS_SLOTS];
   size_t workspace_bytes[CLCNN_WS_SLOTS];
   size_t workspace_limit; /* chunk work so that one workspace stays below this */
+  /* plans behind the one-shot calls: owned by the ops layer, released through the hook */
+  struct clcnn_plan_cache *plan_cache;
+  void (*plan_cache_release)(clcnn_context *ctx);
+  size_t plan_cache_capacity;
   int lost;
   char last_error[CLCNN_ERROR_CAPACITY];
 };

@@ -1,20 +1,115 @@
-/* The convolution algorithms behind clcnn_conv2d_forward, and how AUTO chooses among them. */
+/* The convolution algorithms behind the plans: each one set up once per problem (parameters
+   chosen, programs built), weights packed into its own layout, then run many times. */
 #ifndef CLCNN_OPS_CONV_PATHS_H
 #define CLCNN_OPS_CONV_PATHS_H
 
 #include "memory/tensor.h"
 #include "ops/shape.h"
 
-typedef struct clcnn_conv_args {
-  clcnn_conv_geometry g;
-  const clcnn_tensor *x, *w, *bias; /* bias may be NULL */
-  clcnn_tensor *y;
-} clcnn_conv_args;
+/* A device buffer and an element offset into it: weights as a path reads them. */
+typedef struct clcnn_buffer_view {
+  cl_mem buf;
+  size_t offset;
+} clcnn_buffer_view;
 
-/* Each path validates only what it alone cannot do (CLCNN_UNSUPPORTED, nothing enqueued). */
-clcnn_status clcnn_conv_direct(clcnn_context *ctx, const clcnn_conv_args *a);
-clcnn_status clcnn_conv_im2col_gemm(clcnn_context *ctx, const clcnn_conv_args *a);
-clcnn_status clcnn_conv_gemm_1x1(clcnn_context *ctx, const clcnn_conv_args *a);
+/* Vector width along output channels: the device's preference, no wider than kg needs. */
+int clcnn_conv_vector_width(const clcnn_context *ctx, size_t kg);
+
+/* ---- Direct: vectorized register tiles on zero-padded input, or a generic kernel ---------- */
+
+typedef struct clcnn_direct_conv {
+  clcnn_conv_geometry g;
+  int fast;            /* 1: register-tiled kernel on blocked weights; 0: generic kernel on w */
+  int vec, kv, th, tw; /* kv vectors of vec channels times a th x tw tile per work-item */
+  size_t kb, tiles_p, tiles_q;
+  size_t xh, xw;        /* rows and row pitch of the input the kernel reads */
+  int needs_pad;        /* 0: the kernel reads x itself */
+  size_t chunk;         /* images per padded-input workspace */
+  size_t packed_floats; /* size of the blocked weights (0 for the generic kernel) */
+  cl_kernel kernel;
+} clcnn_direct_conv;
+
+clcnn_status clcnn_direct_setup(clcnn_context *ctx, const clcnn_conv_geometry *g,
+                                clcnn_direct_conv *dc);
+/* Blocked weights [G][KB][CG][R][S][KV*VEC] from w (K x CG x R x S) into packed. */
+clcnn_status clcnn_direct_pack(clcnn_context *ctx, const clcnn_direct_conv *dc, clcnn_buffer_view w,
+                               cl_mem packed);
+/* y = x (*) w + bias; w is the packed buffer for the fast kernel, the plain filters otherwise. */
+clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
+                              const clcnn_tensor *x, clcnn_buffer_view w, const clcnn_tensor *bias,
+                              clcnn_tensor *y);
+void clcnn_direct_describe(const clcnn_direct_conv *dc, char *out, size_t cap);
+
+/* ---- Winograd F(2x2, 3x3): 3x3, stride 1, dilation 1, one group ------------------------ */
+
+typedef struct clcnn_winograd_conv {
+  clcnn_conv_geometry g;
+  int vec;
+  size_t kb, tiles_p, tiles_q, xh, xw, chunk, packed_floats;
+  cl_kernel kernel;
+} clcnn_winograd_conv;
+
+/* 1 when the problem has the shape Winograd F(2x2, 3x3) handles. */
+int clcnn_winograd_applies(const clcnn_conv_geometry *g);
+clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcnn_conv_geometry *g,
+                                  clcnn_winograd_conv *wc);
+/* Transformed filters U = G w G^T as [KB][C][16][VEC] into packed. */
+clcnn_status clcnn_winograd_pack(clcnn_context *ctx, const clcnn_winograd_conv *wc,
+                                 clcnn_buffer_view w, cl_mem packed);
+clcnn_status clcnn_winograd_run(clcnn_context *ctx, const clcnn_winograd_conv *wc,
+                                const clcnn_tensor *x, cl_mem packed, const clcnn_tensor *bias,
+                                clcnn_tensor *y);
+
+/* ---- Backward data: a transposed convolution ------------------------------------------ */
+
+typedef struct clcnn_backward_data_conv {
+  clcnn_conv_geometry g;
+  int flipped;            /* 1: the forward direct path on flipped, transposed filters */
+  clcnn_conv_geometry tg; /* the transposed problem (dy -> dx) when flipped */
+  clcnn_direct_conv dc;
+  size_t flipped_floats; /* flipped filters, before blocking */
+  cl_kernel kernel;      /* the gather kernel when not flipped */
+} clcnn_backward_data_conv;
+
+clcnn_status clcnn_backward_data_setup(clcnn_context *ctx, const char *fn,
+                                       const clcnn_conv_geometry *g, clcnn_backward_data_conv *bd);
+/* Floats of packed filters the path reads (0: it reads w itself). */
+size_t clcnn_backward_data_packed_floats(const clcnn_backward_data_conv *bd);
+/* Flipped filters into scratch (flipped_floats), then blocked into packed. */
+clcnn_status clcnn_backward_data_pack(clcnn_context *ctx, const clcnn_backward_data_conv *bd,
+                                      clcnn_buffer_view w, cl_mem scratch, cl_mem packed);
+/* w: the packed filters when packed_floats > 0, else the plain ones. */
+clcnn_status clcnn_backward_data_run(clcnn_context *ctx, const clcnn_backward_data_conv *bd,
+                                     const clcnn_tensor *dy, clcnn_buffer_view w, clcnn_tensor *dx);
+
+/* ---- Backward weights: per-image partials then a sum, or one GEMM per group ------------- */
+
+typedef struct clcnn_backward_weights_conv {
+  clcnn_conv_geometry g;
+  int direct;             /* 1: the partials kernel; 0: im2col + CLBlast GEMM */
+  size_t tiles_q, xh, xw; /* partials kernel: vector tiles per row, padded input */
+  size_t chunk;           /* images per workspace */
+  cl_kernel kernel;       /* the partials kernel */
+} clcnn_backward_weights_conv;
+
+clcnn_status clcnn_backward_weights_setup(clcnn_context *ctx, const char *fn,
+                                          const clcnn_conv_geometry *g,
+                                          clcnn_backward_weights_conv *bw);
+clcnn_status clcnn_backward_weights_run(clcnn_context *ctx, const clcnn_backward_weights_conv *bw,
+                                        const clcnn_tensor *x, const clcnn_tensor *dy,
+                                        clcnn_tensor *dw, clcnn_tensor *dbias);
+
+/* ---- CLBlast GEMM paths ------------------------------------------------------------------ */
+
+/* CLCNN_UNSUPPORTED (message prefixed with fn) unless algo can run the problem. */
+clcnn_status clcnn_gemm_conv_check(clcnn_context *ctx, const char *fn, const clcnn_conv_geometry *g,
+                                   clcnn_conv_algo algo);
+clcnn_status clcnn_conv_im2col_gemm(clcnn_context *ctx, const clcnn_conv_geometry *g,
+                                    const clcnn_tensor *x, const clcnn_tensor *w,
+                                    const clcnn_tensor *bias, clcnn_tensor *y);
+clcnn_status clcnn_conv_gemm_1x1(clcnn_context *ctx, const clcnn_conv_geometry *g,
+                                 const clcnn_tensor *x, const clcnn_tensor *w,
+                                 const clcnn_tensor *bias, clcnn_tensor *y);
 
 /* 1 when the 1x1 GEMM path applies: 1x1 filter, stride 1, no padding. */
 int clcnn_conv_is_plain_1x1(const clcnn_conv_geometry *g);
@@ -29,9 +124,10 @@ typedef enum clcnn_columns_layout {
   CLCNN_COLUMNS_SIDE_BY_SIDE /* [CG*R*S][image][P*Q]: the images as one long reduction */
 } clcnn_columns_layout;
 
-/* Columns of group gi for images n0 .. n0+images of a->x into col. */
-clcnn_status clcnn_conv_im2col(clcnn_context *ctx, const clcnn_conv_args *a, size_t gi, size_t n0,
-                               size_t images, clcnn_columns_layout layout, cl_mem col);
+/* Columns of group gi for images n0 .. n0+images of x into col. */
+clcnn_status clcnn_conv_im2col(clcnn_context *ctx, const clcnn_conv_geometry *g,
+                               const clcnn_tensor *x, size_t gi, size_t n0, size_t images,
+                               clcnn_columns_layout layout, cl_mem col);
 
 /* Zero-padded copy of images n0 .. n0+images of x: xh x xw per channel, x placed at
    (pad_top, pad_left), zeros elsewhere. */
@@ -40,6 +136,7 @@ clcnn_status clcnn_conv_pad_input(clcnn_context *ctx, const clcnn_tensor *x,
                                   size_t xw, cl_mem xp);
 
 /* y[n][k][..] += bias[k] (GEMM paths). */
-clcnn_status clcnn_conv_add_bias(clcnn_context *ctx, const clcnn_conv_args *a);
+clcnn_status clcnn_conv_add_bias(clcnn_context *ctx, const clcnn_conv_geometry *g,
+                                 const clcnn_tensor *bias, clcnn_tensor *y);
 
 #endif

@@ -7,6 +7,13 @@
 
 clcnn_status clcnn_launch(clcnn_context *ctx, cl_kernel kernel, const char *kernel_name,
                           const clcnn_arg *args, size_t nargs, const clcnn_launch_dims *dims) {
+  cl_uint expected = 0;
+  cl_int info = clGetKernelInfo(kernel, CL_KERNEL_NUM_ARGS, sizeof expected, &expected, NULL);
+  if (info != CL_SUCCESS) return clcnn_fail_cl(ctx, info, "clGetKernelInfo", kernel_name);
+  if (expected != nargs)
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,
+                      "internal: kernel %s takes %u arguments, the launch passed %zu", kernel_name,
+                      expected, nargs);
   for (size_t i = 0; i < nargs; i++) {
     cl_int err = clSetKernelArg(kernel, (cl_uint)i, args[i].size, args[i].value);
     if (err != CL_SUCCESS) {

@@ -9,7 +9,12 @@ typedef struct clcnn_arg {
   const void *value;
 } clcnn_arg;
 
+/* Arguments by value; each lives until the end of the enclosing full expression's block. */
 #define CLCNN_ARG(x) ((clcnn_arg){sizeof(x), &(x)})
+#define CLCNN_MEM(m) ((clcnn_arg){sizeof(cl_mem), &(cl_mem){(m)}})
+#define CLCNN_INT(v) ((clcnn_arg){sizeof(cl_int), &(cl_int){(cl_int)(v)}})
+#define CLCNN_ULONG(v) ((clcnn_arg){sizeof(cl_ulong), &(cl_ulong){(cl_ulong)(v)}})
+#define CLCNN_FLOAT(v) ((clcnn_arg){sizeof(cl_float), &(cl_float){(cl_float)(v)}})
 
 typedef struct clcnn_launch_dims {
   cl_uint dims;     /* 1 to 3 */
@@ -17,8 +22,15 @@ typedef struct clcnn_launch_dims {
   size_t local[3];  /* 0 in local[0]: let the driver choose */
 } clcnn_launch_dims;
 
-/* Sets args[0..nargs) on kernel and enqueues it on ctx's queue without waiting. */
+/* Sets args[0..nargs) on kernel and enqueues it on ctx's queue without waiting. A count that
+   differs from the kernel's own argument count is refused before anything is set. */
 clcnn_status clcnn_launch(clcnn_context *ctx, cl_kernel kernel, const char *kernel_name,
                           const clcnn_arg *args, size_t nargs, const clcnn_launch_dims *dims);
+
+/* clcnn_launch with the arguments listed in place and counted by the compiler:
+   CLCNN_LAUNCH(ctx, kernel, "name", &dims, CLCNN_MEM(buf), CLCNN_INT(n), ...). */
+#define CLCNN_LAUNCH(ctx, kernel, name, dims, ...)                                                 \
+  clcnn_launch((ctx), (kernel), (name), (const clcnn_arg[]){__VA_ARGS__},                          \
+               sizeof((const clcnn_arg[]){__VA_ARGS__}) / sizeof(clcnn_arg), (dims))
 
 #endif

@@ -1,0 +1,104 @@
+/* Plans: decide once (validation, algorithm, kernel parameters, program builds, workspace
+   sizes, packed weights), run many times. The one-shot functions of conv2d.h and pool2d.h run
+   through a bounded per-context cache of plans, so repeating them costs what plans cost. */
+#ifndef CLCNN_PLAN_H
+#define CLCNN_PLAN_H
+
+#include <clcnn/conv2d.h>
+#include <clcnn/pool2d.h>
+#include <clcnn/runtime.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct clcnn_conv2d_plan clcnn_conv2d_plan; /* opaque */
+typedef struct clcnn_pool2d_plan clcnn_pool2d_plan; /* opaque */
+
+/* Plan flags. CLCNN_PLAN_CONSTANT_WEIGHTS: the caller promises that every forward and
+   backward-data call passes the same w (and bias) tensors with unchanged contents, so the
+   plan transforms them once, at the first call, and keeps the result. Without it the
+   weights are read afresh at every call (training). */
+enum { CLCNN_PLAN_CONSTANT_WEIGHTS = 1u << 0 };
+
+/* A plan for x (N x C x H x W) and w (K x C/groups x R x S) as clcnn_conv2d_forward takes
+   them. Validates the descriptor and shapes, picks the forward algorithm (AUTO: the
+   library's choice for this device), sets kernel parameters and builds the forward programs.
+   The backward passes are planned and built at their first call. */
+CLCNN_API clcnn_status clcnn_conv2d_plan_create(clcnn_context *ctx, const clcnn_conv2d_desc *d,
+                                                const size_t x_shape[4], const size_t w_shape[4],
+                                                unsigned flags, clcnn_conv2d_plan **out);
+/* Same semantics, rules and messages as the one-shot functions; every tensor's shape must be
+   the plan's, and every tensor must belong to the plan's context. */
+CLCNN_API clcnn_status clcnn_conv2d_plan_forward(clcnn_conv2d_plan *plan, const clcnn_tensor *x,
+                                                 const clcnn_tensor *w, const clcnn_tensor *bias,
+                                                 clcnn_tensor *y);
+CLCNN_API clcnn_status clcnn_conv2d_plan_backward_data(clcnn_conv2d_plan *plan,
+                                                       const clcnn_tensor *dy,
+                                                       const clcnn_tensor *w, clcnn_tensor *dx);
+CLCNN_API clcnn_status clcnn_conv2d_plan_backward_weights(clcnn_conv2d_plan *plan,
+                                                          const clcnn_tensor *x,
+                                                          const clcnn_tensor *dy, clcnn_tensor *dw,
+                                                          clcnn_tensor *dbias /* may be NULL */);
+/* The forward algorithm the plan runs, never CLCNN_CONV_AUTO; -1 for a NULL plan. */
+CLCNN_API int clcnn_conv2d_plan_algo(const clcnn_conv2d_plan *plan);
+/* One line that reproduces the plan: the problem in the shape syntax below (which `clcnn bench`
+   takes), then algo=NAME and the kernel parameters. Owned by the plan; "" for NULL. */
+CLCNN_API const char *clcnn_conv2d_plan_describe(const clcnn_conv2d_plan *plan);
+CLCNN_API void clcnn_conv2d_plan_destroy(clcnn_conv2d_plan *plan); /* NULL: no-op */
+
+CLCNN_API clcnn_status clcnn_pool2d_plan_create(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                                const size_t x_shape[4], clcnn_pool2d_plan **out);
+CLCNN_API clcnn_status clcnn_pool2d_plan_forward(clcnn_pool2d_plan *plan, const clcnn_tensor *x,
+                                                 clcnn_tensor *y);
+CLCNN_API clcnn_status clcnn_pool2d_plan_backward(clcnn_pool2d_plan *plan, const clcnn_tensor *x,
+                                                  const clcnn_tensor *y, const clcnn_tensor *dy,
+                                                  clcnn_tensor *dx);
+/* Like clcnn_conv2d_plan_describe: the problem, then the kernel chosen. */
+CLCNN_API const char *clcnn_pool2d_plan_describe(const clcnn_pool2d_plan *plan);
+CLCNN_API void clcnn_pool2d_plan_destroy(clcnn_pool2d_plan *plan); /* NULL: no-op */
+
+/* A plan is used with the context it was created in, and destroyed before that context. */
+
+/* ---- Problem strings: one grammar for plans, `clcnn bench`, tests and logs ---------------- *
+   conv: n8c64h56w56_k64r3s3[_st1x1][_p1111][_d1x1][_g1]
+         padding is top, bottom, left, right: four digits, or 10x10x0x0 when any is over 9.
+   pool: max_n8c64h112w112_k3x3_st2x2[_p1111][_ceil][_exclpad]  (or avg_...)
+         _ceil: ceil mode; _exclpad: average divides by the in-input count. */
+
+/* Static name of an algorithm ("auto", "direct", "im2col+gemm", "gemm-1x1", "winograd"), or
+   NULL for a value that is none. */
+CLCNN_API const char *clcnn_conv_algo_name(int algo);
+/* The algorithm named name, or -1. */
+CLCNN_API int clcnn_conv_algo_from_name(const char *name);
+
+/* Writes the problem string; INVALID_ARGUMENT when it does not fit cap. */
+CLCNN_API clcnn_status clcnn_conv2d_problem_format(const clcnn_conv2d_desc *d,
+                                                   const size_t x_shape[4], const size_t w_shape[4],
+                                                   char *out, size_t cap);
+/* Parses a problem string (up to the first space); d->algo gets CLCNN_CONV_AUTO, or the
+   algorithm of an "algo=NAME" word that follows, as plan descriptions carry. */
+CLCNN_API clcnn_status clcnn_conv2d_problem_parse(const char *text, clcnn_conv2d_desc *d,
+                                                  size_t x_shape[4], size_t w_shape[4]);
+CLCNN_API clcnn_status clcnn_pool2d_problem_format(const clcnn_pool2d_desc *d,
+                                                   const size_t x_shape[4], char *out, size_t cap);
+CLCNN_API clcnn_status clcnn_pool2d_problem_parse(const char *text, clcnn_pool2d_desc *d,
+                                                  size_t x_shape[4]);
+
+/* ---- The per-context plan cache behind the one-shot functions ----------------------------- *
+   At most `capacity` plans (64, or $CLCNN_PLAN_CACHE_SIZE read at context creation; 0 turns
+   the cache off), least recently used evicted first. */
+typedef struct clcnn_plan_cache_stats {
+  size_t plans;    /* cached now */
+  size_t capacity; /* the bound */
+  size_t hits, misses, evictions;
+} clcnn_plan_cache_stats;
+
+CLCNN_API clcnn_status clcnn_context_plan_cache_stats(const clcnn_context *ctx,
+                                                      clcnn_plan_cache_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

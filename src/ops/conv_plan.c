@@ -1,0 +1,400 @@
+/* Convolution plans: validation, the algorithm choice, kernel parameters and program builds
+   once per problem; packed weights kept when they are constant. The one-shot functions run
+   through the context's plan cache. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device/context.h"
+#include "memory/workspace.h"
+#include "ops/conv_paths.h"
+#include "ops/plan_cache.h"
+
+/* Weights a pass has packed into its own layout: kept in the plan with constant weights. */
+typedef struct packed_weights {
+  cl_mem buf;
+  int valid;
+} packed_weights;
+
+struct clcnn_conv2d_plan {
+  clcnn_context *ctx;
+  clcnn_conv2d_desc desc;
+  clcnn_conv_geometry g;
+  size_t x_shape[4], w_shape[4], y_shape[4];
+  unsigned flags;
+  clcnn_conv_algo algo;
+  int forward_ready, data_ready, weights_ready;
+  clcnn_direct_conv direct;
+  clcnn_winograd_conv winograd;
+  clcnn_backward_data_conv data;
+  clcnn_backward_weights_conv weights;
+  packed_weights forward_packed, data_packed;
+  char describe[512];
+};
+
+/* ---- algorithm choice and set-up --------------------------------------------------------- */
+
+static clcnn_status prepare_forward(clcnn_conv2d_plan *plan, const char *fn) {
+  if (plan->forward_ready) return CLCNN_OK;
+  clcnn_context *ctx = plan->ctx;
+  clcnn_status status = CLCNN_OK;
+  char params[256] = "";
+  switch (plan->algo) {
+  case CLCNN_CONV_DIRECT:
+    status = clcnn_direct_setup(ctx, &plan->g, &plan->direct);
+    clcnn_direct_describe(&plan->direct, params, sizeof params);
+    break;
+  case CLCNN_CONV_WINOGRAD:
+    status = clcnn_winograd_setup(ctx, fn, &plan->g, &plan->winograd);
+    snprintf(params, sizeof params, "tile=2x2 vec=%d", plan->winograd.vec);
+    break;
+  default:
+    status = clcnn_gemm_conv_check(ctx, fn, &plan->g, plan->algo);
+    break;
+  }
+  if (status != CLCNN_OK) return status;
+  char problem[160];
+  clcnn_conv2d_problem_format(&plan->desc, plan->x_shape, plan->w_shape, problem, sizeof problem);
+  snprintf(plan->describe, sizeof plan->describe, "%s algo=%s%s%s%s", problem,
+           clcnn_conv_algo_name(plan->algo), params[0] ? " " : "", params,
+           plan->flags & CLCNN_PLAN_CONSTANT_WEIGHTS ? " constant-weights" : "");
+  clcnn_log(ctx->log_level, CLCNN_LOG_DEBUG, "conv2d plan: %s", plan->describe);
+  plan->forward_ready = 1;
+  return CLCNN_OK;
+}
+
+static clcnn_status plan_make(clcnn_context *ctx, const char *fn, const clcnn_conv2d_desc *d,
+                              const size_t x_shape[4], const size_t w_shape[4], unsigned flags,
+                              int build_forward, clcnn_conv2d_plan **out) {
+  clcnn_conv_geometry g;
+  clcnn_status status = clcnn_conv_geometry_make(ctx, fn, d, x_shape, w_shape, &g);
+  if (status != CLCNN_OK) return status;
+  size_t y_shape[4] = {g.n, g.k, g.p, g.q};
+  if ((status = clcnn_check_index_range(ctx, fn, "x", x_shape)) != CLCNN_OK ||
+      (status = clcnn_check_index_range(ctx, fn, "y", y_shape)) != CLCNN_OK)
+    return status;
+  if (flags & ~(unsigned)CLCNN_PLAN_CONSTANT_WEIGHTS)
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: unknown plan flags 0x%x", fn, flags);
+  clcnn_conv2d_plan *plan = calloc(1, sizeof *plan);
+  if (!plan) return clcnn_fail(ctx, CLCNN_OUT_OF_MEMORY, "%s: host allocation failed", fn);
+  *plan = (clcnn_conv2d_plan){.ctx = ctx, .desc = *d, .g = g, .flags = flags};
+  memcpy(plan->x_shape, x_shape, sizeof plan->x_shape);
+  memcpy(plan->w_shape, w_shape, sizeof plan->w_shape);
+  memcpy(plan->y_shape, y_shape, sizeof plan->y_shape);
+  plan->algo =
+      d->algo == CLCNN_CONV_AUTO ? clcnn_conv_auto_pick(ctx, &g) : (clcnn_conv_algo)d->algo;
+  if (build_forward && (status = prepare_forward(plan, fn)) != CLCNN_OK) {
+    free(plan);
+    return status;
+  }
+  *out = plan;
+  return CLCNN_OK;
+}
+
+/* ---- validation of the tensors a call passes --------------------------------------------- */
+
+static clcnn_status check_forward_tensors(const clcnn_conv2d_plan *plan, const char *fn,
+                                          const clcnn_tensor *x, const clcnn_tensor *w,
+                                          const clcnn_tensor *bias, const clcnn_tensor *y) {
+  clcnn_context *ctx = plan->ctx;
+  clcnn_status status;
+  if ((status = clcnn_check_tensor(ctx, fn, "x", x, plan->x_shape)) != CLCNN_OK ||
+      (status = clcnn_check_tensor(ctx, fn, "w", w, plan->w_shape)) != CLCNN_OK ||
+      (status = clcnn_check_tensor(ctx, fn, "y", y, plan->y_shape)) != CLCNN_OK)
+    return status;
+  if (bias) {
+    if ((status = clcnn_check_tensor(ctx, fn, "bias", bias, NULL)) != CLCNN_OK) return status;
+    if (bias->count != plan->g.k)
+      return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,
+                        "%s: bias has %zu elements, expected K = %zu (1x%zux1x1)", fn, bias->count,
+                        plan->g.k, plan->g.k);
+  }
+  if ((status = clcnn_check_distinct(ctx, fn, y, "y", x, "x")) != CLCNN_OK ||
+      (status = clcnn_check_distinct(ctx, fn, y, "y", w, "w")) != CLCNN_OK)
+    return status;
+  return clcnn_check_distinct(ctx, fn, y, "y", bias, "bias");
+}
+
+static clcnn_status check_data_tensors(const clcnn_conv2d_plan *plan, const char *fn,
+                                       const clcnn_tensor *dy, const clcnn_tensor *w,
+                                       const clcnn_tensor *dx) {
+  clcnn_context *ctx = plan->ctx;
+  clcnn_status status;
+  if ((status = clcnn_check_tensor(ctx, fn, "dy", dy, plan->y_shape)) != CLCNN_OK ||
+      (status = clcnn_check_tensor(ctx, fn, "w", w, plan->w_shape)) != CLCNN_OK ||
+      (status = clcnn_check_tensor(ctx, fn, "dx", dx, plan->x_shape)) != CLCNN_OK ||
+      (status = clcnn_check_distinct(ctx, fn, dx, "dx", dy, "dy")) != CLCNN_OK)
+    return status;
+  return clcnn_check_distinct(ctx, fn, dx, "dx", w, "w");
+}
+
+static clcnn_status check_weight_tensors(const clcnn_conv2d_plan *plan, const char *fn,
+                                         const clcnn_tensor *x, const clcnn_tensor *dy,
+                                         const clcnn_tensor *dw, const clcnn_tensor *dbias) {
+  clcnn_context *ctx = plan->ctx;
+  clcnn_status status;
+  if ((status = clcnn_check_tensor(ctx, fn, "x", x, plan->x_shape)) != CLCNN_OK ||
+      (status = clcnn_check_tensor(ctx, fn, "dy", dy, plan->y_shape)) != CLCNN_OK ||
+      (status = clcnn_check_tensor(ctx, fn, "dw", dw, plan->w_shape)) != CLCNN_OK ||
+      (status = clcnn_check_distinct(ctx, fn, dw, "dw", x, "x")) != CLCNN_OK ||
+      (status = clcnn_check_distinct(ctx, fn, dw, "dw", dy, "dy")) != CLCNN_OK || !dbias)
+    return status;
+  if ((status = clcnn_check_tensor(ctx, fn, "dbias", dbias, NULL)) != CLCNN_OK) return status;
+  if (dbias->count != plan->g.k)
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: dbias has %zu elements, expected K = %zu",
+                      fn, dbias->count, plan->g.k);
+  if ((status = clcnn_check_distinct(ctx, fn, dbias, "dbias", x, "x")) != CLCNN_OK ||
+      (status = clcnn_check_distinct(ctx, fn, dbias, "dbias", dy, "dy")) != CLCNN_OK)
+    return status;
+  return clcnn_check_distinct(ctx, fn, dbias, "dbias", dw, "dw");
+}
+
+/* ---- running ------------------------------------------------------------------------------ */
+
+typedef clcnn_status (*pack_fn)(clcnn_conv2d_plan *plan, clcnn_buffer_view w, cl_mem packed);
+
+/* The buffer holding w packed for a pass: the plan's own, packed at the first call, when the
+   weights are constant; else the context's workspace, packed now. */
+static clcnn_status packed_for(clcnn_conv2d_plan *plan, packed_weights *kept, size_t floats,
+                               const clcnn_tensor *w, pack_fn pack, cl_mem *out) {
+  clcnn_context *ctx = plan->ctx;
+  clcnn_buffer_view view = {w->buf, w->offset};
+  clcnn_status status = CLCNN_OK;
+  if (!(plan->flags & CLCNN_PLAN_CONSTANT_WEIGHTS)) {
+    status = clcnn_workspace_get(ctx, CLCNN_WS_BLOCKED_WEIGHTS, floats * sizeof(float), out);
+    return status == CLCNN_OK ? pack(plan, view, *out) : status;
+  }
+  if (!kept->valid) {
+    if (!kept->buf) {
+      cl_int err;
+      kept->buf =
+          clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, floats * sizeof(float), NULL, &err);
+      if (err != CL_SUCCESS) return clcnn_fail_cl(ctx, err, "clCreateBuffer", "packed weights");
+    }
+    status = pack(plan, view, kept->buf);
+    kept->valid = status == CLCNN_OK;
+  }
+  *out = kept->buf;
+  return status;
+}
+
+static clcnn_status pack_direct(clcnn_conv2d_plan *plan, clcnn_buffer_view w, cl_mem packed) {
+  return clcnn_direct_pack(plan->ctx, &plan->direct, w, packed);
+}
+
+static clcnn_status pack_winograd(clcnn_conv2d_plan *plan, clcnn_buffer_view w, cl_mem packed) {
+  return clcnn_winograd_pack(plan->ctx, &plan->winograd, w, packed);
+}
+
+/* The flipped filters pass through the context's workspace on their way to being blocked. */
+static clcnn_status pack_data(clcnn_conv2d_plan *plan, clcnn_buffer_view w, cl_mem packed) {
+  cl_mem scratch = NULL;
+  clcnn_status status = CLCNN_OK;
+  if (plan->data.dc.fast)
+    status = clcnn_workspace_get(plan->ctx, CLCNN_WS_TRANSFORMED_WEIGHTS,
+                                 plan->data.flipped_floats * sizeof(float), &scratch);
+  return status == CLCNN_OK ? clcnn_backward_data_pack(plan->ctx, &plan->data, w, scratch, packed)
+                            : status;
+}
+
+static clcnn_status forward(clcnn_conv2d_plan *plan, const char *fn, const clcnn_tensor *x,
+                            const clcnn_tensor *w, const clcnn_tensor *bias, clcnn_tensor *y) {
+  clcnn_status status = check_forward_tensors(plan, fn, x, w, bias, y);
+  if (status == CLCNN_OK) status = prepare_forward(plan, fn);
+  if (status != CLCNN_OK) return status;
+  clcnn_context *ctx = plan->ctx;
+  cl_mem packed;
+  switch (plan->algo) {
+  case CLCNN_CONV_DIRECT:
+    if (!plan->direct.fast)
+      return clcnn_direct_run(ctx, &plan->direct, x, (clcnn_buffer_view){w->buf, w->offset}, bias,
+                              y);
+    status = packed_for(plan, &plan->forward_packed, plan->direct.packed_floats, w, pack_direct,
+                        &packed);
+    return status == CLCNN_OK
+               ? clcnn_direct_run(ctx, &plan->direct, x, (clcnn_buffer_view){packed, 0}, bias, y)
+               : status;
+  case CLCNN_CONV_WINOGRAD:
+    status = packed_for(plan, &plan->forward_packed, plan->winograd.packed_floats, w, pack_winograd,
+                        &packed);
+    return status == CLCNN_OK ? clcnn_winograd_run(ctx, &plan->winograd, x, packed, bias, y)
+                              : status;
+  case CLCNN_CONV_IM2COL_GEMM:
+    return clcnn_conv_im2col_gemm(ctx, &plan->g, x, w, bias, y);
+  case CLCNN_CONV_GEMM_1X1:
+    return clcnn_conv_gemm_1x1(ctx, &plan->g, x, w, bias, y);
+  default:
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: unknown algo %d", fn, plan->algo);
+  }
+}
+
+static clcnn_status backward_data(clcnn_conv2d_plan *plan, const char *fn, const clcnn_tensor *dy,
+                                  const clcnn_tensor *w, clcnn_tensor *dx) {
+  clcnn_status status = check_data_tensors(plan, fn, dy, w, dx);
+  if (status == CLCNN_OK && !plan->data_ready) {
+    status = clcnn_backward_data_setup(plan->ctx, fn, &plan->g, &plan->data);
+    plan->data_ready = status == CLCNN_OK;
+  }
+  if (status != CLCNN_OK) return status;
+  size_t floats = clcnn_backward_data_packed_floats(&plan->data);
+  clcnn_buffer_view view = {w->buf, w->offset};
+  if (floats) {
+    status = packed_for(plan, &plan->data_packed, floats, w, pack_data, &view.buf);
+    view.offset = 0;
+  }
+  return status == CLCNN_OK ? clcnn_backward_data_run(plan->ctx, &plan->data, dy, view, dx)
+                            : status;
+}
+
+static clcnn_status backward_weights(clcnn_conv2d_plan *plan, const char *fn, const clcnn_tensor *x,
+                                     const clcnn_tensor *dy, clcnn_tensor *dw,
+                                     clcnn_tensor *dbias) {
+  clcnn_status status = check_weight_tensors(plan, fn, x, dy, dw, dbias);
+  if (status == CLCNN_OK && !plan->weights_ready) {
+    status = clcnn_backward_weights_setup(plan->ctx, fn, &plan->g, &plan->weights);
+    plan->weights_ready = status == CLCNN_OK;
+  }
+  return status == CLCNN_OK
+             ? clcnn_backward_weights_run(plan->ctx, &plan->weights, x, dy, dw, dbias)
+             : status;
+}
+
+/* ---- the public plan API ------------------------------------------------------------------ */
+
+static clcnn_status check_plan(const clcnn_conv2d_plan *plan, const char *fn) {
+  if (!plan) return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT, "%s: plan is NULL", fn);
+  return clcnn_context_check(plan->ctx, fn);
+}
+
+clcnn_status clcnn_conv2d_plan_create(clcnn_context *ctx, const clcnn_conv2d_desc *d,
+                                      const size_t x_shape[4], const size_t w_shape[4],
+                                      unsigned flags, clcnn_conv2d_plan **out) {
+  const char *fn = "clcnn_conv2d_plan_create";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status != CLCNN_OK) return status;
+  if (!out) return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: out is NULL", fn);
+  *out = NULL;
+  return plan_make(ctx, fn, d, x_shape, w_shape, flags, 1, out);
+}
+
+clcnn_status clcnn_conv2d_plan_forward(clcnn_conv2d_plan *plan, const clcnn_tensor *x,
+                                       const clcnn_tensor *w, const clcnn_tensor *bias,
+                                       clcnn_tensor *y) {
+  const char *fn = "clcnn_conv2d_plan_forward";
+  clcnn_status status = check_plan(plan, fn);
+  return status == CLCNN_OK ? forward(plan, fn, x, w, bias, y) : status;
+}
+
+clcnn_status clcnn_conv2d_plan_backward_data(clcnn_conv2d_plan *plan, const clcnn_tensor *dy,
+                                             const clcnn_tensor *w, clcnn_tensor *dx) {
+  const char *fn = "clcnn_conv2d_plan_backward_data";
+  clcnn_status status = check_plan(plan, fn);
+  return status == CLCNN_OK ? backward_data(plan, fn, dy, w, dx) : status;
+}
+
+clcnn_status clcnn_conv2d_plan_backward_weights(clcnn_conv2d_plan *plan, const clcnn_tensor *x,
+                                                const clcnn_tensor *dy, clcnn_tensor *dw,
+                                                clcnn_tensor *dbias) {
+  const char *fn = "clcnn_conv2d_plan_backward_weights";
+  clcnn_status status = check_plan(plan, fn);
+  return status == CLCNN_OK ? backward_weights(plan, fn, x, dy, dw, dbias) : status;
+}
+
+int clcnn_conv2d_plan_algo(const clcnn_conv2d_plan *plan) {
+  return plan ? (int)plan->algo : -1;
+}
+
+const char *clcnn_conv2d_plan_describe(const clcnn_conv2d_plan *plan) {
+  return plan ? plan->describe : "";
+}
+
+void clcnn_conv2d_plan_destroy(clcnn_conv2d_plan *plan) {
+  if (!plan) return;
+  if (plan->forward_packed.buf) clReleaseMemObject(plan->forward_packed.buf);
+  if (plan->data_packed.buf) clReleaseMemObject(plan->data_packed.buf);
+  free(plan);
+}
+
+static void destroy_cached(void *plan) {
+  clcnn_conv2d_plan_destroy(plan);
+}
+
+/* ---- the one-shot functions: a cached plan per problem ------------------------------------ */
+
+typedef enum conv_pass { PASS_FORWARD, PASS_DATA, PASS_WEIGHTS } conv_pass;
+
+/* The plan for (d, x_shape, w_shape) from ctx's cache, created on a miss. The backward passes
+   do not depend on the forward algorithm, so they share one AUTO plan per problem. *owned is
+   1 when the caller must destroy the plan (the cache is off). */
+static clcnn_status cached_plan(clcnn_context *ctx, const char *fn, const clcnn_conv2d_desc *d,
+                                const size_t x_shape[4], const size_t w_shape[4], conv_pass pass,
+                                clcnn_conv2d_plan **out, int *owned) {
+  *owned = 0;
+  if (!d) return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: descriptor d is NULL", fn);
+  clcnn_conv2d_desc key_desc = *d;
+  if (pass != PASS_FORWARD) key_desc.algo = CLCNN_CONV_AUTO;
+  clcnn_plan_key key = {{1, key_desc.stride_h, key_desc.stride_w, key_desc.pad_top,
+                         key_desc.pad_bottom, key_desc.pad_left, key_desc.pad_right,
+                         key_desc.dilation_h, key_desc.dilation_w, key_desc.groups,
+                         (size_t)(unsigned)key_desc.algo, x_shape[0], x_shape[1], x_shape[2],
+                         x_shape[3], w_shape[0], w_shape[1], w_shape[2], w_shape[3]}};
+  if ((*out = clcnn_plan_cache_find(ctx, &key)) != NULL) return CLCNN_OK;
+  clcnn_status status =
+      plan_make(ctx, fn, &key_desc, x_shape, w_shape, 0, pass == PASS_FORWARD, out);
+  if (status != CLCNN_OK) return status;
+  int kept;
+  status = clcnn_plan_cache_insert(ctx, &key, *out, destroy_cached, &kept);
+  *owned = !kept;
+  return status;
+}
+
+clcnn_status clcnn_conv2d_forward(clcnn_context *ctx, const clcnn_conv2d_desc *d,
+                                  const clcnn_tensor *x, const clcnn_tensor *w,
+                                  const clcnn_tensor *bias, clcnn_tensor *y) {
+  const char *fn = "clcnn_conv2d_forward";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, NULL);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "w", w, NULL);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "y", y, NULL);
+  clcnn_conv2d_plan *plan = NULL;
+  int owned = 0;
+  if (status == CLCNN_OK)
+    status = cached_plan(ctx, fn, d, x->shape, w->shape, PASS_FORWARD, &plan, &owned);
+  if (status == CLCNN_OK) status = forward(plan, fn, x, w, bias, y);
+  if (owned) clcnn_conv2d_plan_destroy(plan);
+  return status;
+}
+
+clcnn_status clcnn_conv2d_backward_data(clcnn_context *ctx, const clcnn_conv2d_desc *d,
+                                        const clcnn_tensor *dy, const clcnn_tensor *w,
+                                        clcnn_tensor *dx) {
+  const char *fn = "clcnn_conv2d_backward_data";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dy", dy, NULL);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "w", w, NULL);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dx", dx, NULL);
+  clcnn_conv2d_plan *plan = NULL;
+  int owned = 0;
+  if (status == CLCNN_OK)
+    status = cached_plan(ctx, fn, d, dx->shape, w->shape, PASS_DATA, &plan, &owned);
+  if (status == CLCNN_OK) status = backward_data(plan, fn, dy, w, dx);
+  if (owned) clcnn_conv2d_plan_destroy(plan);
+  return status;
+}
+
+clcnn_status clcnn_conv2d_backward_weights(clcnn_context *ctx, const clcnn_conv2d_desc *d,
+                                           const clcnn_tensor *x, const clcnn_tensor *dy,
+                                           clcnn_tensor *dw, clcnn_tensor *dbias) {
+  const char *fn = "clcnn_conv2d_backward_weights";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, NULL);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dy", dy, NULL);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dw", dw, NULL);
+  clcnn_conv2d_plan *plan = NULL;
+  int owned = 0;
+  if (status == CLCNN_OK)
+    status = cached_plan(ctx, fn, d, x->shape, dw->shape, PASS_WEIGHTS, &plan, &owned);
+  if (status == CLCNN_OK) status = backward_weights(plan, fn, x, dy, dw, dbias);
+  if (owned) clcnn_conv2d_plan_destroy(plan);
+  return status;
+}

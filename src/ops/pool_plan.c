@@ -1,0 +1,267 @@
+/* Pooling plans and the one-shot pooling functions. Forward: vector row segments with the
+   window compiled in when it is small, one output per work-item otherwise. Backward: a
+   scatter from each output when windows do not overlap, one work-item per (n, c) plane when
+   they do and there are planes enough to fill the device, else a gather per input element. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device/context.h"
+#include "memory/tensor.h"
+#include "ops/plan_cache.h"
+#include "ops/shape.h"
+#include "program/launch.h"
+#include "program/program.h"
+
+/* Windows up to this many taps get the unrolled row kernel (forward) or scatter (backward). */
+#define MAX_UNROLLED_TAPS 64
+/* Outputs per work-item in the row kernel (one float8). */
+#define ROW_VECTOR 8
+
+typedef enum backward_kind { BACKWARD_SCATTER, BACKWARD_PLANES, BACKWARD_GATHER } backward_kind;
+
+struct clcnn_pool2d_plan {
+  clcnn_context *ctx;
+  clcnn_pool2d_desc desc;
+  clcnn_pool_geometry g;
+  size_t x_shape[4], y_shape[4];
+  int rows; /* forward: the row kernel */
+  cl_kernel forward_kernel;
+  backward_kind backward;
+  cl_kernel backward_kernel; /* NULL until the first backward call */
+  char describe[256];
+};
+
+static const char *const backward_names[] = {"scatter", "planes", "gather"};
+
+/* 1 when the windows tile the input exactly, so that scattering writes every element. */
+static int windows_cover_input(const clcnn_pool_geometry *g) {
+  return g->sh == g->kh && g->sw == g->kw && g->pt == 0 && g->pl == 0 && g->p * g->kh == g->h &&
+         g->q * g->kw == g->w;
+}
+
+static backward_kind pick_backward(const clcnn_context *ctx, const clcnn_pool_geometry *g) {
+  if (g->sh >= g->kh && g->sw >= g->kw && g->kh * g->kw <= MAX_UNROLLED_TAPS)
+    return BACKWARD_SCATTER;
+  size_t units = ctx->caps.compute_units ? ctx->caps.compute_units : 1;
+  return g->n * g->c >= 4 * units ? BACKWARD_PLANES : BACKWARD_GATHER;
+}
+
+static clcnn_status build_forward(clcnn_pool2d_plan *plan) {
+  const clcnn_pool_geometry *g = &plan->g;
+  if (!plan->rows)
+    return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d", &plan->forward_kernel);
+  char options[256];
+  snprintf(options, sizeof options,
+           "-DROWS_KERNEL -DKH=%zu -DKW=%zu -DSW=%zu -DMODE=%d -DINCLUDE_PAD=%d -DVQ=%d", g->kh,
+           g->kw, g->sw, plan->desc.mode, plan->desc.count_include_pad != 0, ROW_VECTOR);
+  return clcnn_kernel_get(plan->ctx, "pool2d.cl", options, "pool2d_rows", &plan->forward_kernel);
+}
+
+static clcnn_status build_backward(clcnn_pool2d_plan *plan) {
+  if (plan->backward == BACKWARD_PLANES)
+    return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_backward_plane",
+                            &plan->backward_kernel);
+  if (plan->backward == BACKWARD_GATHER)
+    return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_backward", &plan->backward_kernel);
+  char options[160];
+  snprintf(options, sizeof options, "-DSCATTER_KERNEL -DKH=%zu -DKW=%zu -DMODE=%d -DINCLUDE_PAD=%d",
+           plan->g.kh, plan->g.kw, plan->desc.mode, plan->desc.count_include_pad != 0);
+  return clcnn_kernel_get(plan->ctx, "pool2d.cl", options, "pool2d_backward_scatter",
+                          &plan->backward_kernel);
+}
+
+static clcnn_status plan_make(clcnn_context *ctx, const char *fn, const clcnn_pool2d_desc *d,
+                              const size_t x_shape[4], clcnn_pool2d_plan **out) {
+  clcnn_pool_geometry g;
+  clcnn_status status = clcnn_pool_geometry_make(ctx, fn, d, x_shape, &g);
+  if (status == CLCNN_OK) status = clcnn_check_index_range(ctx, fn, "x", x_shape);
+  if (status != CLCNN_OK) return status;
+  clcnn_pool2d_plan *plan = calloc(1, sizeof *plan);
+  if (!plan) return clcnn_fail(ctx, CLCNN_OUT_OF_MEMORY, "%s: host allocation failed", fn);
+  *plan = (clcnn_pool2d_plan){.ctx = ctx, .desc = *d, .g = g};
+  memcpy(plan->x_shape, x_shape, sizeof plan->x_shape);
+  size_t y_shape[4] = {g.n, g.c, g.p, g.q};
+  memcpy(plan->y_shape, y_shape, sizeof y_shape);
+  plan->rows = g.kh * g.kw <= MAX_UNROLLED_TAPS;
+  plan->backward = pick_backward(ctx, &g);
+  if ((status = build_forward(plan)) != CLCNN_OK) {
+    free(plan);
+    return status;
+  }
+  char problem[160];
+  clcnn_pool2d_problem_format(d, x_shape, problem, sizeof problem);
+  snprintf(plan->describe, sizeof plan->describe, "%s forward=%s backward=%s", problem,
+           plan->rows ? "rows" : "generic", backward_names[plan->backward]);
+  clcnn_log(ctx->log_level, CLCNN_LOG_DEBUG, "pool2d plan: %s", plan->describe);
+  *out = plan;
+  return CLCNN_OK;
+}
+
+static clcnn_status forward(clcnn_pool2d_plan *plan, const char *fn, const clcnn_tensor *x,
+                            clcnn_tensor *y) {
+  clcnn_context *ctx = plan->ctx;
+  const clcnn_pool_geometry *g = &plan->g;
+  clcnn_status status;
+  if ((status = clcnn_check_tensor(ctx, fn, "x", x, plan->x_shape)) != CLCNN_OK ||
+      (status = clcnn_check_tensor(ctx, fn, "y", y, plan->y_shape)) != CLCNN_OK ||
+      (status = clcnn_check_distinct(ctx, fn, y, "y", x, "x")) != CLCNN_OK)
+    return status;
+  if (plan->rows) {
+    /* an explicit work-group: with PoCL's own choice one of two threads sometimes sat idle
+       (3x3 s2 max pooling alternated between 26 and 14 GB/s; with 8 x 1 it held 27) */
+    clcnn_launch_dims dims = {2, {g->p, g->n * g->c}, {8, 1}};
+    return CLCNN_LAUNCH(ctx, plan->forward_kernel, "pool2d_rows", &dims, CLCNN_MEM(x->buf),
+                        CLCNN_ULONG(x->offset), CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset),
+                        CLCNN_INT(g->n * g->c), CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(g->p),
+                        CLCNN_INT(g->q), CLCNN_INT(g->sh), CLCNN_INT(g->pt), CLCNN_INT(g->pl),
+                        CLCNN_INT(g->pb), CLCNN_INT(g->pr));
+  }
+  clcnn_launch_dims dims = {3, {g->q, g->p, g->n * g->c}, {0}};
+  return CLCNN_LAUNCH(
+      ctx, plan->forward_kernel, "pool2d", &dims, CLCNN_MEM(x->buf), CLCNN_ULONG(x->offset),
+      CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset), CLCNN_INT(g->n * g->c), CLCNN_INT(g->h),
+      CLCNN_INT(g->w), CLCNN_INT(g->p), CLCNN_INT(g->q), CLCNN_INT(g->kh), CLCNN_INT(g->kw),
+      CLCNN_INT(g->sh), CLCNN_INT(g->sw), CLCNN_INT(g->pt), CLCNN_INT(g->pl), CLCNN_INT(g->pb),
+      CLCNN_INT(g->pr), CLCNN_INT(plan->desc.mode), CLCNN_INT(plan->desc.count_include_pad != 0));
+}
+
+static clcnn_status check_backward_tensors(const clcnn_pool2d_plan *plan, const char *fn,
+                                           const clcnn_tensor *x, const clcnn_tensor *y,
+                                           const clcnn_tensor *dy, const clcnn_tensor *dx) {
+  clcnn_context *ctx = plan->ctx;
+  clcnn_status status;
+  if ((status = clcnn_check_tensor(ctx, fn, "x", x, plan->x_shape)) != CLCNN_OK ||
+      (status = clcnn_check_tensor(ctx, fn, "y", y, plan->y_shape)) != CLCNN_OK ||
+      (status = clcnn_check_tensor(ctx, fn, "dy", dy, plan->y_shape)) != CLCNN_OK ||
+      (status = clcnn_check_tensor(ctx, fn, "dx", dx, plan->x_shape)) != CLCNN_OK)
+    return status;
+  const clcnn_tensor *inputs[] = {x, y, dy};
+  const char *names[] = {"x", "y", "dy"};
+  for (int i = 0; i < 3; i++)
+    if ((status = clcnn_check_distinct(ctx, fn, dx, "dx", inputs[i], names[i])) != CLCNN_OK)
+      return status;
+  return CLCNN_OK;
+}
+
+static clcnn_status backward(clcnn_pool2d_plan *plan, const char *fn, const clcnn_tensor *x,
+                             const clcnn_tensor *y, const clcnn_tensor *dy, clcnn_tensor *dx) {
+  clcnn_context *ctx = plan->ctx;
+  const clcnn_pool_geometry *g = &plan->g;
+  clcnn_status status = check_backward_tensors(plan, fn, x, y, dy, dx);
+  if (status == CLCNN_OK && !plan->backward_kernel) status = build_backward(plan);
+  if (status != CLCNN_OK) return status;
+  if (plan->backward == BACKWARD_SCATTER) {
+    if (!windows_cover_input(g) && (status = clcnn_tensor_fill(dx, 0.0f)) != CLCNN_OK)
+      return status;
+    clcnn_launch_dims dims = {3, {g->q, g->p, g->n * g->c}, {0}};
+    return CLCNN_LAUNCH(ctx, plan->backward_kernel, "pool2d_backward_scatter", &dims,
+                        CLCNN_MEM(x->buf), CLCNN_ULONG(x->offset), CLCNN_MEM(dy->buf),
+                        CLCNN_ULONG(dy->offset), CLCNN_MEM(dx->buf), CLCNN_ULONG(dx->offset),
+                        CLCNN_INT(g->n * g->c), CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(g->p),
+                        CLCNN_INT(g->q), CLCNN_INT(g->sh), CLCNN_INT(g->sw), CLCNN_INT(g->pt),
+                        CLCNN_INT(g->pl), CLCNN_INT(g->pb), CLCNN_INT(g->pr));
+  }
+  clcnn_launch_dims planes = {1, {g->n * g->c}, {1}};
+  clcnn_launch_dims elements = {3, {g->w, g->h, g->n * g->c}, {0}};
+  int per_plane = plan->backward == BACKWARD_PLANES;
+  return CLCNN_LAUNCH(
+      ctx, plan->backward_kernel, per_plane ? "pool2d_backward_plane" : "pool2d_backward",
+      per_plane ? &planes : &elements, CLCNN_MEM(x->buf), CLCNN_ULONG(x->offset),
+      CLCNN_MEM(dy->buf), CLCNN_ULONG(dy->offset), CLCNN_MEM(dx->buf), CLCNN_ULONG(dx->offset),
+      CLCNN_INT(g->n * g->c), CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(g->p), CLCNN_INT(g->q),
+      CLCNN_INT(g->kh), CLCNN_INT(g->kw), CLCNN_INT(g->sh), CLCNN_INT(g->sw), CLCNN_INT(g->pt),
+      CLCNN_INT(g->pl), CLCNN_INT(g->pb), CLCNN_INT(g->pr), CLCNN_INT(plan->desc.mode),
+      CLCNN_INT(plan->desc.count_include_pad != 0));
+}
+
+/* ---- the public plan API ------------------------------------------------------------------ */
+
+static clcnn_status check_plan(const clcnn_pool2d_plan *plan, const char *fn) {
+  if (!plan) return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT, "%s: plan is NULL", fn);
+  return clcnn_context_check(plan->ctx, fn);
+}
+
+clcnn_status clcnn_pool2d_plan_create(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                      const size_t x_shape[4], clcnn_pool2d_plan **out) {
+  const char *fn = "clcnn_pool2d_plan_create";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status != CLCNN_OK) return status;
+  if (!out) return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: out is NULL", fn);
+  *out = NULL;
+  return plan_make(ctx, fn, d, x_shape, out);
+}
+
+clcnn_status clcnn_pool2d_plan_forward(clcnn_pool2d_plan *plan, const clcnn_tensor *x,
+                                       clcnn_tensor *y) {
+  const char *fn = "clcnn_pool2d_plan_forward";
+  clcnn_status status = check_plan(plan, fn);
+  return status == CLCNN_OK ? forward(plan, fn, x, y) : status;
+}
+
+clcnn_status clcnn_pool2d_plan_backward(clcnn_pool2d_plan *plan, const clcnn_tensor *x,
+                                        const clcnn_tensor *y, const clcnn_tensor *dy,
+                                        clcnn_tensor *dx) {
+  const char *fn = "clcnn_pool2d_plan_backward";
+  clcnn_status status = check_plan(plan, fn);
+  return status == CLCNN_OK ? backward(plan, fn, x, y, dy, dx) : status;
+}
+
+const char *clcnn_pool2d_plan_describe(const clcnn_pool2d_plan *plan) {
+  return plan ? plan->describe : "";
+}
+
+void clcnn_pool2d_plan_destroy(clcnn_pool2d_plan *plan) {
+  free(plan);
+}
+
+static void destroy_cached(void *plan) {
+  clcnn_pool2d_plan_destroy(plan);
+}
+
+/* ---- the one-shot functions ---------------------------------------------------------------- */
+
+static clcnn_status cached_plan(clcnn_context *ctx, const char *fn, const clcnn_pool2d_desc *d,
+                                const size_t x_shape[4], clcnn_pool2d_plan **out, int *owned) {
+  *owned = 0;
+  if (!d) return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: descriptor d is NULL", fn);
+  clcnn_plan_key key = {{2, (size_t)(unsigned)d->mode, d->kernel_h, d->kernel_w, d->stride_h,
+                         d->stride_w, d->pad_top, d->pad_bottom, d->pad_left, d->pad_right,
+                         (size_t)(d->ceil_mode != 0), (size_t)(d->count_include_pad != 0),
+                         x_shape[0], x_shape[1], x_shape[2], x_shape[3]}};
+  if ((*out = clcnn_plan_cache_find(ctx, &key)) != NULL) return CLCNN_OK;
+  clcnn_status status = plan_make(ctx, fn, d, x_shape, out);
+  if (status != CLCNN_OK) return status;
+  int kept;
+  status = clcnn_plan_cache_insert(ctx, &key, *out, destroy_cached, &kept);
+  *owned = !kept;
+  return status;
+}
+
+clcnn_status clcnn_pool2d_forward(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                  const clcnn_tensor *x, clcnn_tensor *y) {
+  const char *fn = "clcnn_pool2d_forward";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, NULL);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "y", y, NULL);
+  clcnn_pool2d_plan *plan = NULL;
+  int owned = 0;
+  if (status == CLCNN_OK) status = cached_plan(ctx, fn, d, x->shape, &plan, &owned);
+  if (status == CLCNN_OK) status = forward(plan, fn, x, y);
+  if (owned) clcnn_pool2d_plan_destroy(plan);
+  return status;
+}
+
+clcnn_status clcnn_pool2d_backward(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                   const clcnn_tensor *x, const clcnn_tensor *y,
+                                   const clcnn_tensor *dy, clcnn_tensor *dx) {
+  const char *fn = "clcnn_pool2d_backward";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, NULL);
+  clcnn_pool2d_plan *plan = NULL;
+  int owned = 0;
+  if (status == CLCNN_OK) status = cached_plan(ctx, fn, d, x->shape, &plan, &owned);
+  if (status == CLCNN_OK) status = backward(plan, fn, x, y, dy, dx);
+  if (owned) clcnn_pool2d_plan_destroy(plan);
+  return status;
+}
