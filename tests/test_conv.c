@@ -11,7 +11,7 @@
 #include "support.h"
 
 static const int all_algos[] = {CLCNN_CONV_DIRECT, CLCNN_CONV_IM2COL_GEMM, CLCNN_CONV_GEMM_1X1,
-                                CLCNN_CONV_AUTO};
+                                CLCNN_CONV_WINOGRAD, CLCNN_CONV_AUTO};
 
 static float *random_values(size_t count, unsigned *seed, int integer) {
   float *v = malloc(count * sizeof *v);
@@ -25,6 +25,11 @@ static float *random_values(size_t count, unsigned *seed, int integer) {
 
 static int is_plain_1x1(const ref_conv *p) {
   return p->r == 1 && p->s == 1 && p->sh == 1 && p->sw == 1 && !p->pt && !p->pb && !p->pl && !p->pr;
+}
+
+static int winograd_applies(const ref_conv *p) {
+  return p->r == 3 && p->s == 3 && p->sh == 1 && p->sw == 1 && p->dh == 1 && p->dw == 1 &&
+         p->groups == 1;
 }
 
 /* Runs one case with one algorithm; checks the output (or UNSUPPORTED with y untouched). */
@@ -47,12 +52,20 @@ static void run_case(clcnn_context *ctx, const ref_conv *p, int algo, int intege
   clcnn_conv2d_desc d = ref_conv_desc(p, algo);
   clcnn_status status = clcnn_conv2d_forward(ctx, &d, tx.t, tw.t, with_bias ? tb.t : NULL, ty.t);
   guarded_read(ctx, &ty, got, name);
-  if (algo == CLCNN_CONV_GEMM_1X1 && !is_plain_1x1(p)) {
-    expect_error(status, CLCNN_UNSUPPORTED, ctx, "CLCNN_CONV_GEMM_1X1 needs a 1x1 filter");
+  int unsupported = (algo == CLCNN_CONV_GEMM_1X1 && !is_plain_1x1(p)) ||
+                    (algo == CLCNN_CONV_WINOGRAD && !winograd_applies(p));
+  if (unsupported) {
+    expect_error(status, CLCNN_UNSUPPORTED, ctx,
+                 algo == CLCNN_CONV_WINOGRAD ? "CLCNN_CONV_WINOGRAD needs a 3x3 filter"
+                                             : "CLCNN_CONV_GEMM_1X1 needs a 1x1 filter");
     for (size_t i = 0; i < y_count; i++) ck_assert_msg(isnan(got[i]), "%s: y written", name);
   } else {
     ck_assert_msg(status == CLCNN_OK, "%s algo %d: %s", name, algo, clcnn_last_error(ctx));
-    double tol = integer ? 0.0 : 4e-7 * (double)(ws[1] * ws[2] * ws[3] + 1);
+    /* Winograd's transforms add rounding: the bound is 1e-4 * sqrt(9C) on values in [-1, 1];
+       integer inputs stay exact (its transforms only halve). */
+    double tol = integer                       ? 0.0
+                 : algo == CLCNN_CONV_WINOGRAD ? 1e-4 * sqrt(9.0 * (double)p->c)
+                                               : 4e-7 * (double)(ws[1] * ws[2] * ws[3] + 1);
     for (size_t i = 0; i < y_count; i++)
       ck_assert_msg(fabs((double)got[i] - expected[i]) <= tol,
                     "%s algo %d %s bias %d seed %u: y[%zu] = %.9g, reference %.9g (tol %g)", name,
@@ -130,7 +143,9 @@ static void expect_conv(const size_t xs[4], const float *x, const size_t ws[4], 
     d.algo = all_algos[a];
     expect_ok(clcnn_tensor_fill(ty, NAN), ctx);
     clcnn_status status = clcnn_conv2d_forward(ctx, &d, tx, tw, NULL, ty);
-    if (status == CLCNN_UNSUPPORTED && d.algo == CLCNN_CONV_GEMM_1X1) continue;
+    if (status == CLCNN_UNSUPPORTED &&
+        (d.algo == CLCNN_CONV_GEMM_1X1 || d.algo == CLCNN_CONV_WINOGRAD))
+      continue;
     expect_ok(status, ctx);
     expect_ok(clcnn_tensor_read(ty, got, y_count), ctx);
     for (size_t i = 0; i < y_count; i++)

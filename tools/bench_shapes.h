@@ -9,7 +9,8 @@
 typedef struct bench_problem {
   char name[96];
   int is_pool;
-  int tiny; /* the tutorial's shapes: reported, not part of the speed summary */
+  int tiny;      /* the tutorial's shapes: reported, not part of the speed summary */
+  int only_algo; /* -1: every algorithm; else the one an "algo=NAME" word asked for */
   size_t x[4];
   size_t w[4];            /* conv only */
   clcnn_conv2d_desc conv; /* algo is set per run */
@@ -19,13 +20,16 @@ typedef struct bench_problem {
 /* The built-in table; *count gets its length. */
 const bench_problem *bench_builtin_problems(size_t *count);
 
-/* Parses "n8c64h56w56_k64r3s3_st1x1_p1111_d1x1_g1" (conv; the _st, _p, _d, _g parts are
-   optional) or "max_n8c64h112w112_k3x3_st2x2_p1111" / "avg_..." (pool). 0 on success. */
+/* Parses a problem string of the library's grammar (clcnn_conv2d_problem_parse, ..._pool2d_):
+   "n8c64h56w56_k64r3s3_st1x1_p1111_d1x1_g1", or a whole plan description with algo=NAME, or
+   "max_n8c64h112w112_k3x3_st2x2_p1111" / "avg_...". 0 on success. */
 int bench_parse_problem(const char *text, bench_problem *out);
 
 /* Floating-point operations of a convolution (2 per multiply-add); bytes moved by pooling
    (input read once plus output written). */
 double bench_conv_flops(const bench_problem *p);
 double bench_pool_bytes(const bench_problem *p);
+/* Bytes moved by pooling backward: x and dx, y and dy, once each. */
+double bench_pool_backward_bytes(const bench_problem *p);
 
 #endif

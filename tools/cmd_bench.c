@@ -31,13 +31,18 @@ typedef struct bench_row {
 static void usage(FILE *out) {
   fprintf(out,
           "usage: clcnn bench [--reps N] [--csv | --json] [--no-clblast] [SHAPE ...]\n"
-          "  Times convolution per algorithm and pooling on the selected device: the first\n"
-          "  call (program builds) apart, then the median of N runs after a warm-up (N adapts\n"
-          "  to about half a second when not given), with CLBlast Convgemm run on the same\n"
-          "  data in the same process and the speed ratio against it.\n"
+          "  Times convolution forward per algorithm, its backward passes (data, weights with\n"
+          "  bias) and pooling forward and backward on the selected device, each through a\n"
+          "  plan: the first call (program builds, weight packing) apart, then the median of N\n"
+          "  runs after a warm-up (N adapts to about half a second when not given), with\n"
+          "  CLBlast Convgemm run on the same data in the same process and the forward speed\n"
+          "  ratio against it. 'plan:' lines show what AUTO chose.\n"
           "  Without SHAPE it runs the built-in table (tutorial, LeNet, ResNet-like, pooling).\n"
-          "  SHAPE: n8c64h56w56_k64r3s3_st1x1_p1111_d1x1_g1 (conv; _st _p _d _g optional)\n"
-          "         max_n8c64h112w112_k3x3_st2x2_p1111 or avg_... (pooling)\n");
+          "  SHAPE: n8c64h56w56_k64r3s3_st1x1_p1111_d1x1_g1 (conv; _st _p _d _g optional;\n"
+          "         padding over 9 as _p10x10x0x0), or a whole plan line (quoted) such as\n"
+          "         'n8c64h56w56_k64r3s3_st1x1_p1111_d1x1_g1 algo=direct ...' to run that\n"
+          "         algorithm alone; max_n8c64h112w112_k3x3_st2x2_p1111 or avg_... (pooling,\n"
+          "         optional _ceil and _exclpad)\n");
 }
 
 static double now_ms(void) {
@@ -80,13 +85,25 @@ static int time_runs(clcnn_context *ctx, run_fn run, void *arg, int reps, double
 typedef struct conv_run {
   clcnn_context *ctx;
   const bench_problem *p;
-  clcnn_conv2d_desc desc;
-  clcnn_tensor *x, *w, *y;
+  clcnn_conv2d_plan *plan;
+  clcnn_pool2d_plan *pool;
+  clcnn_tensor *x, *w, *y, *dy, *dx, *dw, *db;
 } conv_run;
 
-static int run_conv(void *arg) {
+static int run_forward(void *arg) {
   conv_run *r = arg;
-  return clcnn_conv2d_forward(r->ctx, &r->desc, r->x, r->w, NULL, r->y) == CLCNN_OK ? 0 : -1;
+  return clcnn_conv2d_plan_forward(r->plan, r->x, r->w, NULL, r->y) == CLCNN_OK ? 0 : -1;
+}
+
+static int run_backward_data(void *arg) {
+  conv_run *r = arg;
+  return clcnn_conv2d_plan_backward_data(r->plan, r->dy, r->w, r->dx) == CLCNN_OK ? 0 : -1;
+}
+
+static int run_backward_weights(void *arg) {
+  conv_run *r = arg;
+  return clcnn_conv2d_plan_backward_weights(r->plan, r->x, r->dy, r->dw, r->db) == CLCNN_OK ? 0
+                                                                                            : -1;
 }
 
 static int run_convgemm(void *arg) {
@@ -97,7 +114,12 @@ static int run_convgemm(void *arg) {
 
 static int run_pool(void *arg) {
   conv_run *r = arg;
-  return clcnn_pool2d_forward(r->ctx, &r->p->pool, r->x, r->y) == CLCNN_OK ? 0 : -1;
+  return clcnn_pool2d_plan_forward(r->pool, r->x, r->y) == CLCNN_OK ? 0 : -1;
+}
+
+static int run_pool_backward(void *arg) {
+  conv_run *r = arg;
+  return clcnn_pool2d_plan_backward(r->pool, r->x, r->y, r->dy, r->dx) == CLCNN_OK ? 0 : -1;
 }
 
 static size_t count_of(const size_t s[4]) {
@@ -128,75 +150,99 @@ static double max_abs_diff(const clcnn_tensor *a, const float *b, size_t n) {
   return m;
 }
 
-static const char *algo_names[] = {"auto", "direct", "im2col+gemm", "gemm-1x1"};
+/* One timed row; 0 rows when the run fails (an algorithm that does not apply). */
+static size_t timed_row(clcnn_context *ctx, const bench_options *o, run_fn run, conv_run *r,
+                        const char *method, double work, double anchor_ms, bench_row *row) {
+  double first, median;
+  if (time_runs(ctx, run, r, o->reps, &first, &median) != 0) return 0;
+  *row = (bench_row){
+      r->p->name, method, first, median, work / median * 1e-6, anchor_ms ? anchor_ms / median : 0,
+      -1};
+  return 1;
+}
+
+static void destroy_tensors(conv_run *r) {
+  clcnn_tensor *all[] = {r->x, r->w, r->y, r->dy, r->dx, r->dw, r->db};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) clcnn_tensor_destroy(all[i]);
+}
 
 static size_t bench_conv(clcnn_context *ctx, const bench_problem *p, const bench_options *o,
-                         bench_row *rows) {
-  size_t ys[4], n_rows = 0;
+                         bench_row *rows, char *describe, size_t describe_cap) {
+  size_t ys[4], bs[4] = {1, p->w[0], 1, 1}, n_rows = 0;
   if (clcnn_conv2d_output_shape(&p->conv, p->x, p->w, ys) != CLCNN_OK) {
     fprintf(stderr, "clcnn bench: %s: %s\n", p->name, clcnn_last_error(NULL));
     return 0;
   }
-  conv_run r = {ctx, p, p->conv, random_tensor(ctx, p->x, 1), random_tensor(ctx, p->w, 2), NULL};
-  clcnn_tensor_create(ctx, ys[0], ys[1], ys[2], ys[3], &r.y);
+  conv_run r = {ctx,
+                p,
+                NULL,
+                NULL,
+                random_tensor(ctx, p->x, 1),
+                random_tensor(ctx, p->w, 2),
+                random_tensor(ctx, ys, 3),
+                random_tensor(ctx, ys, 4),
+                random_tensor(ctx, p->x, 5),
+                random_tensor(ctx, p->w, 6),
+                random_tensor(ctx, bs, 7)};
   double flops = bench_conv_flops(p), gemm_ms = 0;
   float *reference = NULL;
-  if (o->clblast && bench_convgemm_applies(p)) {
+  if (o->clblast && bench_convgemm_applies(p) && p->only_algo < 0 &&
+      timed_row(ctx, o, run_convgemm, &r, "clblast-convgemm", flops, 0, &rows[n_rows])) {
+    gemm_ms = rows[n_rows].median_ms;
+    rows[n_rows++].ratio = 1.0;
+    reference = malloc(count_of(ys) * sizeof *reference);
+    clcnn_tensor_read(r.y, reference, count_of(ys));
+  }
+  clcnn_conv2d_plan *auto_plan = NULL;
+  for (int algo = CLCNN_CONV_AUTO; algo <= CLCNN_CONV_WINOGRAD; algo++) {
+    if (p->only_algo >= 0 && algo != p->only_algo) continue;
+    clcnn_conv2d_desc d = p->conv;
+    d.algo = algo;
+    if (clcnn_conv2d_plan_create(ctx, &d, p->x, p->w, 0, &r.plan) != CLCNN_OK) continue;
     bench_row *row = &rows[n_rows];
-    if (time_runs(ctx, run_convgemm, &r, o->reps, &row->first_ms, &row->median_ms) == 0) {
-      *row = (bench_row){p->name,
-                         "clblast-convgemm",
-                         row->first_ms,
-                         row->median_ms,
-                         flops / row->median_ms * 1e-6,
-                         1.0,
-                         -1};
-      gemm_ms = row->median_ms;
-      reference = malloc(count_of(ys) * sizeof *reference);
-      clcnn_tensor_read(r.y, reference, count_of(ys));
+    if (timed_row(ctx, o, run_forward, &r, clcnn_conv_algo_name(algo), flops, gemm_ms, row)) {
+      row->max_diff = reference ? max_abs_diff(r.y, reference, count_of(ys)) : -1;
       n_rows++;
     }
+    if (!auto_plan) {
+      auto_plan = r.plan;
+      snprintf(describe, describe_cap, "%s", clcnn_conv2d_plan_describe(auto_plan));
+    } else {
+      clcnn_conv2d_plan_destroy(r.plan);
+    }
   }
-  for (int algo = CLCNN_CONV_AUTO; algo <= CLCNN_CONV_GEMM_1X1; algo++) {
-    r.desc.algo = algo;
-    bench_row *row = &rows[n_rows];
-    if (time_runs(ctx, run_conv, &r, o->reps, &row->first_ms, &row->median_ms) != 0) continue;
-    *row = (bench_row){p->name,
-                       algo_names[algo],
-                       row->first_ms,
-                       row->median_ms,
-                       flops / row->median_ms * 1e-6,
-                       gemm_ms ? gemm_ms / row->median_ms : 0,
-                       reference ? max_abs_diff(r.y, reference, count_of(ys)) : -1};
-    n_rows++;
+  if ((r.plan = auto_plan) != NULL) {
+    n_rows += timed_row(ctx, o, run_backward_data, &r, "backward-data", flops, 0, &rows[n_rows]);
+    n_rows +=
+        timed_row(ctx, o, run_backward_weights, &r, "backward-weights", flops, 0, &rows[n_rows]);
   }
+  clcnn_conv2d_plan_destroy(auto_plan);
   free(reference);
-  clcnn_tensor_destroy(r.x), clcnn_tensor_destroy(r.w), clcnn_tensor_destroy(r.y);
+  destroy_tensors(&r);
   return n_rows;
 }
 
 static size_t bench_pool(clcnn_context *ctx, const bench_problem *p, const bench_options *o,
-                         bench_row *rows) {
-  size_t ys[4];
-  if (clcnn_pool2d_output_shape(&p->pool, p->x, ys) != CLCNN_OK) {
-    fprintf(stderr, "clcnn bench: %s: %s\n", p->name, clcnn_last_error(NULL));
+                         bench_row *rows, char *describe, size_t describe_cap) {
+  size_t ys[4], n = 0;
+  conv_run r = {ctx, p, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+  if (clcnn_pool2d_plan_create(ctx, &p->pool, p->x, &r.pool) != CLCNN_OK ||
+      clcnn_pool2d_output_shape(&p->pool, p->x, ys) != CLCNN_OK) {
+    fprintf(stderr, "clcnn bench: %s: %s\n", p->name, clcnn_last_error(ctx));
     return 0;
   }
-  conv_run r = {ctx, p, p->conv, random_tensor(ctx, p->x, 3), NULL, NULL};
-  clcnn_tensor_create(ctx, ys[0], ys[1], ys[2], ys[3], &r.y);
-  bench_row *row = &rows[0];
-  size_t n = 0;
-  if (time_runs(ctx, run_pool, &r, o->reps, &row->first_ms, &row->median_ms) == 0) {
-    *row = (bench_row){p->name,
-                       p->pool.mode == CLCNN_POOL_MAX ? "max-pool" : "avg-pool",
-                       row->first_ms,
-                       row->median_ms,
-                       bench_pool_bytes(p) / row->median_ms * 1e-6,
-                       0,
-                       -1};
-    n = 1;
-  }
-  clcnn_tensor_destroy(r.x), clcnn_tensor_destroy(r.y);
+  snprintf(describe, describe_cap, "%s", clcnn_pool2d_plan_describe(r.pool));
+  r.x = random_tensor(ctx, p->x, 3);
+  r.y = random_tensor(ctx, ys, 4);
+  r.dy = random_tensor(ctx, ys, 5);
+  r.dx = random_tensor(ctx, p->x, 6);
+  int is_max = p->pool.mode == CLCNN_POOL_MAX;
+  n += timed_row(ctx, o, run_pool, &r, is_max ? "max-pool" : "avg-pool", bench_pool_bytes(p), 0,
+                 &rows[n]);
+  n += timed_row(ctx, o, run_pool_backward, &r, is_max ? "max-pool-backward" : "avg-pool-backward",
+                 bench_pool_backward_bytes(p), 0, &rows[n]);
+  clcnn_pool2d_plan_destroy(r.pool);
+  destroy_tensors(&r);
   return n;
 }
 
@@ -226,7 +272,7 @@ typedef struct summary {
 
 static void summarize(summary *s, const bench_problem *p, const bench_row *rows, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    if (p->is_pool && p->pool.mode == CLCNN_POOL_MAX)
+    if (p->is_pool && strcmp(rows[i].method, "max-pool") == 0)
       s->best_max_pool = fmax(s->best_max_pool, rows[i].rate);
     if (p->tiny || strcmp(rows[i].method, "auto") != 0 || rows[i].ratio <= 0) continue;
     s->log_ratio_sum += log(rows[i].ratio);
@@ -288,10 +334,13 @@ int clcnn_cmd_bench(int argc, char **argv) {
   summary s = {0, 0, 0, 0};
   int first = 1;
   for (size_t i = 0; i < n_problems; i++) {
-    bench_row rows[8];
+    bench_row rows[10];
+    char describe[512] = "";
     const bench_problem *p = &problems[i];
-    size_t n = p->is_pool ? bench_pool(ctx, p, &o, rows) : bench_conv(ctx, p, &o, rows);
+    size_t n = p->is_pool ? bench_pool(ctx, p, &o, rows, describe, sizeof describe)
+                          : bench_conv(ctx, p, &o, rows, describe, sizeof describe);
     for (size_t j = 0; j < n; j++, first = 0) print_row(&rows[j], o.format, first, p->is_pool);
+    if (o.format == TEXT && describe[0]) printf("  plan: %s\n", describe);
     fflush(stdout);
     summarize(&s, p, rows, n);
   }

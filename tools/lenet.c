@@ -68,6 +68,8 @@ static void destroy_batch(lenet_batch *b) {
   clcnn_tensor *all[] = {b->x,  b->labels, b->a1, b->p1, b->a2,  b->p2, b->a3,  b->a4,
                          b->z5, b->dz5,    b->d4, b->d3, b->dp2, b->d2, b->dp1, b->d1};
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) clcnn_tensor_destroy(all[i]);
+  for (int i = 0; i < LENET_LAYERS; i++) clcnn_conv2d_plan_destroy(b->conv[i]);
+  for (int i = 0; i < 2; i++) clcnn_pool2d_plan_destroy(b->pool[i]);
   memset(b, 0, sizeof *b);
 }
 
@@ -80,7 +82,23 @@ void lenet_destroy(lenet *net) {
   for (int i = 0; i < LENET_BATCH_SHAPES; i++) destroy_batch(&net->batch[i]);
 }
 
-static clcnn_status create_batch(clcnn_context *ctx, size_t n, lenet_batch *b) {
+/* One plan per layer for this batch size: every choice is made once, not per step. */
+static clcnn_status create_plans(clcnn_context *ctx, const clcnn_pool2d_desc *pool,
+                                 lenet_batch *b) {
+  const clcnn_tensor *inputs[LENET_LAYERS] = {b->x, b->p1, b->p2, b->a3, b->a4};
+  size_t x_shape[4];
+  for (int i = 0; i < LENET_LAYERS; i++) {
+    clcnn_tensor_shape(inputs[i], x_shape);
+    TRY(clcnn_conv2d_plan_create(ctx, desc_of(i), x_shape, shapes[i], 0, &b->conv[i]));
+  }
+  clcnn_tensor_shape(b->a1, x_shape);
+  TRY(clcnn_pool2d_plan_create(ctx, pool, x_shape, &b->pool[0]));
+  clcnn_tensor_shape(b->a2, x_shape);
+  return clcnn_pool2d_plan_create(ctx, pool, x_shape, &b->pool[1]);
+}
+
+static clcnn_status create_batch(clcnn_context *ctx, const clcnn_pool2d_desc *pool, size_t n,
+                                 lenet_batch *b) {
   b->n = n;
   TRY(make(ctx, n, 1, 28, 28, &b->x));
   TRY(make(ctx, n, 1, 1, 1, &b->labels));
@@ -97,7 +115,8 @@ static clcnn_status create_batch(clcnn_context *ctx, size_t n, lenet_batch *b) {
   TRY(make(ctx, n, 16, 5, 5, &b->dp2));
   TRY(make(ctx, n, 16, 10, 10, &b->d2));
   TRY(make(ctx, n, 6, 14, 14, &b->dp1));
-  return make(ctx, n, 6, 28, 28, &b->d1);
+  TRY(make(ctx, n, 6, 28, 28, &b->d1));
+  return create_plans(ctx, pool, b);
 }
 
 clcnn_status lenet_batch_for(lenet *net, size_t n, lenet_batch **out) {
@@ -105,54 +124,54 @@ clcnn_status lenet_batch_for(lenet *net, size_t n, lenet_batch **out) {
     if (net->batch[i].n == n) return (*out = &net->batch[i]), CLCNN_OK;
   for (int i = 0; i < LENET_BATCH_SHAPES; i++)
     if (net->batch[i].n == 0) {
-      clcnn_status s = create_batch(net->ctx, n, &net->batch[i]);
+      clcnn_status s = create_batch(net->ctx, &net->pool, n, &net->batch[i]);
       if (s != CLCNN_OK) destroy_batch(&net->batch[i]);
       return (*out = &net->batch[i]), s;
     }
   destroy_batch(&net->batch[1]); /* a third size: replace the second */
-  TRY(create_batch(net->ctx, n, &net->batch[1]));
+  TRY(create_batch(net->ctx, &net->pool, n, &net->batch[1]));
   return (*out = &net->batch[1]), CLCNN_OK;
 }
 
 /* y = act(conv(x, layer) + bias), the activation in place. */
-static clcnn_status conv_act(lenet *net, int layer, const clcnn_tensor *x, clcnn_tensor *y,
-                             int with_act) {
+static clcnn_status conv_act(lenet *net, lenet_batch *b, int layer, const clcnn_tensor *x,
+                             clcnn_tensor *y, int with_act) {
   lenet_param *p = &net->layer[layer];
-  TRY(clcnn_conv2d_forward(net->ctx, desc_of(layer), x, p->w, p->b, y));
+  TRY(clcnn_conv2d_plan_forward(b->conv[layer], x, p->w, p->b, y));
   return with_act ? clcnn_activation_forward(net->ctx, net->act, y, y) : CLCNN_OK;
 }
 
 clcnn_status lenet_forward(lenet *net, lenet_batch *b) {
-  TRY(conv_act(net, 0, b->x, b->a1, 1));
-  TRY(clcnn_pool2d_forward(net->ctx, &net->pool, b->a1, b->p1));
-  TRY(conv_act(net, 1, b->p1, b->a2, 1));
-  TRY(clcnn_pool2d_forward(net->ctx, &net->pool, b->a2, b->p2));
-  TRY(conv_act(net, 2, b->p2, b->a3, 1));
-  TRY(conv_act(net, 3, b->a3, b->a4, 1));
-  return conv_act(net, 4, b->a4, b->z5, 0);
+  TRY(conv_act(net, b, 0, b->x, b->a1, 1));
+  TRY(clcnn_pool2d_plan_forward(b->pool[0], b->a1, b->p1));
+  TRY(conv_act(net, b, 1, b->p1, b->a2, 1));
+  TRY(clcnn_pool2d_plan_forward(b->pool[1], b->a2, b->p2));
+  TRY(conv_act(net, b, 2, b->p2, b->a3, 1));
+  TRY(conv_act(net, b, 3, b->a3, b->a4, 1));
+  return conv_act(net, b, 4, b->a4, b->z5, 0);
 }
 
 /* Gradients of layer from its input x and output gradient dy; dx (NULL: skip) for x. */
-static clcnn_status layer_backward(lenet *net, int layer, const clcnn_tensor *x,
+static clcnn_status layer_backward(lenet *net, lenet_batch *b, int layer, const clcnn_tensor *x,
                                    const clcnn_tensor *dy, clcnn_tensor *dx) {
   lenet_param *p = &net->layer[layer];
-  TRY(clcnn_conv2d_backward_weights(net->ctx, desc_of(layer), x, dy, p->dw, p->db));
-  return dx ? clcnn_conv2d_backward_data(net->ctx, desc_of(layer), dy, p->w, dx) : CLCNN_OK;
+  TRY(clcnn_conv2d_plan_backward_weights(b->conv[layer], x, dy, p->dw, p->db));
+  return dx ? clcnn_conv2d_plan_backward_data(b->conv[layer], dy, p->w, dx) : CLCNN_OK;
 }
 
 static clcnn_status backward(lenet *net, lenet_batch *b) {
   clcnn_context *ctx = net->ctx;
-  TRY(layer_backward(net, 4, b->a4, b->dz5, b->d4));
+  TRY(layer_backward(net, b, 4, b->a4, b->dz5, b->d4));
   TRY(clcnn_activation_backward(ctx, net->act, b->a4, b->d4, b->d4));
-  TRY(layer_backward(net, 3, b->a3, b->d4, b->d3));
+  TRY(layer_backward(net, b, 3, b->a3, b->d4, b->d3));
   TRY(clcnn_activation_backward(ctx, net->act, b->a3, b->d3, b->d3));
-  TRY(layer_backward(net, 2, b->p2, b->d3, b->dp2));
-  TRY(clcnn_pool2d_backward(ctx, &net->pool, b->a2, b->p2, b->dp2, b->d2));
+  TRY(layer_backward(net, b, 2, b->p2, b->d3, b->dp2));
+  TRY(clcnn_pool2d_plan_backward(b->pool[1], b->a2, b->p2, b->dp2, b->d2));
   TRY(clcnn_activation_backward(ctx, net->act, b->a2, b->d2, b->d2));
-  TRY(layer_backward(net, 1, b->p1, b->d2, b->dp1));
-  TRY(clcnn_pool2d_backward(ctx, &net->pool, b->a1, b->p1, b->dp1, b->d1));
+  TRY(layer_backward(net, b, 1, b->p1, b->d2, b->dp1));
+  TRY(clcnn_pool2d_plan_backward(b->pool[0], b->a1, b->p1, b->dp1, b->d1));
   TRY(clcnn_activation_backward(ctx, net->act, b->a1, b->d1, b->d1));
-  return layer_backward(net, 0, b->x, b->d1, NULL);
+  return layer_backward(net, b, 0, b->x, b->d1, NULL);
 }
 
 clcnn_status lenet_train_step(lenet *net, lenet_batch *b, float lr, float momentum, float *loss) {

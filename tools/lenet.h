@@ -12,9 +12,11 @@ typedef struct lenet_param {
   clcnn_tensor *w, *b, *dw, *db, *vw, *vb;
 } lenet_param;
 
-/* Activations and gradients for one batch size n. */
+/* Activations, gradients and plans for one batch size n. */
 typedef struct lenet_batch {
   size_t n;
+  clcnn_conv2d_plan *conv[LENET_LAYERS];
+  clcnn_pool2d_plan *pool[2];
   clcnn_tensor *x, *labels;
   clcnn_tensor *a1, *p1, *a2, *p2, *a3, *a4, *z5; /* forward (activations in place) */
   clcnn_tensor *dz5, *d4, *d3, *dp2, *d2, *dp1, *d1;
