@@ -155,30 +155,46 @@ static void pool_backward_case(clcnn_context *ctx, const ref_pool *p, const floa
 }
 
 /* Overlapping windows, padding, ceil mode, ties (values 0..2 repeat, so the first maximum
-   must win) and NaN. */
+   must win) and NaN; with 4 planes (overlapping windows take the per-element gather kernel)
+   and with 20 (one work-item per plane). */
 START_TEST(pool_backward_sweep) {
   clcnn_context *ctx = support_context();
   const size_t windows[][4] = {
       {2, 2, 2, 2}, {3, 3, 2, 2}, {3, 3, 1, 1}, {2, 3, 1, 2}, {5, 4, 3, 2}};
+  const size_t batches[][2] = {{2, 2}, {4, 5}};
   unsigned seed = 5;
   int cases = 0;
-  for (size_t wi = 0; wi < 5; wi++)
-    for (int variant = 0; variant < 8; variant++) {
-      ref_pool p = {2, 2, 9, 11, windows[wi][0], windows[wi][1],    windows[wi][2], windows[wi][3],
-                    0, 0, 0, 0,  variant % 2,    (variant / 2) % 2, variant / 4};
-      p.pt = p.kh / 2, p.pl = p.kw / 2, p.pb = variant % 3 ? p.kh / 2 : 0, p.pr = 0;
-      size_t count = p.n * p.c * p.h * p.w;
-      float *x = malloc(count * sizeof *x);
-      for (size_t i = 0; i < count; i++) {
-        seed = seed * 1103515245u + 12345u;
-        x[i] = (float)((seed >> 10) % 3);
+  for (size_t bi = 0; bi < 2; bi++)
+    for (size_t wi = 0; wi < 5; wi++)
+      for (int variant = 0; variant < 8; variant++) {
+        ref_pool p = {batches[bi][0],
+                      batches[bi][1],
+                      9,
+                      11,
+                      windows[wi][0],
+                      windows[wi][1],
+                      windows[wi][2],
+                      windows[wi][3],
+                      0,
+                      0,
+                      0,
+                      0,
+                      variant % 2,
+                      (variant / 2) % 2,
+                      variant / 4};
+        p.pt = p.kh / 2, p.pl = p.kw / 2, p.pb = variant % 3 ? p.kh / 2 : 0, p.pr = 0;
+        size_t count = p.n * p.c * p.h * p.w;
+        float *x = malloc(count * sizeof *x);
+        for (size_t i = 0; i < count; i++) {
+          seed = seed * 1103515245u + 12345u;
+          x[i] = (float)((seed >> 10) % 3);
+        }
+        if (variant == 5) x[7] = NAN, x[30] = NAN;
+        pool_backward_case(ctx, &p, x, seed);
+        free(x);
+        cases++;
       }
-      if (variant == 5) x[7] = NAN, x[30] = NAN;
-      pool_backward_case(ctx, &p, x, seed);
-      free(x);
-      cases++;
-    }
-  ck_assert_int_eq(cases, 40);
+  ck_assert_int_eq(cases, 80);
   /* windows that tile the input exactly: the scatter path writes every element itself */
   const size_t tiles[][3] = {{8, 2, 2}, {9, 3, 3}, {12, 4, 2}};
   for (size_t t = 0; t < 3; t++)
