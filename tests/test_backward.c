@@ -10,16 +10,6 @@
 #include "reference.h"
 #include "support.h"
 
-static float *values(size_t count, unsigned *seed, int integer) {
-  float *v = malloc(count * sizeof *v);
-  for (size_t i = 0; i < count; i++) {
-    *seed = *seed * 1103515245u + 12345u;
-    unsigned bits = (*seed >> 8) & 0xFFFF;
-    v[i] = integer ? (float)((int)(bits % 5) - 2) : (float)bits / 32768.0f - 1.0f;
-  }
-  return v;
-}
-
 static void expect_close(const float *got, const float *want, size_t count, double tol,
                          const char *what, const char *name) {
   for (size_t i = 0; i < count; i++)
@@ -34,8 +24,8 @@ static void conv_backward_case(clcnn_context *ctx, const ref_conv *p, int intege
   size_t xs[4] = {p->n, p->c, p->h, p->w}, ws[4] = {p->k, cg, p->r, p->s};
   size_t ys[4] = {p->n, p->k, P, Q}, bs[4] = {1, p->k, 1, 1};
   size_t xc = p->n * p->c * p->h * p->w, wc = p->k * cg * p->r * p->s, yc = p->n * p->k * P * Q;
-  float *x = values(xc, &seed, integer), *w = values(wc, &seed, integer);
-  float *dy = values(yc, &seed, integer);
+  float *x = support_values(xc, &seed, integer), *w = support_values(wc, &seed, integer);
+  float *dy = support_values(yc, &seed, integer);
   float *dx_ref = malloc(xc * sizeof(float)), *dw_ref = malloc(wc * sizeof(float));
   float *db_ref = malloc(p->k * sizeof(float)), *got = malloc((xc > wc ? xc : wc) * sizeof(float));
   ref_conv2d_backward_data(p, dy, w, dx_ref);
@@ -91,7 +81,7 @@ START_TEST(conv_gradients_match_finite_differences) {
   size_t P = ref_conv_out_h(&p), Q = ref_conv_out_w(&p);
   size_t xc = 60, wc = 24, yc = 2 * P * Q;
   unsigned seed = 99;
-  float *x = values(xc, &seed, 0), *w = values(wc, &seed, 0), *G = values(yc, &seed, 0);
+  float *x = support_values(xc, &seed, 0), *w = support_values(wc, &seed, 0), *G = support_values(yc, &seed, 0);
   float *y = malloc(yc * sizeof(float)), *dx = malloc(xc * sizeof(float)),
         *dw = malloc(wc * sizeof(float));
   guarded_tensor tx = guarded_create(ctx, (size_t[]){1, 2, 5, 6}, x);
@@ -135,7 +125,7 @@ static void pool_backward_case(clcnn_context *ctx, const ref_pool *p, const floa
   size_t Q = ref_pool_out(p->w, p->kw, p->sw, p->pl, p->pr, p->ceil_mode);
   size_t xs[4] = {p->n, p->c, p->h, p->w}, ys[4] = {p->n, p->c, P, Q};
   size_t xc = p->n * p->c * p->h * p->w, yc = p->n * p->c * P * Q;
-  float *dy = values(yc, &seed, 1), *want = malloc(xc * sizeof(float)),
+  float *dy = support_values(yc, &seed, 1), *want = malloc(xc * sizeof(float)),
         *got = malloc(xc * sizeof(float));
   ref_pool2d_backward(p, x, dy, want);
   clcnn_pool2d_desc d = ref_pool_desc(p);

@@ -13,16 +13,6 @@
 static const int all_algos[] = {CLCNN_CONV_DIRECT, CLCNN_CONV_IM2COL_GEMM, CLCNN_CONV_GEMM_1X1,
                                 CLCNN_CONV_WINOGRAD, CLCNN_CONV_AUTO};
 
-static float *random_values(size_t count, unsigned *seed, int integer) {
-  float *v = malloc(count * sizeof *v);
-  for (size_t i = 0; i < count; i++) {
-    *seed = *seed * 1103515245u + 12345u;
-    unsigned bits = (*seed >> 8) & 0xFFFF;
-    v[i] = integer ? (float)((int)(bits % 5) - 2) : (float)bits / 32768.0f - 1.0f;
-  }
-  return v;
-}
-
 static int is_plain_1x1(const ref_conv *p) {
   return p->r == 1 && p->s == 1 && p->sh == 1 && p->sw == 1 && !p->pt && !p->pb && !p->pl && !p->pr;
 }
@@ -43,8 +33,8 @@ static void run_case(clcnn_context *ctx, const ref_conv *p, int algo, int intege
   size_t x_count = xs[0] * xs[1] * xs[2] * xs[3], w_count = ws[0] * ws[1] * ws[2] * ws[3];
   size_t y_count = ys[0] * ys[1] * ys[2] * ys[3];
   unsigned s0 = seed;
-  float *x = random_values(x_count, &seed, integer), *w = random_values(w_count, &seed, integer);
-  float *b = random_values(p->k, &seed, integer);
+  float *x = support_values(x_count, &seed, integer), *w = support_values(w_count, &seed, integer);
+  float *b = support_values(p->k, &seed, integer);
   float *expected = malloc(y_count * sizeof(float)), *got = malloc(y_count * sizeof(float));
   ref_conv2d(p, x, w, with_bias ? b : NULL, expected);
   guarded_tensor tx = guarded_create(ctx, xs, x), tw = guarded_create(ctx, ws, w);

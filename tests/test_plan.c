@@ -1,0 +1,383 @@
+/* Plans: lifecycle and bad calls, results bit-identical to the one-shot calls for every
+   algorithm and pass, constant weights packed once, descriptions that parse back into the
+   same problem, and the bound of the plan cache behind the one-shot calls. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reference.h"
+#include "support.h"
+
+static size_t count_of(const size_t s[4]) {
+  return s[0] * s[1] * s[2] * s[3];
+}
+
+static clcnn_tensor *tensor_with(clcnn_context *ctx, const size_t s[4], const float *data) {
+  clcnn_tensor *t;
+  expect_ok(clcnn_tensor_create(ctx, s[0], s[1], s[2], s[3], &t), ctx);
+  if (data)
+    expect_ok(clcnn_tensor_write(t, data, count_of(s)), ctx);
+  else
+    expect_ok(clcnn_tensor_fill(t, NAN), ctx);
+  return t;
+}
+
+static float *read_all(clcnn_context *ctx, const clcnn_tensor *t) {
+  size_t s[4];
+  clcnn_tensor_shape(t, s);
+  float *v = malloc(count_of(s) * sizeof *v);
+  expect_ok(clcnn_tensor_read(t, v, count_of(s)), ctx);
+  return v;
+}
+
+/* Fails unless a and b hold the same bits (NaN included). */
+static void expect_same(clcnn_context *ctx, const clcnn_tensor *a, const clcnn_tensor *b,
+                        const char *what) {
+  size_t s[4];
+  clcnn_tensor_shape(a, s);
+  float *va = read_all(ctx, a), *vb = read_all(ctx, b);
+  for (size_t i = 0; i < count_of(s); i++)
+    ck_assert_msg(memcmp(&va[i], &vb[i], sizeof(float)) == 0, "%s: [%zu] %.9g vs %.9g", what, i,
+                  va[i], vb[i]);
+  free(va), free(vb);
+}
+
+START_TEST(plan_lifecycle_and_bad_calls) {
+  clcnn_context *ctx = support_context(), *other = support_context();
+  const clcnn_conv2d_desc d = {1, 1, 1, 1, 1, 1, 1, 1, 1, CLCNN_CONV_AUTO};
+  size_t xs[4] = {2, 3, 8, 9}, ws[4] = {5, 3, 3, 3}, ys[4] = {2, 5, 8, 9};
+  clcnn_conv2d_plan *plan = (clcnn_conv2d_plan *)&plan;
+  clcnn_conv2d_desc bad = d;
+  bad.stride_h = 0;
+  expect_error(clcnn_conv2d_plan_create(ctx, &bad, xs, ws, 0, &plan), CLCNN_INVALID_ARGUMENT, ctx,
+               "clcnn_conv2d_plan_create: stride 0x1 must be >= 1");
+  ck_assert_ptr_null(plan);
+  expect_error(clcnn_conv2d_plan_create(ctx, &d, xs, ws, 8, &plan), CLCNN_INVALID_ARGUMENT, ctx,
+               "unknown plan flags 0x8");
+  expect_error(clcnn_conv2d_plan_create(NULL, &d, xs, ws, 0, &plan), CLCNN_INVALID_ARGUMENT, NULL,
+               "ctx is NULL");
+  expect_error(clcnn_conv2d_plan_create(ctx, NULL, xs, ws, 0, &plan), CLCNN_INVALID_ARGUMENT, ctx,
+               "descriptor d is NULL");
+  expect_error(clcnn_conv2d_plan_create(ctx, &d, NULL, ws, 0, &plan), CLCNN_INVALID_ARGUMENT, ctx,
+               "x shape is NULL");
+  expect_error(clcnn_conv2d_plan_create(ctx, &d, xs, ws, 0, NULL), CLCNN_INVALID_ARGUMENT, ctx,
+               "out is NULL");
+  size_t ws_bad[4] = {5, 2, 3, 3};
+  expect_error(clcnn_conv2d_plan_create(ctx, &d, xs, ws_bad, 0, &plan), CLCNN_INVALID_ARGUMENT, ctx,
+               "w has 2 input channels, expected C/groups = 3/1 = 3");
+  clcnn_conv2d_desc one = d;
+  one.algo = CLCNN_CONV_GEMM_1X1;
+  expect_error(clcnn_conv2d_plan_create(ctx, &one, xs, ws, 0, &plan), CLCNN_UNSUPPORTED, ctx,
+               "CLCNN_CONV_GEMM_1X1 needs a 1x1 filter");
+  clcnn_conv2d_desc wino = d;
+  wino.algo = CLCNN_CONV_WINOGRAD, wino.stride_w = 2;
+  expect_error(clcnn_conv2d_plan_create(ctx, &wino, xs, ws, 0, &plan), CLCNN_UNSUPPORTED, ctx,
+               "stride 1x2");
+  ck_assert_ptr_null(plan);
+
+  expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, 0, &plan), ctx);
+  ck_assert_int_ne(clcnn_conv2d_plan_algo(plan), CLCNN_CONV_AUTO);
+  unsigned seed = 3;
+  float *xv = support_values(count_of(xs), &seed, 1), *wv = support_values(count_of(ws), &seed, 1);
+  clcnn_tensor *x = tensor_with(ctx, xs, xv), *w = tensor_with(ctx, ws, wv);
+  clcnn_tensor *y = tensor_with(ctx, ys, NULL), *y2 = tensor_with(ctx, ys, NULL);
+  size_t xs_wrong[4] = {2, 3, 8, 8};
+  clcnn_tensor *x_wrong = tensor_with(ctx, xs_wrong, NULL), *x_other = tensor_with(other, xs, xv);
+  expect_error(clcnn_conv2d_plan_forward(plan, x_wrong, w, NULL, y), CLCNN_INVALID_ARGUMENT, ctx,
+               "clcnn_conv2d_plan_forward: x is 2x3x8x8, expected 2x3x8x9");
+  expect_error(clcnn_conv2d_plan_forward(plan, x, w, NULL, x), CLCNN_INVALID_ARGUMENT, ctx,
+               "y is 2x3x8x9, expected 2x5x8x9");
+  expect_error(clcnn_conv2d_plan_forward(plan, x_other, w, NULL, y), CLCNN_INVALID_ARGUMENT, ctx,
+               "x belongs to another context");
+  expect_error(clcnn_conv2d_plan_forward(plan, x, w, x_wrong, y), CLCNN_INVALID_ARGUMENT, ctx,
+               "bias has 384 elements, expected K = 5");
+  expect_error(clcnn_conv2d_plan_backward_data(plan, x, w, y), CLCNN_INVALID_ARGUMENT, ctx,
+               "clcnn_conv2d_plan_backward_data: dy is 2x3x8x9, expected 2x5x8x9");
+  expect_error(clcnn_conv2d_plan_backward_weights(plan, x, y, x, NULL), CLCNN_INVALID_ARGUMENT, ctx,
+               "dw is 2x3x8x9, expected 5x3x3x3");
+  expect_error(clcnn_conv2d_plan_forward(NULL, x, w, NULL, y), CLCNN_INVALID_ARGUMENT, NULL,
+               "clcnn_conv2d_plan_forward: plan is NULL");
+  expect_error(clcnn_conv2d_plan_backward_data(NULL, y, w, x), CLCNN_INVALID_ARGUMENT, NULL,
+               "plan is NULL");
+  expect_error(clcnn_conv2d_plan_backward_weights(NULL, x, y, w, NULL), CLCNN_INVALID_ARGUMENT,
+               NULL, "plan is NULL");
+  /* the failures left the plan usable, and it computes what the one-shot call computes */
+  expect_ok(clcnn_conv2d_plan_forward(plan, x, w, NULL, y), ctx);
+  expect_ok(clcnn_conv2d_forward(ctx, &d, x, w, NULL, y2), ctx);
+  expect_same(ctx, y, y2, "plan after failures");
+  ck_assert_int_eq(clcnn_conv2d_plan_algo(NULL), -1);
+  ck_assert_str_eq(clcnn_conv2d_plan_describe(NULL), "");
+  clcnn_conv2d_plan_destroy(plan);
+  clcnn_conv2d_plan_destroy(NULL);
+  clcnn_pool2d_plan_destroy(NULL);
+  clcnn_tensor *all[] = {x, w, y, y2, x_wrong, x_other};
+  for (int i = 0; i < 6; i++) clcnn_tensor_destroy(all[i]);
+  free(xv), free(wv);
+  clcnn_context_destroy(other);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+/* Every sweep shape, every algorithm that accepts it: a plan (with and without constant
+   weights) gives the bits of the one-shot call, forward with bias and both backward passes. */
+START_TEST(plans_match_one_shot_calls) {
+  clcnn_context *ctx = support_context();
+  const ref_conv *p = &ref_conv_sweep[_i];
+  char name[160];
+  ref_conv_name(p, name, sizeof name);
+  size_t xs[4] = {p->n, p->c, p->h, p->w}, ws[4] = {p->k, p->c / p->groups, p->r, p->s};
+  size_t ys[4] = {p->n, p->k, ref_conv_out_h(p), ref_conv_out_w(p)}, bs[4] = {1, p->k, 1, 1};
+  unsigned seed = 77u + (unsigned)_i;
+  float *xv = support_values(count_of(xs), &seed, 0), *wv = support_values(count_of(ws), &seed, 0);
+  float *bv = support_values(p->k, &seed, 0), *dyv = support_values(count_of(ys), &seed, 0);
+  clcnn_tensor *x = tensor_with(ctx, xs, xv), *w = tensor_with(ctx, ws, wv);
+  clcnn_tensor *b = tensor_with(ctx, bs, bv), *dy = tensor_with(ctx, ys, dyv);
+  clcnn_tensor *y1 = tensor_with(ctx, ys, NULL), *y2 = tensor_with(ctx, ys, NULL);
+  for (int algo = CLCNN_CONV_AUTO; algo <= CLCNN_CONV_WINOGRAD; algo++)
+    for (unsigned flags = 0; flags <= CLCNN_PLAN_CONSTANT_WEIGHTS; flags++) {
+      clcnn_conv2d_desc d = ref_conv_desc(p, algo);
+      clcnn_conv2d_plan *plan;
+      clcnn_status status = clcnn_conv2d_plan_create(ctx, &d, xs, ws, flags, &plan);
+      clcnn_status one_shot = clcnn_conv2d_forward(ctx, &d, x, w, b, y2);
+      ck_assert_msg(status == one_shot, "%s algo %d: plan %s, one-shot %s", name, algo,
+                    clcnn_status_string(status), clcnn_status_string(one_shot));
+      if (status != CLCNN_OK) continue;
+      for (int run = 0; run < 2; run++) { /* the second run reuses packed weights */
+        expect_ok(clcnn_conv2d_plan_forward(plan, x, w, b, y1), ctx);
+        expect_same(ctx, y1, y2, name);
+      }
+      clcnn_conv2d_plan_destroy(plan);
+    }
+  clcnn_conv2d_plan *plan;
+  clcnn_conv2d_desc d = ref_conv_desc(p, CLCNN_CONV_AUTO);
+  expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, CLCNN_PLAN_CONSTANT_WEIGHTS, &plan), ctx);
+  clcnn_tensor *dx1 = tensor_with(ctx, xs, NULL), *dx2 = tensor_with(ctx, xs, NULL);
+  clcnn_tensor *dw1 = tensor_with(ctx, ws, NULL), *dw2 = tensor_with(ctx, ws, NULL);
+  clcnn_tensor *db1 = tensor_with(ctx, bs, NULL), *db2 = tensor_with(ctx, bs, NULL);
+  expect_ok(clcnn_conv2d_plan_backward_data(plan, dy, w, dx1), ctx);
+  expect_ok(clcnn_conv2d_backward_data(ctx, &d, dy, w, dx2), ctx);
+  expect_same(ctx, dx1, dx2, "backward data");
+  expect_ok(clcnn_conv2d_plan_backward_weights(plan, x, dy, dw1, db1), ctx);
+  expect_ok(clcnn_conv2d_backward_weights(ctx, &d, x, dy, dw2, db2), ctx);
+  expect_same(ctx, dw1, dw2, "backward weights");
+  expect_same(ctx, db1, db2, "bias gradient");
+  clcnn_conv2d_plan_destroy(plan);
+  clcnn_tensor *all[] = {x, w, b, dy, y1, y2, dx1, dx2, dw1, dw2, db1, db2};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) clcnn_tensor_destroy(all[i]);
+  free(xv), free(wv), free(bv), free(dyv);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+/* With CLCNN_PLAN_CONSTANT_WEIGHTS the transformed weights are made at the first call and
+   kept: later contents of w are not read again (the caller promised there would be none).
+   Without the flag every call reads w afresh. */
+START_TEST(constant_weights_are_transformed_once) {
+  clcnn_context *ctx = support_context();
+  const int algos[] = {CLCNN_CONV_DIRECT, CLCNN_CONV_WINOGRAD};
+  size_t xs[4] = {2, 8, 9, 10}, ws[4] = {20, 8, 3, 3}, ys[4] = {2, 20, 9, 10};
+  unsigned seed = 11;
+  float *xv = support_values(count_of(xs), &seed, 1), *wv = support_values(count_of(ws), &seed, 1);
+  float *wv2 = support_values(count_of(ws), &seed, 1);
+  for (int a = 0; a < 2; a++) {
+    clcnn_conv2d_desc d = {1, 1, 1, 1, 1, 1, 1, 1, 1, algos[a]};
+    clcnn_tensor *x = tensor_with(ctx, xs, xv), *w = tensor_with(ctx, ws, wv);
+    clcnn_tensor *y_const = tensor_with(ctx, ys, NULL), *y_fresh = tensor_with(ctx, ys, NULL);
+    clcnn_tensor *y_old = tensor_with(ctx, ys, NULL), *y_new = tensor_with(ctx, ys, NULL);
+    clcnn_conv2d_plan *kept, *fresh;
+    expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, CLCNN_PLAN_CONSTANT_WEIGHTS, &kept), ctx);
+    expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, 0, &fresh), ctx);
+    ck_assert_ptr_nonnull(strstr(clcnn_conv2d_plan_describe(kept), "constant-weights"));
+    expect_ok(clcnn_conv2d_forward(ctx, &d, x, w, NULL, y_old), ctx);
+    expect_ok(clcnn_conv2d_plan_forward(kept, x, w, NULL, y_const), ctx);
+    expect_same(ctx, y_const, y_old, "first call");
+    expect_ok(clcnn_tensor_write(w, wv2, count_of(ws)), ctx);
+    expect_ok(clcnn_conv2d_forward(ctx, &d, x, w, NULL, y_new), ctx);
+    expect_ok(clcnn_conv2d_plan_forward(kept, x, w, NULL, y_const), ctx);
+    expect_ok(clcnn_conv2d_plan_forward(fresh, x, w, NULL, y_fresh), ctx);
+    expect_same(ctx, y_const, y_old, "constant plan after w changed");
+    expect_same(ctx, y_fresh, y_new, "plan without the flag after w changed");
+    float *old = read_all(ctx, y_old), *new_ = read_all(ctx, y_new);
+    ck_assert_msg(memcmp(old, new_, count_of(ys) * sizeof(float)) != 0, "new weights changed y");
+    free(old), free(new_);
+    clcnn_conv2d_plan_destroy(kept);
+    clcnn_conv2d_plan_destroy(fresh);
+    clcnn_tensor *all[] = {x, w, y_const, y_fresh, y_old, y_new};
+    for (int i = 0; i < 6; i++) clcnn_tensor_destroy(all[i]);
+  }
+  free(xv), free(wv), free(wv2);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+/* A plan's description names its problem in the shape grammar, which parses back into the
+   same descriptor and shapes; a plan made from the parsed line describes itself the same. */
+START_TEST(descriptions_reproduce_plans) {
+  clcnn_context *ctx = support_context();
+  const clcnn_conv2d_desc descs[] = {{1, 1, 1, 1, 1, 1, 1, 1, 1, CLCNN_CONV_AUTO},
+                                     {2, 1, 12, 0, 3, 11, 1, 2, 2, CLCNN_CONV_DIRECT},
+                                     {1, 1, 1, 1, 1, 1, 1, 1, 1, CLCNN_CONV_WINOGRAD},
+                                     {1, 1, 0, 0, 0, 0, 1, 1, 1, CLCNN_CONV_GEMM_1X1}};
+  const size_t shapes[][2][4] = {{{2, 3, 8, 9}, {5, 3, 3, 3}},
+                                 {{1, 4, 7, 6}, {6, 2, 3, 2}},
+                                 {{1, 16, 6, 6}, {16, 16, 3, 3}},
+                                 {{2, 8, 5, 5}, {4, 8, 1, 1}}};
+  for (int i = 0; i < 4; i++) {
+    clcnn_conv2d_plan *plan, *again;
+    expect_ok(clcnn_conv2d_plan_create(ctx, &descs[i], shapes[i][0], shapes[i][1], 0, &plan), ctx);
+    const char *line = clcnn_conv2d_plan_describe(plan);
+    clcnn_conv2d_desc d;
+    size_t xs[4], ws[4];
+    expect_ok(clcnn_conv2d_problem_parse(line, &d, xs, ws), NULL);
+    ck_assert_msg(memcmp(xs, shapes[i][0], sizeof xs) == 0 &&
+                      memcmp(ws, shapes[i][1], sizeof ws) == 0,
+                  "%s: shapes differ", line);
+    clcnn_conv2d_desc want = descs[i];
+    want.algo = clcnn_conv2d_plan_algo(plan);
+    ck_assert_msg(memcmp(&d, &want, sizeof d) == 0, "%s: descriptor differs", line);
+    expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, 0, &again), ctx);
+    ck_assert_str_eq(clcnn_conv2d_plan_describe(again), line);
+    clcnn_conv2d_plan_destroy(again);
+    clcnn_conv2d_plan_destroy(plan);
+  }
+  clcnn_conv2d_desc d;
+  size_t xs[4], ws[4];
+  expect_error(clcnn_conv2d_problem_parse("n1c2h3w4_k5r3s3_q7", &d, xs, ws), CLCNN_INVALID_ARGUMENT,
+               NULL, "cannot read 'n1c2h3w4_k5r3s3_q7'");
+  expect_error(clcnn_conv2d_problem_parse("n1c2h3w4_k5r3s3 algo=fast", &d, xs, ws),
+               CLCNN_INVALID_ARGUMENT, NULL, "unknown algorithm 'fast'");
+  const clcnn_pool2d_desc pd = {CLCNN_POOL_AVG, 3, 2, 2, 1, 1, 1, 0, 1, 1, 0};
+  size_t ps[4] = {2, 3, 9, 8}, ps2[4];
+  clcnn_pool2d_plan *pool;
+  expect_ok(clcnn_pool2d_plan_create(ctx, &pd, ps, &pool), ctx);
+  clcnn_pool2d_desc pd2;
+  expect_ok(clcnn_pool2d_problem_parse(clcnn_pool2d_plan_describe(pool), &pd2, ps2), NULL);
+  ck_assert(memcmp(&pd, &pd2, sizeof pd) == 0 && memcmp(ps, ps2, sizeof ps) == 0);
+  clcnn_pool2d_plan_destroy(pool);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+/* The one-shot calls keep at most CLCNN_PLAN_CACHE_SIZE plans, evicting the least recently
+   used; results do not depend on whether a plan came from the cache. */
+START_TEST(plan_cache_is_bounded) {
+  setenv("CLCNN_PLAN_CACHE_SIZE", _i == 0 ? "3" : "0", 1);
+  clcnn_context *ctx = support_context();
+  const clcnn_conv2d_desc d = {1, 1, 1, 1, 1, 1, 1, 1, 1, CLCNN_CONV_AUTO};
+  size_t ws[4] = {4, 2, 3, 3};
+  unsigned seed = 5;
+  float *wv = support_values(count_of(ws), &seed, 1);
+  clcnn_tensor *w = tensor_with(ctx, ws, wv);
+  for (int round = 0; round < 2; round++)
+    for (size_t width = 5; width < 10; width++) {
+      size_t xs[4] = {1, 2, 6, width}, ys[4] = {1, 4, 6, width};
+      float *xv = support_values(count_of(xs), &seed, 1);
+      clcnn_tensor *x = tensor_with(ctx, xs, xv), *y1 = tensor_with(ctx, ys, NULL);
+      clcnn_tensor *y2 = tensor_with(ctx, ys, NULL);
+      expect_ok(clcnn_conv2d_forward(ctx, &d, x, w, NULL, y1), ctx);
+      clcnn_conv2d_plan *plan;
+      expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, 0, &plan), ctx);
+      expect_ok(clcnn_conv2d_plan_forward(plan, x, w, NULL, y2), ctx);
+      expect_same(ctx, y1, y2, "one-shot against plan");
+      clcnn_conv2d_plan_destroy(plan);
+      clcnn_tensor_destroy(x), clcnn_tensor_destroy(y1), clcnn_tensor_destroy(y2);
+      free(xv);
+    }
+  /* the last width again: a hit when cached */
+  size_t xs[4] = {1, 2, 6, 9}, ys[4] = {1, 4, 6, 9};
+  clcnn_tensor *x = tensor_with(ctx, xs, NULL), *y = tensor_with(ctx, ys, NULL);
+  expect_ok(clcnn_tensor_fill(x, 1.0f), ctx);
+  expect_ok(clcnn_conv2d_forward(ctx, &d, x, w, NULL, y), ctx);
+  clcnn_plan_cache_stats st;
+  expect_ok(clcnn_context_plan_cache_stats(ctx, &st), ctx);
+  if (_i == 0) {
+    ck_assert_uint_eq(st.capacity, 3);
+    ck_assert_uint_eq(st.plans, 3);
+    ck_assert_uint_eq(st.misses, 10);
+    ck_assert_uint_eq(st.evictions, 7);
+    ck_assert_uint_eq(st.hits, 1);
+  } else {
+    ck_assert_uint_eq(st.capacity, 0);
+    ck_assert_uint_eq(st.plans, 0);
+  }
+  expect_error(clcnn_context_plan_cache_stats(ctx, NULL), CLCNN_INVALID_ARGUMENT, ctx,
+               "out is NULL");
+  clcnn_tensor_destroy(x), clcnn_tensor_destroy(y), clcnn_tensor_destroy(w);
+  free(wv);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+/* Pooling plans: the one-shot bits forward and backward, the backward kernel each window
+   shape gets, and shape checks. */
+START_TEST(pool_plans_match_one_shot_calls) {
+  clcnn_context *ctx = support_context();
+  const struct {
+    clcnn_pool2d_desc d;
+    size_t x[4];
+    const char *backward;
+  } cases[] = {{{CLCNN_POOL_MAX, 3, 3, 2, 2, 1, 1, 1, 1, 0, 1}, {4, 5, 11, 12}, "backward=planes"},
+               {{CLCNN_POOL_MAX, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, {1, 2, 11, 12}, "backward=gather"},
+               {{CLCNN_POOL_AVG, 2, 2, 2, 2, 0, 0, 0, 0, 0, 1}, {3, 4, 8, 8}, "backward=scatter"},
+               {{CLCNN_POOL_AVG, 3, 2, 1, 1, 1, 0, 1, 0, 0, 0}, {5, 2, 7, 6}, "backward=planes"}};
+  unsigned seed = 9;
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    size_t ys[4];
+    expect_ok(clcnn_pool2d_output_shape(&cases[i].d, cases[i].x, ys), NULL);
+    float *xv = support_values(count_of(cases[i].x), &seed, 1);
+    float *dyv = support_values(count_of(ys), &seed, 0);
+    clcnn_tensor *x = tensor_with(ctx, cases[i].x, xv), *dy = tensor_with(ctx, ys, dyv);
+    clcnn_tensor *y1 = tensor_with(ctx, ys, NULL), *y2 = tensor_with(ctx, ys, NULL);
+    clcnn_tensor *dx1 = tensor_with(ctx, cases[i].x, NULL),
+                 *dx2 = tensor_with(ctx, cases[i].x, NULL);
+    clcnn_pool2d_plan *plan;
+    expect_ok(clcnn_pool2d_plan_create(ctx, &cases[i].d, cases[i].x, &plan), ctx);
+    const char *line = clcnn_pool2d_plan_describe(plan);
+    ck_assert_msg(strstr(line, cases[i].backward) != NULL, "%s: expected %s", line,
+                  cases[i].backward);
+    expect_ok(clcnn_pool2d_plan_forward(plan, x, y1), ctx);
+    expect_ok(clcnn_pool2d_forward(ctx, &cases[i].d, x, y2), ctx);
+    expect_same(ctx, y1, y2, line);
+    expect_ok(clcnn_pool2d_plan_backward(plan, x, y1, dy, dx1), ctx);
+    expect_ok(clcnn_pool2d_backward(ctx, &cases[i].d, x, y2, dy, dx2), ctx);
+    expect_same(ctx, dx1, dx2, line);
+    expect_error(clcnn_pool2d_plan_forward(plan, dx1, dx2), CLCNN_INVALID_ARGUMENT, ctx,
+                 "clcnn_pool2d_plan_forward: y is");
+    expect_error(clcnn_pool2d_plan_backward(plan, x, y1, x, dx1), CLCNN_INVALID_ARGUMENT, ctx,
+                 "clcnn_pool2d_plan_backward: dy is");
+    expect_error(clcnn_pool2d_plan_forward(NULL, x, y1), CLCNN_INVALID_ARGUMENT, NULL,
+                 "plan is NULL");
+    clcnn_pool2d_plan_destroy(plan);
+    clcnn_tensor *all[] = {x, dy, y1, y2, dx1, dx2};
+    for (int j = 0; j < 6; j++) clcnn_tensor_destroy(all[j]);
+    free(xv), free(dyv);
+  }
+  clcnn_pool2d_plan *plan = (clcnn_pool2d_plan *)&plan;
+  const clcnn_pool2d_desc bad = {CLCNN_POOL_MAX, 3, 0, 2, 2, 0, 0, 0, 0, 0, 1};
+  expect_error(clcnn_pool2d_plan_create(ctx, &bad, (size_t[]){1, 1, 5, 5}, &plan),
+               CLCNN_INVALID_ARGUMENT, ctx, "clcnn_pool2d_plan_create: window 3x0");
+  ck_assert_ptr_null(plan);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+static Suite *plan_suite(void) {
+  Suite *s = suite_create("plan");
+  TCase *life = support_tcase("lifecycle");
+  tcase_add_test(life, plan_lifecycle_and_bad_calls);
+  tcase_add_test(life, constant_weights_are_transformed_once);
+  tcase_add_test(life, descriptions_reproduce_plans);
+  tcase_add_loop_test(life, plan_cache_is_bounded, 0, 2);
+  tcase_add_test(life, pool_plans_match_one_shot_calls);
+  suite_add_tcase(s, life);
+  TCase *sweep = support_tcase("sweep");
+  tcase_add_loop_test(sweep, plans_match_one_shot_calls, 0, (int)ref_conv_sweep_count);
+  suite_add_tcase(s, sweep);
+  return s;
+}
+
+int main(void) {
+  return support_run(plan_suite());
+}
