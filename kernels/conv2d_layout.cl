@@ -118,3 +118,36 @@ __kernel void winograd_filter(__global const float *w, const ulong w_off, __glob
     out[(i * 4 + 3) * VEC] = t[i][2];
   }
 }
+
+/* dyt[g][n][i][k] = dy[n][g*KG + k][i] for k < KG, zero for KG <= k < KGP: each group's
+   output gradient channels-last, padded to whole vectors. One work-item transposes a block
+   of 16 pixels x 16 channels: whole-row loads, then contiguous stores. */
+__kernel void channels_last(__global const float *dy, const ulong dy_off, __global float *dyt,
+                            const int G, const int KG, const int KGP, const int PQ,
+                            const int images) {
+  const int i0 = get_global_id(0) * 16, k0 = get_global_id(1) * 16, gn = get_global_id(2);
+  if (i0 >= PQ || k0 >= KGP || gn >= G * images) return;
+  const int g = gn / images, n = gn % images;
+  float t[16][16]; /* t[k][i] */
+  for (int kk = 0; kk < 16; kk++) {
+    const int k = k0 + kk;
+    __global const float *row = dy + dy_off + ((size_t)n * G * KG + (size_t)g * KG + k) * PQ;
+    if (k < KG && i0 + 16 <= PQ) {
+      vstore16(vload16(0, row + i0), 0, t[kk]);
+    } else {
+      for (int ii = 0; ii < 16; ii++) t[kk][ii] = k < KG && i0 + ii < PQ ? row[i0 + ii] : 0.0f;
+    }
+  }
+  const int kn = min(16, KGP - k0);
+  for (int ii = 0; ii < 16 && i0 + ii < PQ; ii++) {
+    __global float *out = dyt + ((size_t)gn * PQ + i0 + ii) * KGP + k0;
+    if (kn == 16) {
+      vstore16((float16)(t[0][ii], t[1][ii], t[2][ii], t[3][ii], t[4][ii], t[5][ii], t[6][ii],
+                         t[7][ii], t[8][ii], t[9][ii], t[10][ii], t[11][ii], t[12][ii], t[13][ii],
+                         t[14][ii], t[15][ii]),
+               0, out);
+    } else {
+      for (int kk = 0; kk < kn; kk++) out[kk] = t[kk][ii];
+    }
+  }
+}

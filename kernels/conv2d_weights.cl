@@ -1,76 +1,85 @@
-/* Weight and bias gradients of a convolution: per-image partial weight gradients (vectors
-   along output columns), their sum over the images, and the bias gradient. */
-#ifdef WEIGHT_PARTIALS
-/* Weight gradient of one image: part[n][k][c][r][s] = sum over p, q of dy[n][k][p][q] times
-   xp[n][g*CG + c][p*SH + r*DH][q*SW + s*DW], VQ output columns at a time as one vector.
-   xp is the zero-padded input, wide enough for the last tile's overhang; dy lanes past Q
-   count zero. Required -D: VQ R S SH SW DH DW P Q XH XW CG KG G TILES_Q. */
+/* Weight and bias gradients of a convolution: register-tiled partial weight gradients
+   (vectors along output channels), their sum over the partials, and the bias gradient. */
+#ifdef WEIGHT_TILES
+/* Weight gradient, vectors along output channels: a work-item owns KV vectors of VEC filters
+   times CT input channels times RT filter rows times all S taps, and sums dy[n][k][p][q] *
+   x[n][c][p*SH + r*DH][q*SW + s*DW] over its share of the pixels, in registers: the units
+   (image n, block of PR output rows) numbered u = n*PB + row block, every NS-th from its
+   split. Work-items of one split run one after another and share its units in cache. dyt holds dy
+   channels-last per group
+   ([G][images][P*Q][KGP], zero past KG) so that one load gives VEC filters; xp is the
+   input, zero-padded or x itself ([images][G*CG][XH][XW] from xp_off). part[split] gets the
+   work-item's sums. Required -D: VEC KV CT RT R S SH SW DH DW P Q XH XW CG KG G KB KGP NS PR PB. */
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
-#define floatQ CAT(float, VQ)
-#define vloadQ CAT(vload, VQ)
-#define vstoreQ CAT(vstore, VQ)
+#define floatV CAT(float, VEC)
+#define vloadV CAT(vload, VEC)
+#define vstoreV CAT(vstore, VEC)
 #define K (G * KG)
+#define CB (CG / CT)
+#define RB (R / RT)
 
-inline floatQ load_strided(__global const float *row) {
-#if SW == 1
-  return vloadQ(0, row);
-#else
-  float v[VQ];
+__kernel void conv2d_weight_tiles(__global const float *xp, const ulong xp_off,
+                                  __global const float *dyt, __global float *part,
+                                  const int images) {
+  const int item = get_global_id(0), split = get_global_id(1);
+  if (item >= G * KB * CB * RB || split >= NS) return;
+  const int rb = item % RB, cb = (item / RB) % CB, kb = (item / (RB * CB)) % KB;
+  const int g = item / (RB * CB * KB);
+  const int c0 = cb * CT, r0 = rb * RT;
+  floatV acc[KV][CT][RT][S];
 #pragma unroll
-  for (int t = 0; t < VQ; t++) v[t] = row[t * SW];
-  return vloadQ(0, v);
-#endif
-}
-
-/* dy row values q0 .. q0+VQ, zero past Q. */
-inline floatQ load_dy(__global const float *row, const int q0) {
-  if (q0 + VQ <= Q) return vloadQ(0, row + q0);
-  float v[VQ];
+  for (int v = 0; v < KV; v++)
 #pragma unroll
-  for (int t = 0; t < VQ; t++) v[t] = q0 + t < Q ? row[q0 + t] : 0.0f;
-  return vloadQ(0, v);
-}
-
-__kernel void conv2d_weight_partials(__global const float *xp, __global const float *dy,
-                                     const ulong dy_off, __global float *part) {
-  const int kc = get_global_id(0), n = get_global_id(1);
-  if (kc >= K * CG) return;
-  const int k = kc / CG, c = kc % CG, g = k / KG;
-  floatQ acc[R][S];
+    for (int ct = 0; ct < CT; ct++)
 #pragma unroll
-  for (int r = 0; r < R; r++)
+      for (int rt = 0; rt < RT; rt++)
 #pragma unroll
-    for (int s = 0; s < S; s++) acc[r][s] = (floatQ)(0.0f);
-  __global const float *dyk = dy + dy_off + ((size_t)n * K + k) * P * Q;
-  __global const float *xc = xp + ((size_t)n * G * CG + (size_t)g * CG + c) * XH * XW;
-  for (int p = 0; p < P; p++)
-    for (int t = 0; t < TILES_Q; t++) {
-      const int q0 = t * VQ;
-      const floatQ d = load_dy(dyk + p * Q, q0);
+        for (int s = 0; s < S; s++) acc[v][ct][rt][s] = (floatV)(0.0f);
+  for (int u = split; u < images * PB; u += NS) {
+    const int n = u / PB, p0 = (u % PB) * PR, p1 = min(p0 + PR, P);
+    __global const float *xc =
+        xp + xp_off + ((size_t)(n * G + g) * CG + c0) * XH * XW + r0 * DH * XW;
+    __global const float *dc = dyt + (size_t)(g * images + n) * P * Q * KGP + kb * KV * VEC;
+    for (int p = p0; p < p1; p++)
+      for (int q = 0; q < Q; q++) {
+        floatV d[KV];
 #pragma unroll
-      for (int r = 0; r < R; r++) {
-        __global const float *row = xc + (p * SH + r * DH) * XW + q0 * SW;
+        for (int v = 0; v < KV; v++) d[v] = vloadV(0, dc + (p * Q + q) * KGP + v * VEC);
+        __global const float *xq = xc + p * SH * XW + q * SW;
 #pragma unroll
-        for (int s = 0; s < S; s++) acc[r][s] = fma(d, load_strided(row + s * DW), acc[r][s]);
+        for (int ct = 0; ct < CT; ct++)
+#pragma unroll
+          for (int rt = 0; rt < RT; rt++)
+#pragma unroll
+            for (int s = 0; s < S; s++) {
+              const floatV xv = (floatV)(xq[ct * XH * XW + rt * DH * XW + s * DW]);
+#pragma unroll
+              for (int v = 0; v < KV; v++) acc[v][ct][rt][s] = fma(xv, d[v], acc[v][ct][rt][s]);
+            }
       }
-    }
-  __global float *out = part + (((size_t)n * K + k) * CG + c) * (R * S);
+  }
+  __global float *out = part + (size_t)split * K * CG * R * S;
 #pragma unroll
-  for (int r = 0; r < R; r++)
+  for (int v = 0; v < KV; v++) {
+    const int k0 = kb * KV * VEC + v * VEC;
 #pragma unroll
-    for (int s = 0; s < S; s++) {
-      float lanes[VQ];
-      vstoreQ(acc[r][s], 0, lanes);
-      float sum = 0.0f;
+    for (int ct = 0; ct < CT; ct++)
 #pragma unroll
-      for (int t = 0; t < VQ; t++) sum += lanes[t];
-      out[r * S + s] = sum;
-    }
+      for (int rt = 0; rt < RT; rt++)
+#pragma unroll
+        for (int s = 0; s < S; s++) {
+          float lanes[VEC];
+          vstoreV(acc[v][ct][rt][s], 0, lanes);
+          const size_t tap = ((size_t)(c0 + ct) * R + r0 + rt) * S + s;
+          for (int l = 0; l < VEC && k0 + l < KG; l++)
+            out[(size_t)(g * KG + k0 + l) * CG * R * S + tap] = lanes[l];
+        }
+  }
 }
 #endif
 
-/* dw[i] = (accumulate ? dw[i] : 0) + sum over the images of part[n][i]. */
+/* dw[i] = (accumulate ? dw[i] : 0) + sum over the partial arrays part[n][i], n < images. */
 __kernel void sum_partials(__global const float *part, __global float *dw, const ulong dw_off,
                            const ulong count, const int images, const int accumulate) {
   const size_t i = get_global_id(0);

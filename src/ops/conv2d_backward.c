@@ -112,39 +112,86 @@ clcnn_status clcnn_backward_data_run(clcnn_context *ctx, const clcnn_backward_da
 
 /* ---- weight and bias gradients ----------------------------------------------------------- */
 
-/* Output columns per vector in the weight-gradient kernel, and the limits past which the
-   GEMM path is used instead: narrow outputs (fully connected layers) leave most lanes idle,
-   and more than 32 taps would not fit in registers. */
-#define WEIGHT_VECTOR 8
-#define WEIGHT_MIN_COLUMNS 4
-#define WEIGHT_MAX_TAPS 32
+/* Register budget of the tiled weight-gradient kernel: accumulators (the loaded dy vectors
+   and broadcasts take the rest of AVX-512's 32 registers). */
+#define WEIGHT_ACCUMULATORS 20
+/* dy bytes of one reduction unit (whole output rows), and what one work-item may stream
+   before the reduction is split further (about half of a 1 MiB L2). */
+#define WEIGHT_UNIT_BYTES ((size_t)32 << 10)
+#define WEIGHT_STREAM_BYTES ((size_t)512 << 10)
 
-static clcnn_status setup_partials(clcnn_context *ctx, clcnn_backward_weights_conv *bw) {
+/* Cost per useful multiply-add of a tile: padding lanes, plus half a unit per load. */
+static double tile_cost(const clcnn_conv_geometry *g, int vec, int kv, int ct, int rt) {
+  size_t block = (size_t)(vec * kv), kgp = (g->kg + block - 1) / block * block;
+  double fmas = (double)(kv * ct * rt) * (double)g->s, loads = kv + (double)(ct * rt) * g->s;
+  return (double)kgp / (double)g->kg * (1.0 + 0.5 * loads / fmas);
+}
+
+/* The cheapest tile within the register budget: ct divides CG and rt divides R, so that no
+   work-item reads past its channels or rows. 0 when even one row of taps does not fit. */
+static int pick_weight_tile(const clcnn_context *ctx, clcnn_backward_weights_conv *bw) {
   const clcnn_conv_geometry *g = &bw->g;
-  bw->tiles_q = (g->q + WEIGHT_VECTOR - 1) / WEIGHT_VECTOR;
-  bw->xh = (g->p - 1) * g->sh + (g->r - 1) * g->dh + 1;
-  bw->xw = (bw->tiles_q * WEIGHT_VECTOR - 1) * g->sw + (g->s - 1) * g->dw + 1;
-  size_t per_image = g->c * bw->xh * bw->xw, partials = g->k * g->cg * g->r * g->s;
+  bw->vec = clcnn_conv_vector_width(ctx, g->kg);
+  double best = 0;
+  for (int kv = 1; kv <= ((size_t)bw->vec < g->kg ? 2 : 1); kv++)
+    for (int ct = 1; ct <= 16 && (size_t)ct <= g->cg; ct++)
+      for (int rt = 1; (size_t)rt <= g->r; rt++) {
+        if (g->cg % (size_t)ct || g->r % (size_t)rt ||
+            (size_t)(kv * ct * rt) * g->s > WEIGHT_ACCUMULATORS)
+          continue;
+        double cost = tile_cost(g, bw->vec, kv, ct, rt);
+        if (best == 0 || cost < best) best = cost, bw->kv = kv, bw->ct = ct, bw->rt = rt;
+      }
+  return best > 0;
+}
+
+static clcnn_status setup_tiles(clcnn_context *ctx, clcnn_backward_weights_conv *bw) {
+  const clcnn_conv_geometry *g = &bw->g;
+  size_t block = (size_t)(bw->vec * bw->kv);
+  bw->kb = (g->kg + block - 1) / block;
+  bw->kgp = bw->kb * block;
+  /* without padding the kernel reads x itself; else a zero-padded copy just large enough */
+  bw->needs_pad = g->pt || g->pb || g->pl || g->pr;
+  bw->xh = bw->needs_pad ? (g->p - 1) * g->sh + (g->r - 1) * g->dh + 1 : g->h;
+  bw->xw = bw->needs_pad ? (g->q - 1) * g->sw + (g->s - 1) * g->dw + 1 : g->w;
+  size_t per_image = bw->needs_pad ? g->c * bw->xh * bw->xw : 0;
+  size_t dy_image = g->groups * g->p * g->q * bw->kgp;
   bw->chunk = clcnn_workspace_items(
-      ctx, (per_image > partials ? per_image : partials) * sizeof(float), g->n);
+      ctx, (per_image > dy_image ? per_image : dy_image) * sizeof(float), g->n);
   if (bw->chunk == 0) return CLCNN_OK;
-  bw->direct = 1;
-  char options[384];
+  /* The reduction runs over units of (image, PR output rows), each small enough to stay in
+     cache while the work-items of its split read it; it is split (NS partial sums) so that
+     there are work-items for every compute unit several times over, and so that what one
+     work-item streams stays near the cache size. */
+  size_t row_bytes = g->q * block * sizeof(float);
+  bw->pr = WEIGHT_UNIT_BYTES / row_bytes ? WEIGHT_UNIT_BYTES / row_bytes : 1;
+  if (bw->pr > g->p) bw->pr = g->p;
+  bw->pb = (g->p + bw->pr - 1) / bw->pr;
+  size_t units = bw->chunk * bw->pb, streamed = bw->chunk * g->p * row_bytes;
+  size_t items = g->groups * bw->kb * (g->cg / (size_t)bw->ct) * (g->r / (size_t)bw->rt);
+  size_t wanted = 8 * (ctx->caps.compute_units ? ctx->caps.compute_units : 1);
+  size_t for_units = items >= wanted ? 1 : (wanted + items - 1) / items;
+  size_t for_cache = (streamed + WEIGHT_STREAM_BYTES - 1) / WEIGHT_STREAM_BYTES;
+  bw->ns = for_units > for_cache ? for_units : for_cache;
+  if (bw->ns > units) bw->ns = units;
+  bw->tiled = 1;
+  char options[512];
   snprintf(options, sizeof options,
-           "-DWEIGHT_PARTIALS -DVQ=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu -DDH=%zu -DDW=%zu "
-           "-DP=%zu -DQ=%zu -DXH=%zu -DXW=%zu -DCG=%zu -DKG=%zu -DG=%zu -DTILES_Q=%zu",
-           WEIGHT_VECTOR, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->p, g->q, bw->xh, bw->xw, g->cg,
-           g->kg, g->groups, bw->tiles_q);
-  return clcnn_kernel_get(ctx, "conv2d_weights.cl", options, "conv2d_weight_partials", &bw->kernel);
+           "-DWEIGHT_TILES -DVEC=%d -DKV=%d -DCT=%d -DRT=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu "
+           "-DDH=%zu -DDW=%zu -DP=%zu -DQ=%zu -DXH=%zu -DXW=%zu -DCG=%zu -DKG=%zu -DG=%zu -DKB=%zu "
+           "-DKGP=%zu -DNS=%zu -DPR=%zu -DPB=%zu",
+           bw->vec, bw->kv, bw->ct, bw->rt, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->p, g->q,
+           bw->xh, bw->xw, g->cg, g->kg, g->groups, bw->kb, bw->kgp, bw->ns, bw->pr, bw->pb);
+  return clcnn_kernel_get(ctx, "conv2d_weights.cl", options, "conv2d_weight_tiles", &bw->kernel);
 }
 
 clcnn_status clcnn_backward_weights_setup(clcnn_context *ctx, const char *fn,
                                           const clcnn_conv_geometry *g,
                                           clcnn_backward_weights_conv *bw) {
   *bw = (clcnn_backward_weights_conv){.g = *g};
-  if (g->q >= WEIGHT_MIN_COLUMNS && g->r * g->s <= WEIGHT_MAX_TAPS) {
-    clcnn_status status = setup_partials(ctx, bw);
-    if (status != CLCNN_OK || bw->direct) return status;
+  if (pick_weight_tile(ctx, bw)) {
+    clcnn_status status = setup_tiles(ctx, bw);
+    if (status != CLCNN_OK || bw->tiled) return status;
   }
   size_t crs = g->cg * g->r * g->s, pq = g->p * g->q;
   bw->chunk = clcnn_workspace_items(ctx, (crs > g->k ? crs : g->k) * pq * sizeof(float), g->n);
@@ -225,15 +272,16 @@ static clcnn_status weights_gemm(clcnn_context *ctx, const clcnn_backward_weight
   return status;
 }
 
+/* dw (+)= the sum of `arrays` partial weight gradients in part. */
 static clcnn_status reduce_chunk(clcnn_context *ctx, const clcnn_conv_geometry *g, cl_mem part,
-                                 clcnn_tensor *dw, size_t images, int accumulate) {
+                                 clcnn_tensor *dw, size_t arrays, int accumulate) {
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get(ctx, "conv2d_weights.cl", "", "sum_partials", &kernel);
   if (status != CLCNN_OK) return status;
   size_t count = g->k * g->cg * g->r * g->s;
   clcnn_launch_dims dims = {1, {count}, {64}};
   return CLCNN_LAUNCH(ctx, kernel, "sum_partials", &dims, CLCNN_MEM(part), CLCNN_MEM(dw->buf),
-                      CLCNN_ULONG(dw->offset), CLCNN_ULONG(count), CLCNN_INT(images),
+                      CLCNN_ULONG(dw->offset), CLCNN_ULONG(count), CLCNN_INT(arrays),
                       CLCNN_INT(accumulate));
 }
 
@@ -250,27 +298,50 @@ static clcnn_status bias_direct(clcnn_context *ctx, const clcnn_conv_geometry *g
                       CLCNN_INT(images), CLCNN_INT(n0 > 0));
 }
 
-/* Per image partial weight gradients from a padded input copy, then a sum over the images. */
-static clcnn_status weights_direct(clcnn_context *ctx, const clcnn_backward_weights_conv *bw,
-                                   const clcnn_tensor *x, const clcnn_tensor *dy, clcnn_tensor *dw,
-                                   clcnn_tensor *dbias) {
+static clcnn_status channels_last(clcnn_context *ctx, const clcnn_backward_weights_conv *bw,
+                                  const clcnn_tensor *dy, size_t n0, size_t images, cl_mem dyt) {
+  const clcnn_conv_geometry *g = &bw->g;
+  cl_kernel kernel;
+  clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "channels_last", &kernel);
+  if (status != CLCNN_OK) return status;
+  clcnn_launch_dims dims = {
+      3, {(g->p * g->q + 15) / 16, (bw->kgp + 15) / 16, g->groups * images}, {0}};
+  return CLCNN_LAUNCH(ctx, kernel, "channels_last", &dims, CLCNN_MEM(dy->buf),
+                      CLCNN_ULONG(dy->offset + n0 * g->k * g->p * g->q), CLCNN_MEM(dyt),
+                      CLCNN_INT(g->groups), CLCNN_INT(g->kg), CLCNN_INT(bw->kgp),
+                      CLCNN_INT(g->p * g->q), CLCNN_INT(images));
+}
+
+/* Per chunk of images: padded input, dy channels-last, the tiled partial sums per image
+   split, then their sum into dw (added to the earlier chunks'). */
+static clcnn_status weights_tiled(clcnn_context *ctx, const clcnn_backward_weights_conv *bw,
+                                  const clcnn_tensor *x, const clcnn_tensor *dy, clcnn_tensor *dw,
+                                  clcnn_tensor *dbias) {
   const clcnn_conv_geometry *g = &bw->g;
   size_t partials = g->k * g->cg * g->r * g->s;
-  cl_mem xp, part;
-  clcnn_status status = clcnn_workspace_get(
-      ctx, CLCNN_WS_PADDED_INPUT, bw->chunk * g->c * bw->xh * bw->xw * sizeof(float), &xp);
+  size_t items = g->groups * bw->kb * (g->cg / (size_t)bw->ct) * (g->r / (size_t)bw->rt);
+  cl_mem xp = x->buf, dyt, part;
+  clcnn_status status = CLCNN_OK;
+  if (bw->needs_pad)
+    status = clcnn_workspace_get(ctx, CLCNN_WS_PADDED_INPUT,
+                                 bw->chunk * g->c * bw->xh * bw->xw * sizeof(float), &xp);
   if (status == CLCNN_OK)
-    status = clcnn_workspace_get(ctx, CLCNN_WS_GRADIENT_ROWS, bw->chunk * partials * sizeof(float),
-                                 &part);
+    status =
+        clcnn_workspace_get(ctx, CLCNN_WS_GRADIENT_ROWS,
+                            bw->chunk * g->groups * g->p * g->q * bw->kgp * sizeof(float), &dyt);
+  if (status == CLCNN_OK)
+    status = clcnn_workspace_get(ctx, CLCNN_WS_PARTIALS, bw->ns * partials * sizeof(float), &part);
   for (size_t n0 = 0; status == CLCNN_OK && n0 < g->n; n0 += bw->chunk) {
     size_t images = g->n - n0 < bw->chunk ? g->n - n0 : bw->chunk;
-    status = clcnn_conv_pad_input(ctx, x, g, n0, images, bw->xh, bw->xw, xp);
-    clcnn_launch_dims dims = {2, {g->k * g->cg, images}, {0}};
+    if (bw->needs_pad) status = clcnn_conv_pad_input(ctx, x, g, n0, images, bw->xh, bw->xw, xp);
+    size_t xp_off = bw->needs_pad ? 0 : x->offset + n0 * g->c * g->h * g->w;
+    if (status == CLCNN_OK) status = channels_last(ctx, bw, dy, n0, images, dyt);
+    clcnn_launch_dims dims = {2, {items, bw->ns}, {1, 1}};
     if (status == CLCNN_OK)
-      status = CLCNN_LAUNCH(ctx, bw->kernel, "conv2d_weight_partials", &dims, CLCNN_MEM(xp),
-                            CLCNN_MEM(dy->buf), CLCNN_ULONG(dy->offset + n0 * g->k * g->p * g->q),
-                            CLCNN_MEM(part));
-    if (status == CLCNN_OK) status = reduce_chunk(ctx, g, part, dw, images, n0 > 0);
+      status =
+          CLCNN_LAUNCH(ctx, bw->kernel, "conv2d_weight_tiles", &dims, CLCNN_MEM(xp),
+                       CLCNN_ULONG(xp_off), CLCNN_MEM(dyt), CLCNN_MEM(part), CLCNN_INT(images));
+    if (status == CLCNN_OK) status = reduce_chunk(ctx, g, part, dw, bw->ns, n0 > 0);
     if (status == CLCNN_OK && dbias) status = bias_direct(ctx, g, dy, n0, images, dbias);
   }
   return status;
@@ -279,6 +350,6 @@ static clcnn_status weights_direct(clcnn_context *ctx, const clcnn_backward_weig
 clcnn_status clcnn_backward_weights_run(clcnn_context *ctx, const clcnn_backward_weights_conv *bw,
                                         const clcnn_tensor *x, const clcnn_tensor *dy,
                                         clcnn_tensor *dw, clcnn_tensor *dbias) {
-  return bw->direct ? weights_direct(ctx, bw, x, dy, dw, dbias)
-                    : weights_gemm(ctx, bw, x, dy, dw, dbias);
+  return bw->tiled ? weights_tiled(ctx, bw, x, dy, dw, dbias)
+                   : weights_gemm(ctx, bw, x, dy, dw, dbias);
 }

@@ -86,10 +86,13 @@ clcnn_status clcnn_backward_data_run(clcnn_context *ctx, const clcnn_backward_da
 
 typedef struct clcnn_backward_weights_conv {
   clcnn_conv_geometry g;
-  int direct;             /* 1: the partials kernel; 0: im2col + CLBlast GEMM */
-  size_t tiles_q, xh, xw; /* partials kernel: vector tiles per row, padded input */
-  size_t chunk;           /* images per workspace */
-  cl_kernel kernel;       /* the partials kernel */
+  int tiled;            /* 1: the register-tiled kernel; 0: im2col + CLBlast GEMM */
+  int vec, kv, ct, rt;  /* kv vectors of vec filters x ct channels x rt rows x S taps */
+  size_t kb, kgp, ns;   /* filter blocks, padded filters per group, reduction splits */
+  size_t pr, pb;        /* output rows per reduction unit, units per image */
+  int needs_pad;        /* 0: the kernel reads x itself (no padding) */
+  size_t xh, xw, chunk; /* rows and row pitch of the input it reads; images per workspace */
+  cl_kernel kernel;     /* the tiled kernel */
 } clcnn_backward_weights_conv;
 
 clcnn_status clcnn_backward_weights_setup(clcnn_context *ctx, const char *fn,
