@@ -170,6 +170,94 @@ __kernel void pool2d_backward_scatter(__global const float *x, const ulong x_off
 }
 #endif
 
+#ifdef TILES_BACKWARD
+/* Backward for windows that tile the input (stride = window, no padding), one output row per
+   work-item: VQ outputs at a time, the window's values loaded as vectors, the first maximum
+   (a later NaN takes over) chosen with vector selects, and the row's KH input rows written
+   whole: each output's gradient at its maximum (or spread evenly), zeros elsewhere, and the
+   rows and columns no window covers zeroed. Required -D: KH KW MODE VQ. */
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define floatQ CAT(float, VQ)
+#define intQ CAT(int, VQ)
+#define vloadQ CAT(vload, VQ)
+#define vstoreQ CAT(vstore, VQ)
+
+/* row[t * KW + j] for t < VQ and every j < KW, as KW vectors. */
+inline void load_window_row(__global const float *row, floatQ v[KW]) {
+#if KW == 2 && VQ == 8
+  const float16 pair = vload16(0, row);
+  v[0] = pair.even, v[1] = pair.odd;
+#elif KW == 2 && VQ == 4
+  const float8 pair = vload8(0, row);
+  v[0] = pair.even, v[1] = pair.odd;
+#else
+  float t[KW][VQ];
+#pragma unroll
+  for (int e = 0; e < VQ * KW; e++) t[e % KW][e / KW] = row[e];
+#pragma unroll
+  for (int j = 0; j < KW; j++) v[j] = vloadQ(0, t[j]);
+#endif
+}
+
+/* dx for the VQ windows from column q * KW: KH rows of VQ * KW values. */
+inline void tile_backward(__global const float *xc, __global const float *dyr, __global float *dxc,
+                          const int W, const int q) {
+  const floatQ g = vloadQ(0, dyr + q);
+  floatQ share[KH][KW];
+#if MODE == 0
+  floatQ v[KH][KW];
+#pragma unroll
+  for (int i = 0; i < KH; i++) load_window_row(xc + i * W + q * KW, v[i]);
+  floatQ best = v[0][0];
+  intQ idx = (intQ)(0);
+#pragma unroll
+  for (int t = 1; t < KH * KW; t++) {
+    const floatQ c = v[t / KW][t % KW];
+    const intQ take = isgreater(c, best) | isnan(c);
+    best = select(best, c, take);
+    idx = select(idx, (intQ)(t), take);
+  }
+#pragma unroll
+  for (int t = 0; t < KH * KW; t++) share[t / KW][t % KW] = select((floatQ)(0.0f), g, idx == t);
+#else
+#pragma unroll
+  for (int t = 0; t < KH * KW; t++) share[t / KW][t % KW] = g / (float)(KH * KW);
+#endif
+#pragma unroll
+  for (int i = 0; i < KH; i++) {
+    float out[VQ * KW];
+#pragma unroll
+    for (int j = 0; j < KW; j++) {
+      float lanes[VQ];
+      vstoreQ(share[i][j], 0, lanes);
+#pragma unroll
+      for (int t = 0; t < VQ; t++) out[t * KW + j] = lanes[t];
+    }
+#pragma unroll
+    for (int e = 0; e < VQ * KW; e++) dxc[i * W + q * KW + e] = out[e];
+  }
+}
+
+/* Q >= VQ: whole tiles, the last one overlapping its neighbour when Q is not a multiple. */
+__kernel void pool2d_backward_tiles(__global const float *x, const ulong x_off,
+                                    __global const float *dy, const ulong dy_off,
+                                    __global float *dx, const ulong dx_off, const int NC,
+                                    const int H, const int W, const int P, const int Q) {
+  const int p = get_global_id(0), nc = get_global_id(1);
+  if (p >= P || nc >= NC) return;
+  __global const float *xc = x + x_off + ((size_t)nc * H + p * KH) * W;
+  __global const float *dyr = dy + dy_off + ((size_t)nc * P + p) * Q;
+  __global float *dxc = dx + dx_off + ((size_t)nc * H + p * KH) * W;
+  for (int q = 0; q + VQ <= Q; q += VQ) tile_backward(xc, dyr, dxc, W, q);
+  if (Q % VQ) tile_backward(xc, dyr, dxc, W, Q - VQ);
+  for (int i = 0; i < KH; i++) /* columns right of the last window */
+    for (int j = Q * KW; j < W; j++) dxc[i * W + j] = 0.0f;
+  if (p == P - 1) /* rows below the last window */
+    for (int e = KH * W; e < (H - p * KH) * W; e++) dxc[e] = 0.0f;
+}
+#endif
+
 #ifdef ROWS_KERNEL
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)

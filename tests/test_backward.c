@@ -81,7 +81,8 @@ START_TEST(conv_gradients_match_finite_differences) {
   size_t P = ref_conv_out_h(&p), Q = ref_conv_out_w(&p);
   size_t xc = 60, wc = 24, yc = 2 * P * Q;
   unsigned seed = 99;
-  float *x = support_values(xc, &seed, 0), *w = support_values(wc, &seed, 0), *G = support_values(yc, &seed, 0);
+  float *x = support_values(xc, &seed, 0), *w = support_values(wc, &seed, 0),
+        *G = support_values(yc, &seed, 0);
   float *y = malloc(yc * sizeof(float)), *dx = malloc(xc * sizeof(float)),
         *dw = malloc(wc * sizeof(float));
   guarded_tensor tx = guarded_create(ctx, (size_t[]){1, 2, 5, 6}, x);
@@ -185,16 +186,21 @@ START_TEST(pool_backward_sweep) {
         cases++;
       }
   ck_assert_int_eq(cases, 80);
-  /* windows that tile the input exactly: the scatter path writes every element itself */
-  const size_t tiles[][3] = {{8, 2, 2}, {9, 3, 3}, {12, 4, 2}};
-  for (size_t t = 0; t < 3; t++)
-    for (int max = 0; max <= 1; max++) {
-      ref_pool p = {3,           2,           tiles[t][0], tiles[t][0], tiles[t][1],
-                    tiles[t][2], tiles[t][1], tiles[t][2], 0,           0,
-                    0,           0,           max,         0,           1};
+  /* windows as large as their stride, no padding: the tiling kernel (rows of 4 or 8 outputs
+     and an overlapping last tile; rows and columns past the last window zeroed) or, for
+     rows of fewer than 4 outputs, the scatter kernel. h x w, window kh x kw (= stride). */
+  const size_t tiles[][4] = {{8, 8, 2, 2},   {9, 9, 3, 3},   {12, 12, 4, 2},
+                             {17, 19, 2, 2}, {13, 29, 3, 3}, {6, 40, 2, 5}};
+  for (size_t t = 0; t < sizeof tiles / sizeof *tiles; t++)
+    for (int variant = 0; variant < 4; variant++) {
+      ref_pool p = {3,           2,           tiles[t][0], tiles[t][1], tiles[t][2],
+                    tiles[t][3], tiles[t][2], tiles[t][3], 0,           0,
+                    0,           0,           variant % 2, 0,           1};
       size_t count = p.n * p.c * p.h * p.w;
       float *x = malloc(count * sizeof *x);
-      for (size_t i = 0; i < count; i++) x[i] = (float)((i * 7919u) % 5);
+      for (size_t i = 0; i < count; i++) x[i] = (float)((i * 7919u) % 3); /* ties */
+      if (variant >= 2) /* NaN: alone in a window, twice in one, and as a window's first */
+        x[5] = NAN, x[p.w + 4] = NAN, x[2 * p.w] = NAN, x[3 * p.w + 1] = NAN;
       pool_backward_case(ctx, &p, x, seed + (unsigned)t);
       free(x);
     }

@@ -17,8 +17,15 @@
 #define MAX_UNROLLED_TAPS 64
 /* Outputs per work-item in the row kernel (one float8). */
 #define ROW_VECTOR 8
+/* The backward kernel for tiling windows takes rows of 4 or more outputs: float8 from 8. */
+#define TILE_VECTOR_MIN 4
 
-typedef enum backward_kind { BACKWARD_SCATTER, BACKWARD_PLANES, BACKWARD_GATHER } backward_kind;
+typedef enum backward_kind {
+  BACKWARD_TILES,
+  BACKWARD_SCATTER,
+  BACKWARD_PLANES,
+  BACKWARD_GATHER
+} backward_kind;
 
 struct clcnn_pool2d_plan {
   clcnn_context *ctx;
@@ -32,7 +39,7 @@ struct clcnn_pool2d_plan {
   char describe[256];
 };
 
-static const char *const backward_names[] = {"scatter", "planes", "gather"};
+static const char *const backward_names[] = {"tiles", "scatter", "planes", "gather"};
 
 /* 1 when the windows tile the input exactly, so that scattering writes every element. */
 static int windows_cover_input(const clcnn_pool_geometry *g) {
@@ -41,6 +48,9 @@ static int windows_cover_input(const clcnn_pool_geometry *g) {
 }
 
 static backward_kind pick_backward(const clcnn_context *ctx, const clcnn_pool_geometry *g) {
+  if (g->sh == g->kh && g->sw == g->kw && !g->pt && !g->pb && !g->pl && !g->pr &&
+      g->kh * g->kw <= MAX_UNROLLED_TAPS && g->q >= TILE_VECTOR_MIN)
+    return BACKWARD_TILES;
   if (g->sh >= g->kh && g->sw >= g->kw && g->kh * g->kw <= MAX_UNROLLED_TAPS)
     return BACKWARD_SCATTER;
   size_t units = ctx->caps.compute_units ? ctx->caps.compute_units : 1;
@@ -65,6 +75,12 @@ static clcnn_status build_backward(clcnn_pool2d_plan *plan) {
   if (plan->backward == BACKWARD_GATHER)
     return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_backward", &plan->backward_kernel);
   char options[160];
+  if (plan->backward == BACKWARD_TILES) {
+    snprintf(options, sizeof options, "-DTILES_BACKWARD -DKH=%zu -DKW=%zu -DMODE=%d -DVQ=%d",
+             plan->g.kh, plan->g.kw, plan->desc.mode, plan->g.q >= ROW_VECTOR ? ROW_VECTOR : 4);
+    return clcnn_kernel_get(plan->ctx, "pool2d.cl", options, "pool2d_backward_tiles",
+                            &plan->backward_kernel);
+  }
   snprintf(options, sizeof options, "-DSCATTER_KERNEL -DKH=%zu -DKW=%zu -DMODE=%d -DINCLUDE_PAD=%d",
            plan->g.kh, plan->g.kw, plan->desc.mode, plan->desc.count_include_pad != 0);
   return clcnn_kernel_get(plan->ctx, "pool2d.cl", options, "pool2d_backward_scatter",
@@ -151,10 +167,18 @@ static clcnn_status backward(clcnn_pool2d_plan *plan, const char *fn, const clcn
   clcnn_status status = check_backward_tensors(plan, fn, x, y, dy, dx);
   if (status == CLCNN_OK && !plan->backward_kernel) status = build_backward(plan);
   if (status != CLCNN_OK) return status;
+  if (plan->backward == BACKWARD_TILES) {
+    clcnn_launch_dims dims = {2, {g->p, g->n * g->c}, {8, 1}};
+    return CLCNN_LAUNCH(ctx, plan->backward_kernel, "pool2d_backward_tiles", &dims,
+                        CLCNN_MEM(x->buf), CLCNN_ULONG(x->offset), CLCNN_MEM(dy->buf),
+                        CLCNN_ULONG(dy->offset), CLCNN_MEM(dx->buf), CLCNN_ULONG(dx->offset),
+                        CLCNN_INT(g->n * g->c), CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(g->p),
+                        CLCNN_INT(g->q));
+  }
   if (plan->backward == BACKWARD_SCATTER) {
     if (!windows_cover_input(g) && (status = clcnn_tensor_fill(dx, 0.0f)) != CLCNN_OK)
       return status;
-    clcnn_launch_dims dims = {3, {g->q, g->p, g->n * g->c}, {0}};
+    clcnn_launch_dims dims = {3, {g->q, g->p, g->n * g->c}, {16, 4, 1}};
     return CLCNN_LAUNCH(ctx, plan->backward_kernel, "pool2d_backward_scatter", &dims,
                         CLCNN_MEM(x->buf), CLCNN_ULONG(x->offset), CLCNN_MEM(dy->buf),
                         CLCNN_ULONG(dy->offset), CLCNN_MEM(dx->buf), CLCNN_ULONG(dx->offset),
