@@ -2,11 +2,6 @@
    per work-item, zero-padded input (no bounds checks inside), shape constants compiled in.
    Required -D: VEC KV TH TW R S SH SW DH DW CG KG G KB P Q XH XW TILES_P TILES_Q
    (KB counts blocks of KV*VEC channels). */
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define floatV CAT(float, VEC)
-#define vloadV CAT(vload, VEC)
-#define vstoreV CAT(vstore, VEC)
 #define IN_TW ((TW - 1) * SW + (S - 1) * DW + 1)
 #define K (G * KG)
 #define BLOCK (KV * VEC)

@@ -10,11 +10,6 @@
    ([G][images][P*Q][KGP], zero past KG) so that one load gives VEC filters; xp is the
    input, zero-padded or x itself ([images][G*CG][XH][XW] from xp_off). part[split] gets the
    work-item's sums. Required -D: VEC KV CT RT R S SH SW DH DW P Q XH XW CG KG G KB KGP NS PR PB. */
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define floatV CAT(float, VEC)
-#define vloadV CAT(vload, VEC)
-#define vstoreV CAT(vstore, VEC)
 #define K (G * KG)
 #define CB (CG / CT)
 #define RB (R / RT)

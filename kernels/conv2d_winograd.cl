@@ -3,11 +3,6 @@
    elementwise with the 16 transformed filter vectors, and after the channel loop the 16
    accumulators are transformed back (Y = A^T M A). Zero-padded input, no bounds checks.
    Required -D: VEC C K KB XH XW P Q TILES_P TILES_Q. */
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define floatV CAT(float, VEC)
-#define vloadV CAT(vload, VEC)
-#define vstoreV CAT(vstore, VEC)
 
 /* xp: input [images][C][XH][XW]; u: [KB][C][16][VEC]. NDRange (tile, image, KB). */
 __kernel void conv2d_winograd(__global const float *xp, const ulong xp_off, __global const float *u,

@@ -176,12 +176,6 @@ __kernel void pool2d_backward_scatter(__global const float *x, const ulong x_off
    (a later NaN takes over) chosen with vector selects, and the row's KH input rows written
    whole: each output's gradient at its maximum (or spread evenly), zeros elsewhere, and the
    rows and columns no window covers zeroed. Required -D: KH KW MODE VQ. */
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define floatQ CAT(float, VQ)
-#define intQ CAT(int, VQ)
-#define vloadQ CAT(vload, VQ)
-#define vstoreQ CAT(vstore, VQ)
 
 /* row[t * KW + j] for t < VQ and every j < KW, as KW vectors. */
 inline void load_window_row(__global const float *row, floatQ v[KW]) {
@@ -259,11 +253,6 @@ __kernel void pool2d_backward_tiles(__global const float *x, const ulong x_off,
 #endif
 
 #ifdef ROWS_KERNEL
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define floatQ CAT(float, VQ)
-#define vloadQ CAT(vload, VQ)
-#define vstoreQ CAT(vstore, VQ)
 
 /* VQ values row[t * SW] for t < VQ. */
 inline floatQ load_strided(__global const float *row) {
@@ -337,5 +326,125 @@ __kernel void pool2d_rows(__global const float *x, const ulong x_off, __global f
   }
   for (; q < Q; q++)
     yr[q] = pool_window(xc, H, W, hstart, q * SW - pl, KH, KW, pb, pr, MODE, INCLUDE_PAD);
+}
+
+/* dx += the gradient g of one window (scalar): to its first maximum, or spread. */
+inline void window_backward(__global const float *xc, __global float *dxc, const int H, const int W,
+                            const int hstart, const int wstart, const int pb, const int pr,
+                            const float g) {
+  const int i0 = max(hstart, 0), i1 = min(hstart + KH, H);
+  const int j0 = max(wstart, 0), j1 = min(wstart + KW, W);
+  if (MODE == 0) {
+    float m = -INFINITY;
+    int best = -1;
+    for (int i = i0; i < i1; i++)
+      for (int j = j0; j < j1; j++) {
+        const float v = xc[i * W + j];
+        if (v > m || isnan(v) || best < 0) m = v, best = i * W + j;
+      }
+    if (best >= 0) dxc[best] += g;
+    return;
+  }
+  const int padded = (min(hstart + KH, H + pb) - hstart) * (min(wstart + KW, W + pr) - wstart);
+  const float share = g / (float)(INCLUDE_PAD ? padded : (i1 - i0) * (j1 - j0));
+  for (int i = i0; i < i1; i++)
+    for (int j = j0; j < j1; j++) dxc[i * W + j] += share;
+}
+
+/* dx += the gradients of VQ windows from q0 that lie inside the row: each window's share
+   added in registers first (neighbouring windows overlap), then once to each dx row. */
+inline void vector_tile_backward(__global const float *xc, __global float *dxc,
+                                 __global const float *dyr, const int H, const int W,
+                                 const int hstart, const int q0, const int pl,
+                                 const float divisor) {
+  const floatQ g = vloadQ(0, dyr + q0);
+#if MODE == 0
+  floatQ best = (floatQ)(-INFINITY);
+  intQ idx = (intQ)(-1);
+#pragma unroll
+  for (int i = 0; i < KH; i++) {
+    const int ih = hstart + i;
+    if (ih < 0 || ih >= H) continue;
+    __global const float *row = xc + ih * W + q0 * SW - pl;
+#pragma unroll
+    for (int j = 0; j < KW; j++) {
+      const floatQ c = load_strided(row + j);
+      const intQ take = isgreater(c, best) | isnan(c) | (idx < 0);
+      best = select(best, c, take);
+      idx = select(idx, (intQ)(i * KW + j), take);
+    }
+  }
+#else
+  const floatQ share = g / (floatQ)(divisor);
+#endif
+#pragma unroll
+  for (int i = 0; i < KH; i++) {
+    const int ih = hstart + i;
+    if (ih < 0 || ih >= H) continue;
+    __global float *out = dxc + ih * W + q0 * SW - pl;
+#if SW == 2 && KW == 3 && VQ == 8
+    /* 3-wide windows at stride 2: tap 1 lands on the odd elements, taps 0 and 2 (of the next
+       window to the left) share the even ones; put together with shuffles, added as one
+       vector plus the last element */
+#if MODE == 0
+    const floatQ c0 = select((floatQ)(0.0f), g, idx == i * 3);
+    const floatQ c1 = select((floatQ)(0.0f), g, idx == i * 3 + 1);
+    const floatQ c2 = select((floatQ)(0.0f), g, idx == i * 3 + 2);
+#else
+    const floatQ c0 = share, c1 = share, c2 = share;
+#endif
+    const float8 even = c0 + shuffle2((float8)(0.0f), c2, (uint8)(0, 8, 9, 10, 11, 12, 13, 14));
+    const float16 both =
+        shuffle2(even, c1, (uint16)(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15));
+    vstore16(vload16(0, out) + both, 0, out);
+    out[16] += c2.s7;
+#else
+    float r[NEEDED_SPAN];
+#pragma unroll
+    for (int e = 0; e < NEEDED_SPAN; e++) r[e] = 0.0f;
+#pragma unroll
+    for (int j = 0; j < KW; j++) {
+      float lanes[VQ];
+#if MODE == 0
+      vstoreQ(select((floatQ)(0.0f), g, idx == i * KW + j), 0, lanes);
+#else
+      vstoreQ(share, 0, lanes);
+#endif
+#pragma unroll
+      for (int t = 0; t < VQ; t++) r[t * SW + j] += lanes[t];
+    }
+#pragma unroll
+    for (int e = 0; e < NEEDED_SPAN; e++) out[e] += r[e];
+#endif
+  }
+}
+
+/* Backward for overlapping windows, one output row per work-item, dx zeroed before. The
+   rows run in `phases` launches (phase = p mod phases) whose windows share no input row, so
+   no two work-items add to the same element; each element sums its windows in output
+   order. */
+__kernel void pool2d_backward_rows(__global const float *x, const ulong x_off,
+                                   __global const float *dy, const ulong dy_off, __global float *dx,
+                                   const ulong dx_off, const int NC, const int H, const int W,
+                                   const int P, const int Q, const int sh, const int pt,
+                                   const int pl, const int pb, const int pr, const int phase,
+                                   const int phases) {
+  const int p = phase + phases * get_global_id(0), nc = get_global_id(1);
+  if (p >= P || nc >= NC) return;
+  __global const float *xc = x + x_off + (size_t)nc * H * W;
+  __global const float *dyr = dy + dy_off + ((size_t)nc * P + p) * Q;
+  __global float *dxc = dx + dx_off + (size_t)nc * H * W;
+  const int hstart = p * sh - pt;
+  const int rows_in = min(hstart + KH, H) - max(hstart, 0);
+  const int rows_padded = min(hstart + KH, H + pb) - hstart;
+  const float divisor = (float)((INCLUDE_PAD ? rows_padded : rows_in) * KW);
+  const int at_end = nc == NC - 1 && hstart + KH >= H;
+  const int span = at_end ? READ_SPAN : NEEDED_SPAN;
+  const int q_lo = min((pl + SW - 1) / SW, Q);
+  int q = 0;
+  for (; q < q_lo; q++) window_backward(xc, dxc, H, W, hstart, q * SW - pl, pb, pr, dyr[q]);
+  for (; q + VQ <= Q && q * SW - pl + span <= W; q += VQ)
+    vector_tile_backward(xc, dxc, dyr, H, W, hstart, q, pl, divisor);
+  for (; q < Q; q++) window_backward(xc, dxc, H, W, hstart, q * SW - pl, pb, pr, dyr[q]);
 }
 #endif

@@ -150,13 +150,15 @@ static void pool_backward_case(clcnn_context *ctx, const ref_pool *p, const floa
    and with 20 (one work-item per plane). */
 START_TEST(pool_backward_sweep) {
   clcnn_context *ctx = support_context();
-  const size_t windows[][4] = {
-      {2, 2, 2, 2}, {3, 3, 2, 2}, {3, 3, 1, 1}, {2, 3, 1, 2}, {5, 4, 3, 2}};
+  /* up to 64 taps: the row kernel for overlapping windows; past that the per-plane and
+     gather kernels */
+  const size_t windows[][4] = {{2, 2, 2, 2}, {3, 3, 2, 2}, {3, 3, 1, 1}, {2, 3, 1, 2},
+                               {5, 4, 3, 2}, {9, 9, 2, 1}, {5, 15, 1, 2}};
   const size_t batches[][2] = {{2, 2}, {4, 5}};
   unsigned seed = 5;
   int cases = 0;
   for (size_t bi = 0; bi < 2; bi++)
-    for (size_t wi = 0; wi < 5; wi++)
+    for (size_t wi = 0; wi < sizeof windows / sizeof *windows; wi++)
       for (int variant = 0; variant < 8; variant++) {
         ref_pool p = {batches[bi][0],
                       batches[bi][1],
@@ -185,7 +187,7 @@ START_TEST(pool_backward_sweep) {
         free(x);
         cases++;
       }
-  ck_assert_int_eq(cases, 80);
+  ck_assert_int_eq(cases, 112);
   /* windows as large as their stride, no padding: the tiling kernel (rows of 4 or 8 outputs
      and an overlapping last tile; rows and columns past the last window zeroed) or, for
      rows of fewer than 4 outputs, the scatter kernel. h x w, window kh x kw (= stride). */

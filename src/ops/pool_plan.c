@@ -21,10 +21,11 @@
 #define TILE_VECTOR_MIN 4
 
 typedef enum backward_kind {
-  BACKWARD_TILES,
-  BACKWARD_SCATTER,
-  BACKWARD_PLANES,
-  BACKWARD_GATHER
+  BACKWARD_TILES,   /* stride = window, no padding: vector rows written whole */
+  BACKWARD_SCATTER, /* windows that do not overlap: each output writes its window */
+  BACKWARD_ROWS,    /* overlapping windows: vector rows added in phases of disjoint rows */
+  BACKWARD_PLANES,  /* large overlapping windows: one work-item per (n, c) plane */
+  BACKWARD_GATHER   /* large windows, few planes: one work-item per input element */
 } backward_kind;
 
 struct clcnn_pool2d_plan {
@@ -39,7 +40,7 @@ struct clcnn_pool2d_plan {
   char describe[256];
 };
 
-static const char *const backward_names[] = {"tiles", "scatter", "planes", "gather"};
+static const char *const backward_names[] = {"tiles", "scatter", "rows", "planes", "gather"};
 
 /* 1 when the windows tile the input exactly, so that scattering writes every element. */
 static int windows_cover_input(const clcnn_pool_geometry *g) {
@@ -53,22 +54,30 @@ static backward_kind pick_backward(const clcnn_context *ctx, const clcnn_pool_ge
     return BACKWARD_TILES;
   if (g->sh >= g->kh && g->sw >= g->kw && g->kh * g->kw <= MAX_UNROLLED_TAPS)
     return BACKWARD_SCATTER;
+  if (g->kh * g->kw <= MAX_UNROLLED_TAPS) return BACKWARD_ROWS;
   size_t units = ctx->caps.compute_units ? ctx->caps.compute_units : 1;
   return g->n * g->c >= 4 * units ? BACKWARD_PLANES : BACKWARD_GATHER;
 }
 
-static clcnn_status build_forward(clcnn_pool2d_plan *plan) {
+/* The row kernels' program: the window and mode compiled in. */
+static clcnn_status rows_kernel(clcnn_pool2d_plan *plan, const char *name, cl_kernel *out) {
   const clcnn_pool_geometry *g = &plan->g;
-  if (!plan->rows)
-    return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d", &plan->forward_kernel);
   char options[256];
   snprintf(options, sizeof options,
            "-DROWS_KERNEL -DKH=%zu -DKW=%zu -DSW=%zu -DMODE=%d -DINCLUDE_PAD=%d -DVQ=%d", g->kh,
            g->kw, g->sw, plan->desc.mode, plan->desc.count_include_pad != 0, ROW_VECTOR);
-  return clcnn_kernel_get(plan->ctx, "pool2d.cl", options, "pool2d_rows", &plan->forward_kernel);
+  return clcnn_kernel_get(plan->ctx, "pool2d.cl", options, name, out);
+}
+
+static clcnn_status build_forward(clcnn_pool2d_plan *plan) {
+  if (!plan->rows)
+    return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d", &plan->forward_kernel);
+  return rows_kernel(plan, "pool2d_rows", &plan->forward_kernel);
 }
 
 static clcnn_status build_backward(clcnn_pool2d_plan *plan) {
+  if (plan->backward == BACKWARD_ROWS)
+    return rows_kernel(plan, "pool2d_backward_rows", &plan->backward_kernel);
   if (plan->backward == BACKWARD_PLANES)
     return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_backward_plane",
                             &plan->backward_kernel);
@@ -185,6 +194,21 @@ static clcnn_status backward(clcnn_pool2d_plan *plan, const char *fn, const clcn
                         CLCNN_INT(g->n * g->c), CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(g->p),
                         CLCNN_INT(g->q), CLCNN_INT(g->sh), CLCNN_INT(g->sw), CLCNN_INT(g->pt),
                         CLCNN_INT(g->pl), CLCNN_INT(g->pb), CLCNN_INT(g->pr));
+  }
+  if (plan->backward == BACKWARD_ROWS) {
+    /* output rows whose windows share no input row run in one launch */
+    size_t phases = (g->kh + g->sh - 1) / g->sh;
+    status = clcnn_tensor_fill(dx, 0.0f);
+    for (size_t phase = 0; status == CLCNN_OK && phase < phases; phase++) {
+      clcnn_launch_dims dims = {2, {(g->p - phase + phases - 1) / phases, g->n * g->c}, {8, 1}};
+      status = CLCNN_LAUNCH(
+          ctx, plan->backward_kernel, "pool2d_backward_rows", &dims, CLCNN_MEM(x->buf),
+          CLCNN_ULONG(x->offset), CLCNN_MEM(dy->buf), CLCNN_ULONG(dy->offset), CLCNN_MEM(dx->buf),
+          CLCNN_ULONG(dx->offset), CLCNN_INT(g->n * g->c), CLCNN_INT(g->h), CLCNN_INT(g->w),
+          CLCNN_INT(g->p), CLCNN_INT(g->q), CLCNN_INT(g->sh), CLCNN_INT(g->pt), CLCNN_INT(g->pl),
+          CLCNN_INT(g->pb), CLCNN_INT(g->pr), CLCNN_INT(phase), CLCNN_INT(phases));
+    }
+    return status;
   }
   clcnn_launch_dims planes = {1, {g->n * g->c}, {1}};
   clcnn_launch_dims elements = {3, {g->w, g->h, g->n * g->c}, {0}};

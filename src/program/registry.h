@@ -17,8 +17,12 @@ typedef struct clcnn_kernel_source {
   char *owned; /* non-NULL when text was read from disk and must be freed */
 } clcnn_kernel_source;
 
-/* The source of kernel file `file`: from ctx->kernel_dir when set, else embedded. A missing
-   or unreadable file is CLCNN_BUILD_FAILED with the path in the message. */
+/* The file every kernel source starts with (shared macros and vector types). */
+#define CLCNN_KERNEL_PRELUDE "prelude.cl"
+
+/* The source of kernel file `file`, the prelude prepended: from ctx->kernel_dir when set,
+   else embedded. A missing or unreadable file is CLCNN_BUILD_FAILED with the path in the
+   message. */
 clcnn_status clcnn_kernel_source_load(clcnn_context *ctx, const char *file,
                                       clcnn_kernel_source *out);
 void clcnn_kernel_source_free(clcnn_kernel_source *src);
