@@ -22,9 +22,8 @@ clcnn_status clcnn_device_probe(clcnn_context *ctx) {
       clCreateBuffer(ctx->cl_ctx, CL_MEM_WRITE_ONLY, PROBE_ITEMS * sizeof(float), NULL, &err);
   if (err != CL_SUCCESS) return clcnn_fail_cl(ctx, err, "clCreateBuffer (device probe)", NULL);
   float out[PROBE_ITEMS] = {0};
-  clcnn_arg args[] = {CLCNN_ARG(buf)};
   clcnn_launch_dims dims = {1, {PROBE_ITEMS}, {0}};
-  status = clcnn_launch(ctx, kernel, "clcnn_probe", args, 1, &dims);
+  status = CLCNN_LAUNCH(ctx, kernel, "clcnn_probe", &dims, CLCNN_MEM(buf));
   if (status == CLCNN_OK &&
       (err = clEnqueueReadBuffer(ctx->queue, buf, CL_TRUE, 0, sizeof out, out, 0, NULL, NULL)))
     status = clcnn_fail_cl(ctx, err, "clEnqueueReadBuffer (device probe)", NULL);

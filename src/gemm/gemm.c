@@ -88,13 +88,10 @@ static clcnn_status scale_only(clcnn_context *ctx, const clcnn_gemm_desc *g, siz
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get(ctx, "matrix.cl", "", "scale_matrices", &kernel);
   if (status != CLCNN_OK) return status;
-  cl_ulong offset = g->c_offset, ldc = g->ldc, stride = stride_c;
-  cl_uint rows = (cl_uint)g->m, cols = (cl_uint)g->n;
-  float beta = g->beta;
-  clcnn_arg args[] = {CLCNN_ARG(g->c), CLCNN_ARG(offset), CLCNN_ARG(ldc), CLCNN_ARG(stride),
-                      CLCNN_ARG(rows), CLCNN_ARG(cols),   CLCNN_ARG(beta)};
   clcnn_launch_dims dims = {3, {g->n, g->m, batch}, {0}};
-  return clcnn_launch(ctx, kernel, "scale_matrices", args, 7, &dims);
+  return CLCNN_LAUNCH(ctx, kernel, "scale_matrices", &dims, CLCNN_MEM(g->c),
+                      CLCNN_ULONG(g->c_offset), CLCNN_ULONG(g->ldc), CLCNN_ULONG(stride_c),
+                      CLCNN_UINT(g->m), CLCNN_UINT(g->n), CLCNN_FLOAT(g->beta));
 }
 
 static CLBlastTranspose transpose(int t) {

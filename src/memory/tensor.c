@@ -151,10 +151,9 @@ clcnn_status clcnn_tensor_fill(clcnn_tensor *t, float value) {
   cl_kernel kernel;
   if ((status = clcnn_kernel_get(ctx, "fill.cl", "", "fill_f32", &kernel)) != CLCNN_OK)
     return status;
-  cl_ulong offset = t->offset, count = t->count;
-  clcnn_arg args[] = {CLCNN_ARG(t->buf), CLCNN_ARG(offset), CLCNN_ARG(count), CLCNN_ARG(value)};
   clcnn_launch_dims dims = {1, {t->count}, {64}};
-  return clcnn_launch(ctx, kernel, "fill_f32", args, 4, &dims);
+  return CLCNN_LAUNCH(ctx, kernel, "fill_f32", &dims, CLCNN_MEM(t->buf), CLCNN_ULONG(t->offset),
+                      CLCNN_ULONG(t->count), CLCNN_FLOAT(value));
 }
 
 void clcnn_tensor_shape(const clcnn_tensor *t, size_t shape[4]) {

@@ -14,8 +14,9 @@ static clcnn_status check_act(clcnn_context *ctx, const char *fn, int act) {
                     "%s: unknown activation %d (expected 0 relu, 1 sigmoid, 2 tanh)", fn, act);
 }
 
-static clcnn_status launch_1d(clcnn_context *ctx, const char *kernel_name, const clcnn_arg *args,
-                              size_t nargs, size_t count) {
+/* Kernel kernel_name of training.cl over count elements; args from CLCNN_ARGS. */
+static clcnn_status launch_1d(clcnn_context *ctx, const char *kernel_name, size_t count,
+                              const clcnn_arg *args, size_t nargs) {
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get(ctx, "training.cl", "", kernel_name, &kernel);
   if (status != CLCNN_OK) return status;
@@ -33,11 +34,9 @@ clcnn_status clcnn_activation_forward(clcnn_context *ctx, int act, const clcnn_t
   if (status != CLCNN_OK) return status;
   if (y->buf != x->buf || y->offset != x->offset) /* in place is allowed, partial overlap not */
     if ((status = clcnn_check_distinct(ctx, fn, y, "y", x, "x")) != CLCNN_OK) return status;
-  cl_ulong x_off = x->offset, y_off = y->offset, count = x->count;
-  cl_int a = act;
-  clcnn_arg args[] = {CLCNN_ARG(x->buf), CLCNN_ARG(x_off), CLCNN_ARG(y->buf),
-                      CLCNN_ARG(y_off),  CLCNN_ARG(count), CLCNN_ARG(a)};
-  return launch_1d(ctx, "activation_forward", args, 6, x->count);
+  return launch_1d(ctx, "activation_forward", x->count,
+                   CLCNN_ARGS(CLCNN_MEM(x->buf), CLCNN_ULONG(x->offset), CLCNN_MEM(y->buf),
+                              CLCNN_ULONG(y->offset), CLCNN_ULONG(x->count), CLCNN_INT(act)));
 }
 
 clcnn_status clcnn_activation_backward(clcnn_context *ctx, int act, const clcnn_tensor *y,
@@ -52,11 +51,10 @@ clcnn_status clcnn_activation_backward(clcnn_context *ctx, int act, const clcnn_
   if (status == CLCNN_OK && (dx->buf != dy->buf || dx->offset != dy->offset))
     status = clcnn_check_distinct(ctx, fn, dx, "dx", dy, "dy");
   if (status != CLCNN_OK) return status;
-  cl_ulong y_off = y->offset, dy_off = dy->offset, dx_off = dx->offset, count = y->count;
-  cl_int a = act;
-  clcnn_arg args[] = {CLCNN_ARG(y->buf),  CLCNN_ARG(y_off),  CLCNN_ARG(dy->buf), CLCNN_ARG(dy_off),
-                      CLCNN_ARG(dx->buf), CLCNN_ARG(dx_off), CLCNN_ARG(count),   CLCNN_ARG(a)};
-  return launch_1d(ctx, "activation_backward", args, 8, y->count);
+  return launch_1d(ctx, "activation_backward", y->count,
+                   CLCNN_ARGS(CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset), CLCNN_MEM(dy->buf),
+                              CLCNN_ULONG(dy->offset), CLCNN_MEM(dx->buf), CLCNN_ULONG(dx->offset),
+                              CLCNN_ULONG(y->count), CLCNN_INT(act)));
 }
 
 /* Reads the labels (blocking) and checks that each is an integer class index below k. */
@@ -108,15 +106,14 @@ clcnn_status clcnn_softmax_cross_entropy(clcnn_context *ctx, const clcnn_tensor 
   cl_mem losses;
   if ((status = clcnn_workspace_get(ctx, CLCNN_WS_LOSSES, n * sizeof(float), &losses)) != CLCNN_OK)
     return status;
-  cl_ulong l_off = logits->offset, lab_off = labels->offset, d_off = dlogits ? dlogits->offset : 0;
-  cl_mem d = dlogits ? dlogits->buf : losses;
-  cl_int write_grad = dlogits != NULL, N = (cl_int)n, K = (cl_int)logits->shape[1];
-  clcnn_arg args[] = {
-      CLCNN_ARG(logits->buf), CLCNN_ARG(l_off), CLCNN_ARG(labels->buf), CLCNN_ARG(lab_off),
-      CLCNN_ARG(losses),      CLCNN_ARG(d),     CLCNN_ARG(d_off),       CLCNN_ARG(write_grad),
-      CLCNN_ARG(N),           CLCNN_ARG(K)};
-  if ((status = launch_1d(ctx, "softmax_cross_entropy", args, 10, n)) != CLCNN_OK || !loss)
-    return status;
+  status =
+      launch_1d(ctx, "softmax_cross_entropy", n,
+                CLCNN_ARGS(CLCNN_MEM(logits->buf), CLCNN_ULONG(logits->offset),
+                           CLCNN_MEM(labels->buf), CLCNN_ULONG(labels->offset), CLCNN_MEM(losses),
+                           CLCNN_MEM(dlogits ? dlogits->buf : losses),
+                           CLCNN_ULONG(dlogits ? dlogits->offset : 0), CLCNN_INT(dlogits != NULL),
+                           CLCNN_INT(n), CLCNN_INT(logits->shape[1])));
+  if (status != CLCNN_OK || !loss) return status;
   float *host = malloc(n * sizeof *host);
   if (!host) return clcnn_fail(ctx, CLCNN_OUT_OF_MEMORY, "%s: host allocation failed", fn);
   cl_int err =
@@ -157,12 +154,10 @@ clcnn_status clcnn_sgd_step(clcnn_context *ctx, clcnn_tensor *w, const clcnn_ten
   clcnn_status status = clcnn_context_check(ctx, fn);
   if (status == CLCNN_OK) status = check_sgd(ctx, fn, w, g, v, lr, momentum, weight_decay);
   if (status != CLCNN_OK) return status;
-  cl_ulong w_off = w->offset, g_off = g->offset, v_off = v ? v->offset : 0, count = w->count;
-  cl_mem vb = v ? v->buf : w->buf;
-  cl_int has_v = v != NULL;
-  clcnn_arg args[] = {CLCNN_ARG(w->buf),   CLCNN_ARG(w_off),       CLCNN_ARG(g->buf),
-                      CLCNN_ARG(g_off),    CLCNN_ARG(vb),          CLCNN_ARG(v_off),
-                      CLCNN_ARG(has_v),    CLCNN_ARG(count),       CLCNN_ARG(lr),
-                      CLCNN_ARG(momentum), CLCNN_ARG(weight_decay)};
-  return launch_1d(ctx, "sgd_step", args, 11, w->count);
+  return launch_1d(ctx, "sgd_step", w->count,
+                   CLCNN_ARGS(CLCNN_MEM(w->buf), CLCNN_ULONG(w->offset), CLCNN_MEM(g->buf),
+                              CLCNN_ULONG(g->offset), CLCNN_MEM(v ? v->buf : w->buf),
+                              CLCNN_ULONG(v ? v->offset : 0), CLCNN_INT(v != NULL),
+                              CLCNN_ULONG(w->count), CLCNN_FLOAT(lr), CLCNN_FLOAT(momentum),
+                              CLCNN_FLOAT(weight_decay)));
 }

@@ -10,9 +10,9 @@ typedef struct clcnn_arg {
 } clcnn_arg;
 
 /* Arguments by value; each lives until the end of the enclosing full expression's block. */
-#define CLCNN_ARG(x) ((clcnn_arg){sizeof(x), &(x)})
 #define CLCNN_MEM(m) ((clcnn_arg){sizeof(cl_mem), &(cl_mem){(m)}})
 #define CLCNN_INT(v) ((clcnn_arg){sizeof(cl_int), &(cl_int){(cl_int)(v)}})
+#define CLCNN_UINT(v) ((clcnn_arg){sizeof(cl_uint), &(cl_uint){(cl_uint)(v)}})
 #define CLCNN_ULONG(v) ((clcnn_arg){sizeof(cl_ulong), &(cl_ulong){(cl_ulong)(v)}})
 #define CLCNN_FLOAT(v) ((clcnn_arg){sizeof(cl_float), &(cl_float){(cl_float)(v)}})
 
@@ -27,10 +27,14 @@ typedef struct clcnn_launch_dims {
 clcnn_status clcnn_launch(clcnn_context *ctx, cl_kernel kernel, const char *kernel_name,
                           const clcnn_arg *args, size_t nargs, const clcnn_launch_dims *dims);
 
-/* clcnn_launch with the arguments listed in place and counted by the compiler:
+/* An argument list written in place, as the two parameters (array, count) the launch
+   functions take: the compiler counts. */
+#define CLCNN_ARGS(...)                                                                            \
+  (const clcnn_arg[]){__VA_ARGS__}, sizeof((const clcnn_arg[]){__VA_ARGS__}) / sizeof(clcnn_arg)
+
+/* clcnn_launch with the arguments listed in place:
    CLCNN_LAUNCH(ctx, kernel, "name", &dims, CLCNN_MEM(buf), CLCNN_INT(n), ...). */
 #define CLCNN_LAUNCH(ctx, kernel, name, dims, ...)                                                 \
-  clcnn_launch((ctx), (kernel), (name), (const clcnn_arg[]){__VA_ARGS__},                          \
-               sizeof((const clcnn_arg[]){__VA_ARGS__}) / sizeof(clcnn_arg), (dims))
+  clcnn_launch((ctx), (kernel), (name), CLCNN_ARGS(__VA_ARGS__), (dims))
 
 #endif
