@@ -1,7 +1,8 @@
 /* Fast direct convolution: KV vectors of VEC output channels times a TH x TW output tile
    per work-item, zero-padded input (no bounds checks inside), shape constants compiled in.
    Required -D: VEC KV TH TW R S SH SW DH DW CG KG G KB P Q XH XW TILES_P TILES_Q
-   (KB counts blocks of KV*VEC channels). */
+   (KB counts blocks of KV*VEC channels), and where output (p, q) of channel plane i goes:
+   y[i * OUT_PLANE + p * OUT_ROW + q * OUT_COL] (P*Q, Q, 1 for a plain N x K x P x Q y). */
 #define IN_TW ((TW - 1) * SW + (S - 1) * DW + 1)
 #define K (G * KG)
 #define BLOCK (KV * VEC)
@@ -69,14 +70,14 @@ __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __glob
       const int k = k0 + l;
       if (k >= KG) break;
       const float b = has_bias ? bias[bias_off + g * KG + k] : 0.0f;
-      __global float *yk = y + y_off + ((size_t)n * K + g * KG + k) * P * Q;
+      __global float *yk = y + y_off + ((size_t)n * K + g * KG + k) * OUT_PLANE;
 #pragma unroll
       for (int th = 0; th < TH; th++) {
         const int p = p0 + th;
 #pragma unroll
         for (int tw = 0; tw < TW; tw++) {
           const int q = q0 + tw;
-          if (p < P && q < Q) yk[p * Q + q] = lanes[th][tw][l] + b;
+          if (p < P && q < Q) yk[p * OUT_ROW + q * OUT_COL] = lanes[th][tw][l] + b;
         }
       }
     }

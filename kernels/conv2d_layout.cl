@@ -16,8 +16,8 @@ __kernel void pad_input(__global const float *x, const ulong x_off, __global flo
 
 /* wr[g][kb][c][r][s][l] = w[g*KG + kb*VEC + l][c][r][s], zero when kb*VEC + l >= KG. */
 __kernel void block_weights(__global const float *w, const ulong w_off, __global float *wr,
-                            const int G, const int KG, const int KB, const int CG, const int RS,
-                            const int VEC) {
+                            const ulong wr_off, const int G, const int KG, const int KB,
+                            const int CG, const int RS, const int VEC) {
   const size_t i = get_global_id(0);
   const size_t total = (size_t)G * KB * CG * RS * VEC;
   if (i >= total) return;
@@ -30,7 +30,7 @@ __kernel void block_weights(__global const float *w, const ulong w_off, __global
   const int kb = rest % KB;
   const int g = rest / KB;
   const int k = kb * VEC + l;
-  wr[i] = k < KG ? w[w_off + (((size_t)g * KG + k) * CG + c) * RS + rs] : 0.0f;
+  wr[wr_off + i] = k < KG ? w[w_off + (((size_t)g * KG + k) * CG + c) * RS + rs] : 0.0f;
 }
 
 /* Column matrix of group g for images n0..: element (row (c*R + r)*S + s, image n, pixel
@@ -117,6 +117,22 @@ __kernel void winograd_filter(__global const float *w, const ulong w_off, __glob
     out[(i * 4 + 2) * VEC] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
     out[(i * 4 + 3) * VEC] = t[i][2];
   }
+}
+
+/* The flipped, transposed filters of one output phase (a, b) of a strided convolution's
+   input gradient: wf[g*CG + c][kk][j][i] = w[g*KG + kk][c][a + SH*(JA-1-j)][b + SW*(JB-1-i)]
+   for j < JA, i < JB (see src/ops/conv2d_backward.c). */
+__kernel void flip_phase_weights(__global const float *w, const ulong w_off, __global float *wf,
+                                 const int G, const int KG, const int CG, const int R, const int S,
+                                 const int a, const int b, const int sh, const int sw, const int JA,
+                                 const int JB) {
+  const size_t e = get_global_id(0);
+  if (e >= (size_t)G * CG * KG * JA * JB) return;
+  const int i = e % JB, j = (e / JB) % JA;
+  const size_t rest = e / ((size_t)JA * JB); /* (g*CG + c) * KG + kk */
+  const int kk = rest % KG, c_all = rest / KG, g = c_all / CG, c = c_all % CG;
+  const int r = a + sh * (JA - 1 - j), s = b + sw * (JB - 1 - i);
+  wf[e] = w[w_off + (((size_t)(g * KG + kk) * CG + c) * R + r) * S + s];
 }
 
 /* dyt[g][n][i][k] = dy[n][g*KG + k][i] for k < KG, zero for KG <= k < KGP: each group's

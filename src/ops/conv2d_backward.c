@@ -1,7 +1,8 @@
 /* Convolution gradients. Input gradient: a transposed convolution, through the forward direct
    path on flipped, transposed filters when the stride is 1 (or the filter covers its input),
-   else a gather kernel. Weight and bias gradients: per-image vectorized partials summed over
-   the images, or one CLBlast GEMM per group over the images side by side. */
+   one such stride-1 convolution per output phase for larger strides, else a gather kernel. Weight
+   and bias gradients: per-image vectorized partials summed over the images, or one CLBlast GEMM per
+   group over the images side by side. */
 #include <stdio.h>
 #include <string.h>
 
@@ -50,16 +51,90 @@ static clcnn_status transposed_geometry(clcnn_context *ctx, const char *fn,
   return clcnn_conv_geometry_make(ctx, fn, &d, dy_shape, wf_shape, t);
 }
 
+/* Floor and ceiling of a / b for b > 0 and any sign of a. */
+static long floor_div(long a, long b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+static long ceil_div(long a, long b) {
+  return -floor_div(-a, b);
+}
+
+/* Sets up phase (a, b) of a strided problem; 0 when the phase is empty, -1 when the direct
+   kernel cannot run it (the caller falls back to the gather kernel). */
+static int setup_phase(clcnn_context *ctx, const clcnn_conv_geometry *g, int a, int b,
+                       clcnn_backward_data_conv *bd, clcnn_status *status) {
+  long sh = (long)g->sh, sw = (long)g->sw, pt = (long)g->pt, pl = (long)g->pl;
+  long ja = (long)g->r > a ? ceil_div((long)g->r - a, sh) : 0;
+  long jb = (long)g->s > b ? ceil_div((long)g->s - b, sw) : 0;
+  long m0 = ceil_div(pt - a, sh), m1 = floor_div((long)g->h - 1 + pt - a, sh);
+  long n0 = ceil_div(pl - b, sw), n1 = floor_div((long)g->w - 1 + pl - b, sw);
+  if (m1 < m0 || n1 < n0) return 0; /* no dx element in this phase */
+  if (ja == 0 || jb == 0) {         /* elements no tap reaches */
+    bd->zero_first = 1;
+    return 0;
+  }
+  long top = ja - 1 - m0, left = jb - 1 - n0; /* padding of dy in the stride-1 problem */
+  if (top < 0 || left < 0) return -1;
+  clcnn_conv_geometry t = {.n = g->n,
+                           .c = g->k,
+                           .h = g->p,
+                           .w = g->q,
+                           .k = g->c,
+                           .r = (size_t)ja,
+                           .s = (size_t)jb,
+                           .p = (size_t)(m1 - m0 + 1),
+                           .q = (size_t)(n1 - n0 + 1),
+                           .groups = g->groups,
+                           .cg = g->kg,
+                           .kg = g->cg,
+                           .sh = 1,
+                           .sw = 1,
+                           .dh = 1,
+                           .dw = 1,
+                           .pt = (size_t)top,
+                           .pl = (size_t)left};
+  clcnn_data_phase *ph = &bd->phase[bd->phase_count];
+  *ph = (clcnn_data_phase){.a = a, .b = b, .ja = (int)ja, .jb = (int)jb};
+  ph->dx_offset = (size_t)((m0 * sh + a - pt) * (long)g->w + n0 * sw + b - pl);
+  *status = clcnn_direct_setup_strided(ctx, &t, g->h * g->w, g->sh * g->w, g->sw, &ph->dc);
+  if (*status != CLCNN_OK || !ph->dc.fast) return -1;
+  ph->packed_offset = bd->phase_count ? bd->phase[bd->phase_count - 1].packed_offset +
+                                            bd->phase[bd->phase_count - 1].dc.packed_floats
+                                      : 0;
+  size_t flipped = g->c * g->kg * (size_t)(ja * jb);
+  if (flipped > bd->flipped_floats) bd->flipped_floats = flipped;
+  bd->phase_count++;
+  return 1;
+}
+
+/* Dilation 1 and a stride of at most 16 phases: one direct convolution per phase. 0 when
+   some phase cannot run on the direct kernel (the gather kernel takes the problem). */
+static int setup_phases(clcnn_context *ctx, const clcnn_conv_geometry *g,
+                        clcnn_backward_data_conv *bd, clcnn_status *status) {
+  if (g->dh != 1 || g->dw != 1 || g->sh * g->sw > CLCNN_MAX_DATA_PHASES) return 0;
+  for (int a = 0; a < (int)g->sh; a++)
+    for (int b = 0; b < (int)g->sw; b++)
+      if (setup_phase(ctx, g, a, b, bd, status) < 0) return 0;
+  bd->mode = CLCNN_DATA_PHASES;
+  *status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "flip_phase_weights", &bd->kernel);
+  return 1;
+}
+
 clcnn_status clcnn_backward_data_setup(clcnn_context *ctx, const char *fn,
                                        const clcnn_conv_geometry *g, clcnn_backward_data_conv *bd) {
-  *bd = (clcnn_backward_data_conv){.g = *g};
-  clcnn_conv_geometry f = covers_input(g) ? as_one_by_one(g) : *g;
-  if (!covers_input(g) && !transposes_to_forward(g))
+  *bd = (clcnn_backward_data_conv){.g = *g, .mode = CLCNN_DATA_GATHER};
+  clcnn_status status = CLCNN_OK;
+  if (!covers_input(g) && !transposes_to_forward(g)) {
+    if (setup_phases(ctx, g, bd, &status) || status != CLCNN_OK) return status;
+    *bd = (clcnn_backward_data_conv){.g = *g, .mode = CLCNN_DATA_GATHER};
     return clcnn_kernel_get(ctx, "conv2d_backward.cl", "", "conv2d_backward_data", &bd->kernel);
-  bd->flipped = 1;
+  }
+  clcnn_conv_geometry f = covers_input(g) ? as_one_by_one(g) : *g;
+  bd->mode = CLCNN_DATA_FLIPPED;
   bd->g = f;
   bd->flipped_floats = f.k * f.cg * f.r * f.s;
-  clcnn_status status = transposed_geometry(ctx, fn, &f, &bd->tg);
+  status = transposed_geometry(ctx, fn, &f, &bd->tg);
   if (status == CLCNN_OK) status = clcnn_direct_setup(ctx, &bd->tg, &bd->dc);
   if (status == CLCNN_OK)
     status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "flip_weights", &bd->kernel);
@@ -67,21 +142,52 @@ clcnn_status clcnn_backward_data_setup(clcnn_context *ctx, const char *fn,
 }
 
 size_t clcnn_backward_data_packed_floats(const clcnn_backward_data_conv *bd) {
-  if (!bd->flipped) return 0;
+  if (bd->mode == CLCNN_DATA_PHASES) {
+    const clcnn_data_phase *last = &bd->phase[bd->phase_count - 1];
+    return bd->phase_count ? last->packed_offset + last->dc.packed_floats : 0;
+  }
+  if (bd->mode == CLCNN_DATA_GATHER) return 0;
   return bd->dc.fast ? bd->dc.packed_floats : bd->flipped_floats;
+}
+
+size_t clcnn_backward_data_scratch_floats(const clcnn_backward_data_conv *bd) {
+  return bd->mode == CLCNN_DATA_PHASES || (bd->mode == CLCNN_DATA_FLIPPED && bd->dc.fast)
+             ? bd->flipped_floats
+             : 0;
+}
+
+static clcnn_status pack_phase(clcnn_context *ctx, const clcnn_backward_data_conv *bd,
+                               const clcnn_data_phase *ph, clcnn_buffer_view w, cl_mem scratch,
+                               cl_mem packed) {
+  const clcnn_conv_geometry *g = &bd->g;
+  clcnn_launch_dims dims = {1, {g->c * g->kg * (size_t)(ph->ja * ph->jb)}, {64}};
+  clcnn_status status = CLCNN_LAUNCH(
+      ctx, bd->kernel, "flip_phase_weights", &dims, CLCNN_MEM(w.buf), CLCNN_ULONG(w.offset),
+      CLCNN_MEM(scratch), CLCNN_INT(g->groups), CLCNN_INT(g->kg), CLCNN_INT(g->cg), CLCNN_INT(g->r),
+      CLCNN_INT(g->s), CLCNN_INT(ph->a), CLCNN_INT(ph->b), CLCNN_INT(g->sh), CLCNN_INT(g->sw),
+      CLCNN_INT(ph->ja), CLCNN_INT(ph->jb));
+  if (status != CLCNN_OK) return status;
+  return clcnn_direct_pack(ctx, &ph->dc, (clcnn_buffer_view){scratch, 0},
+                           (clcnn_buffer_view){packed, ph->packed_offset});
 }
 
 clcnn_status clcnn_backward_data_pack(clcnn_context *ctx, const clcnn_backward_data_conv *bd,
                                       clcnn_buffer_view w, cl_mem scratch, cl_mem packed) {
   const clcnn_conv_geometry *g = &bd->g;
+  clcnn_status status = CLCNN_OK;
+  if (bd->mode == CLCNN_DATA_PHASES) {
+    for (size_t i = 0; status == CLCNN_OK && i < bd->phase_count; i++)
+      status = pack_phase(ctx, bd, &bd->phase[i], w, scratch, packed);
+    return status;
+  }
   cl_mem flipped = bd->dc.fast ? scratch : packed;
   clcnn_launch_dims dims = {1, {bd->flipped_floats}, {64}};
-  clcnn_status status =
-      CLCNN_LAUNCH(ctx, bd->kernel, "flip_weights", &dims, CLCNN_MEM(w.buf), CLCNN_ULONG(w.offset),
-                   CLCNN_MEM(flipped), CLCNN_INT(g->groups), CLCNN_INT(g->kg), CLCNN_INT(g->cg),
-                   CLCNN_INT(g->r), CLCNN_INT(g->s));
+  status = CLCNN_LAUNCH(ctx, bd->kernel, "flip_weights", &dims, CLCNN_MEM(w.buf),
+                        CLCNN_ULONG(w.offset), CLCNN_MEM(flipped), CLCNN_INT(g->groups),
+                        CLCNN_INT(g->kg), CLCNN_INT(g->cg), CLCNN_INT(g->r), CLCNN_INT(g->s));
   if (status != CLCNN_OK || !bd->dc.fast) return status;
-  return clcnn_direct_pack(ctx, &bd->dc, (clcnn_buffer_view){flipped, 0}, packed);
+  return clcnn_direct_pack(ctx, &bd->dc, (clcnn_buffer_view){flipped, 0},
+                           (clcnn_buffer_view){packed, 0});
 }
 
 static clcnn_status gather_data(clcnn_context *ctx, const clcnn_backward_data_conv *bd,
@@ -97,10 +203,25 @@ static clcnn_status gather_data(clcnn_context *ctx, const clcnn_backward_data_co
                       CLCNN_INT(g->pt), CLCNN_INT(g->pl));
 }
 
+/* Each phase writes its own elements of dx (every stride-th row and column). */
+static clcnn_status phases_data(clcnn_context *ctx, const clcnn_backward_data_conv *bd,
+                                const clcnn_tensor *dy, clcnn_buffer_view w, clcnn_tensor *dx) {
+  clcnn_status status = bd->zero_first ? clcnn_tensor_fill(dx, 0.0f) : CLCNN_OK;
+  for (size_t i = 0; status == CLCNN_OK && i < bd->phase_count; i++) {
+    const clcnn_data_phase *ph = &bd->phase[i];
+    struct clcnn_tensor dx_view = *dx;
+    dx_view.offset = dx->offset + ph->dx_offset;
+    status = clcnn_direct_run(
+        ctx, &ph->dc, dy, (clcnn_buffer_view){w.buf, w.offset + ph->packed_offset}, NULL, &dx_view);
+  }
+  return status;
+}
+
 clcnn_status clcnn_backward_data_run(clcnn_context *ctx, const clcnn_backward_data_conv *bd,
                                      const clcnn_tensor *dy, clcnn_buffer_view w,
                                      clcnn_tensor *dx) {
-  if (!bd->flipped) return gather_data(ctx, bd, dy, w, dx);
+  if (bd->mode == CLCNN_DATA_GATHER) return gather_data(ctx, bd, dy, w, dx);
+  if (bd->mode == CLCNN_DATA_PHASES) return phases_data(ctx, bd, dy, w, dx);
   /* the transposed problem sees dy and dx with its own (possibly 1x1-folded) shapes */
   struct clcnn_tensor dy_view = *dy, dx_view = *dx;
   const clcnn_conv_geometry *t = &bd->tg;

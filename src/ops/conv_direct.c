@@ -76,15 +76,23 @@ static clcnn_status build_fast(clcnn_context *ctx, clcnn_direct_conv *dc) {
   snprintf(options, sizeof options,
            "-DVEC=%d -DKV=%d -DTH=%d -DTW=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu -DDH=%zu -DDW=%zu "
            "-DCG=%zu -DKG=%zu -DG=%zu -DKB=%zu -DP=%zu -DQ=%zu -DXH=%zu -DXW=%zu -DTILES_P=%zu "
-           "-DTILES_Q=%zu",
+           "-DTILES_Q=%zu -DOUT_PLANE=%zu -DOUT_ROW=%zu -DOUT_COL=%zu",
            dc->vec, dc->kv, dc->th, dc->tw, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->cg, g->kg,
-           g->groups, dc->kb, g->p, g->q, dc->xh, dc->xw, dc->tiles_p, dc->tiles_q);
+           g->groups, dc->kb, g->p, g->q, dc->xh, dc->xw, dc->tiles_p, dc->tiles_q, dc->out_plane,
+           dc->out_row, dc->out_col);
   return clcnn_kernel_get(ctx, "conv2d_direct.cl", options, "conv2d_direct", &dc->kernel);
 }
 
 clcnn_status clcnn_direct_setup(clcnn_context *ctx, const clcnn_conv_geometry *g,
                                 clcnn_direct_conv *dc) {
-  *dc = (clcnn_direct_conv){.g = *g};
+  return clcnn_direct_setup_strided(ctx, g, g->p * g->q, g->q, 1, dc);
+}
+
+clcnn_status clcnn_direct_setup_strided(clcnn_context *ctx, const clcnn_conv_geometry *g,
+                                        size_t out_plane, size_t out_row, size_t out_col,
+                                        clcnn_direct_conv *dc) {
+  *dc =
+      (clcnn_direct_conv){.g = *g, .out_plane = out_plane, .out_row = out_row, .out_col = out_col};
   plan_tiles(ctx, g, dc);
   if (dc->fast) return build_fast(ctx, dc);
   return clcnn_kernel_get(ctx, "conv2d_generic.cl", "", "conv2d_generic", &dc->kernel);
@@ -99,15 +107,16 @@ void clcnn_direct_describe(const clcnn_direct_conv *dc, char *out, size_t cap) {
 }
 
 clcnn_status clcnn_direct_pack(clcnn_context *ctx, const clcnn_direct_conv *dc, clcnn_buffer_view w,
-                               cl_mem packed) {
+                               clcnn_buffer_view packed) {
   const clcnn_conv_geometry *g = &dc->g;
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "block_weights", &kernel);
   if (status != CLCNN_OK) return status;
   clcnn_launch_dims dims = {1, {dc->packed_floats}, {64}};
   return CLCNN_LAUNCH(ctx, kernel, "block_weights", &dims, CLCNN_MEM(w.buf), CLCNN_ULONG(w.offset),
-                      CLCNN_MEM(packed), CLCNN_INT(g->groups), CLCNN_INT(g->kg), CLCNN_INT(dc->kb),
-                      CLCNN_INT(g->cg), CLCNN_INT(g->r * g->s), CLCNN_INT(dc->vec * dc->kv));
+                      CLCNN_MEM(packed.buf), CLCNN_ULONG(packed.offset), CLCNN_INT(g->groups),
+                      CLCNN_INT(g->kg), CLCNN_INT(dc->kb), CLCNN_INT(g->cg), CLCNN_INT(g->r * g->s),
+                      CLCNN_INT(dc->vec * dc->kv));
 }
 
 clcnn_status clcnn_conv_pad_input(clcnn_context *ctx, const clcnn_tensor *x,
@@ -159,7 +168,7 @@ clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
                        CLCNN_ULONG(dc->needs_pad ? 0 : x->offset + n0 * g->c * g->h * g->w),
                        CLCNN_MEM(w.buf), CLCNN_ULONG(w.offset), CLCNN_MEM(bias ? bias->buf : w.buf),
                        CLCNN_ULONG(bias ? bias->offset : 0), CLCNN_INT(bias != NULL),
-                       CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset + n0 * g->k * g->p * g->q));
+                       CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset + n0 * g->k * dc->out_plane));
   }
   return status;
 }

@@ -22,18 +22,25 @@ typedef struct clcnn_direct_conv {
   int fast;            /* 1: register-tiled kernel on blocked weights; 0: generic kernel on w */
   int vec, kv, th, tw; /* kv vectors of vec channels times a th x tw tile per work-item */
   size_t kb, tiles_p, tiles_q;
-  size_t xh, xw;        /* rows and row pitch of the input the kernel reads */
-  int needs_pad;        /* 0: the kernel reads x itself */
-  size_t chunk;         /* images per padded-input workspace */
-  size_t packed_floats; /* size of the blocked weights (0 for the generic kernel) */
+  size_t xh, xw;                      /* rows and row pitch of the input the kernel reads */
+  int needs_pad;                      /* 0: the kernel reads x itself */
+  size_t chunk;                       /* images per padded-input workspace */
+  size_t packed_floats;               /* size of the blocked weights (0 for the generic kernel) */
+  size_t out_plane, out_row, out_col; /* y[plane * out_plane + p * out_row + q * out_col] */
   cl_kernel kernel;
 } clcnn_direct_conv;
 
 clcnn_status clcnn_direct_setup(clcnn_context *ctx, const clcnn_conv_geometry *g,
                                 clcnn_direct_conv *dc);
+/* The same, writing output (p, q) of channel plane i (n * K + k) at element
+   i * out_plane + p * out_row + q * out_col of y (strided outputs; the fast kernel only:
+   dc->fast is 0 when it cannot run the problem). */
+clcnn_status clcnn_direct_setup_strided(clcnn_context *ctx, const clcnn_conv_geometry *g,
+                                        size_t out_plane, size_t out_row, size_t out_col,
+                                        clcnn_direct_conv *dc);
 /* Blocked weights [G][KB][CG][R][S][KV*VEC] from w (K x CG x R x S) into packed. */
 clcnn_status clcnn_direct_pack(clcnn_context *ctx, const clcnn_direct_conv *dc, clcnn_buffer_view w,
-                               cl_mem packed);
+                               clcnn_buffer_view packed);
 /* y = x (*) w + bias; w is the packed buffer for the fast kernel, the plain filters otherwise. */
 clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
                               const clcnn_tensor *x, clcnn_buffer_view w, const clcnn_tensor *bias,
@@ -62,19 +69,43 @@ clcnn_status clcnn_winograd_run(clcnn_context *ctx, const clcnn_winograd_conv *w
 
 /* ---- Backward data: a transposed convolution ------------------------------------------ */
 
+typedef enum clcnn_data_mode {
+  CLCNN_DATA_GATHER,  /* one work-item per input element, any descriptor */
+  CLCNN_DATA_FLIPPED, /* stride 1: the forward direct path on flipped, transposed filters */
+  CLCNN_DATA_PHASES   /* stride > 1: one stride-1 direct convolution per output phase */
+} clcnn_data_mode;
+
+/* Phases of a strided input gradient: at most this many (stride_h * stride_w). */
+#define CLCNN_MAX_DATA_PHASES 16
+
+/* The input rows ih with (ih + pad_top) mod stride_h == a and the columns likewise with b
+   receive only filter taps r = a + stride_h*j, s = b + stride_w*i: a stride-1 correlation of
+   dy with those taps flipped, written to every stride-th element of dx. */
+typedef struct clcnn_data_phase {
+  int a, b, ja, jb;     /* the phase and its taps per axis */
+  size_t dx_offset;     /* its first element in each dx plane */
+  size_t packed_offset; /* its blocked filters in the packed buffer */
+  clcnn_direct_conv dc;
+} clcnn_data_phase;
+
 typedef struct clcnn_backward_data_conv {
   clcnn_conv_geometry g;
-  int flipped;            /* 1: the forward direct path on flipped, transposed filters */
-  clcnn_conv_geometry tg; /* the transposed problem (dy -> dx) when flipped */
-  clcnn_direct_conv dc;
-  size_t flipped_floats; /* flipped filters, before blocking */
-  cl_kernel kernel;      /* the gather kernel when not flipped */
+  clcnn_data_mode mode;
+  clcnn_conv_geometry tg; /* FLIPPED: the transposed problem (dy -> dx) */
+  clcnn_direct_conv dc;   /* FLIPPED */
+  size_t phase_count;     /* PHASES */
+  int zero_first;         /* PHASES: some dx elements get no tap and are zeroed first */
+  clcnn_data_phase phase[CLCNN_MAX_DATA_PHASES];
+  size_t flipped_floats; /* flipped filters before blocking (the largest phase's) */
+  cl_kernel kernel;      /* the gather kernel, or the filter flip */
 } clcnn_backward_data_conv;
 
 clcnn_status clcnn_backward_data_setup(clcnn_context *ctx, const char *fn,
                                        const clcnn_conv_geometry *g, clcnn_backward_data_conv *bd);
-/* Floats of packed filters the path reads (0: it reads w itself). */
+/* Floats of packed filters the path reads (0: it reads w itself), and of the scratch buffer
+   packing needs (0: none). */
 size_t clcnn_backward_data_packed_floats(const clcnn_backward_data_conv *bd);
+size_t clcnn_backward_data_scratch_floats(const clcnn_backward_data_conv *bd);
 /* Flipped filters into scratch (flipped_floats), then blocked into packed. */
 clcnn_status clcnn_backward_data_pack(clcnn_context *ctx, const clcnn_backward_data_conv *bd,
                                       clcnn_buffer_view w, cl_mem scratch, cl_mem packed);

@@ -179,7 +179,7 @@ static clcnn_status packed_for(clcnn_conv2d_plan *plan, packed_weights *kept, si
 }
 
 static clcnn_status pack_direct(clcnn_conv2d_plan *plan, clcnn_buffer_view w, cl_mem packed) {
-  return clcnn_direct_pack(plan->ctx, &plan->direct, w, packed);
+  return clcnn_direct_pack(plan->ctx, &plan->direct, w, (clcnn_buffer_view){packed, 0});
 }
 
 static clcnn_status pack_winograd(clcnn_conv2d_plan *plan, clcnn_buffer_view w, cl_mem packed) {
@@ -190,9 +190,10 @@ static clcnn_status pack_winograd(clcnn_conv2d_plan *plan, clcnn_buffer_view w, 
 static clcnn_status pack_data(clcnn_conv2d_plan *plan, clcnn_buffer_view w, cl_mem packed) {
   cl_mem scratch = NULL;
   clcnn_status status = CLCNN_OK;
-  if (plan->data.dc.fast)
-    status = clcnn_workspace_get(plan->ctx, CLCNN_WS_TRANSFORMED_WEIGHTS,
-                                 plan->data.flipped_floats * sizeof(float), &scratch);
+  size_t floats = clcnn_backward_data_scratch_floats(&plan->data);
+  if (floats)
+    status = clcnn_workspace_get(plan->ctx, CLCNN_WS_TRANSFORMED_WEIGHTS, floats * sizeof(float),
+                                 &scratch);
   return status == CLCNN_OK ? clcnn_backward_data_pack(plan->ctx, &plan->data, w, scratch, packed)
                             : status;
 }
