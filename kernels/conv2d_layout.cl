@@ -94,28 +94,43 @@ __kernel void sum_rows(__global const float *dyt, __global float *db, const ulon
   db[db_off + k] = accumulate ? db[db_off + k] + sum : sum;
 }
 
-/* Winograd F(2x2, 3x3) filter transform U = G w G^T, stored u[kb][c][i*4 + j][l] for filter
-   k = kb*VEC + l (zero for k >= K), so that one channel step reads 16 whole vectors. */
+/* Winograd F(4x4, 3x3) filter transform U = G w G^T, stored u[e][c][k] (e = i*6 + j the
+   position, k < KPAD with zeros past K) so that the product kernel reads whole vectors of
+   filters. One work-item per (block of 16 filters, channel), the 16 as vector lanes. */
+#define G_ROWS(g0, g1, g2, t0, t1, t2, t3, t4, t5)                                                 \
+  t0 = g0 / 4.0f;                                                                                  \
+  t1 = -(g0 + g1 + g2) / 6.0f;                                                                     \
+  t2 = -(g0 - g1 + g2) / 6.0f;                                                                     \
+  t3 = g0 / 24.0f + g1 / 12.0f + g2 / 6.0f;                                                        \
+  t4 = g0 / 24.0f - g1 / 12.0f + g2 / 6.0f;                                                        \
+  t5 = g2
+
 __kernel void winograd_filter(__global const float *w, const ulong w_off, __global float *u,
-                              const int K, const int C, const int KB, const int VEC) {
-  const int k = get_global_id(0), c = get_global_id(1);
-  if (k >= KB * VEC || c >= C) return;
-  float g[3][3], t[4][3];
-  for (int i = 0; i < 3; i++)
-    for (int j = 0; j < 3; j++)
-      g[i][j] = k < K ? w[w_off + (((size_t)k * C + c) * 3 + i) * 3 + j] : 0.0f;
+                              const int K, const int C, const int KPAD) {
+  const int k0 = get_global_id(0) * 16, c = get_global_id(1);
+  if (k0 >= KPAD || c >= C) return;
+  float raw[9][16];
+  for (int l = 0; l < 16; l++)
+    for (int i = 0; i < 9; i++)
+      raw[i][l] = k0 + l < K ? w[w_off + ((size_t)(k0 + l) * C + c) * 9 + i] : 0.0f;
+  float16 g[3][3], t[6][3], r[6];
+  for (int i = 0; i < 9; i++) g[i / 3][i % 3] = vload16(0, raw[i]);
   for (int j = 0; j < 3; j++) {
-    t[0][j] = g[0][j];
-    t[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
-    t[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
-    t[3][j] = g[2][j];
+    G_ROWS(g[0][j], g[1][j], g[2][j], t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], t[5][j]);
   }
-  __global float *out = u + ((size_t)(k / VEC) * C + c) * 16 * VEC + k % VEC;
-  for (int i = 0; i < 4; i++) {
-    out[(i * 4 + 0) * VEC] = t[i][0];
-    out[(i * 4 + 1) * VEC] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
-    out[(i * 4 + 2) * VEC] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
-    out[(i * 4 + 3) * VEC] = t[i][2];
+  const int n = min(16, KPAD - k0);
+  for (int i = 0; i < 6; i++) {
+    G_ROWS(t[i][0], t[i][1], t[i][2], r[0], r[1], r[2], r[3], r[4], r[5]);
+    for (int j = 0; j < 6; j++) {
+      __global float *out = u + ((size_t)(i * 6 + j) * C + c) * KPAD + k0;
+      if (n == 16) {
+        vstore16(r[j], 0, out);
+      } else {
+        float lanes[16];
+        vstore16(r[j], 0, lanes);
+        for (int l = 0; l < n; l++) out[l] = lanes[l];
+      }
+    }
   }
 }
 

@@ -1,66 +1,150 @@
-/* Winograd F(2x2, 3x3) convolution, fused: per work-item one 2x2 output tile for VEC output
-   channels; per input channel the 4x4 input patch is transformed (V = B^T d B), multiplied
-   elementwise with the 16 transformed filter vectors, and after the channel loop the 16
-   accumulators are transformed back (Y = A^T M A). Zero-padded input, no bounds checks.
-   Required -D: VEC C K KB XH XW P Q TILES_P TILES_Q. */
+/* Winograd F(4x4, 3x3) convolution in three kernels. Tiles: output 4x4 blocks numbered
+   t = (n * TP + tp) * TQ + tq over the images of one chunk; their 6x6 input patches start
+   at row tp*4 - PT and column tq*4 - PL (zero outside x).
+      winograd_input:  V[36][TPAD/8][C][8] = B^T d B per tile and channel, 8 tiles per
+                    work-item as the lanes of float8 vectors (so that the product reads each
+                    block of 8 tiles contiguously).
+   winograd_gemm:   M[TPAD][36][KPAD] = V^T times U[36][C][KPAD] (filters transformed once
+                    per plan), per position: KV vectors of VEC filters times TT tiles per
+                    work-item, the channel loop in registers, whole vectors stored.
+   winograd_output: Y = A^T M A per tile for VEC filters at once, plus bias.
+   Required -D: VEC KV TT TB CB C K KPAD H W P Q TP TQ PT PL. */
 
-/* xp: input [images][C][XH][XW]; u: [KB][C][16][VEC]. NDRange (tile, image, KB). */
-__kernel void conv2d_winograd(__global const float *xp, const ulong xp_off, __global const float *u,
-                              __global const float *bias, const ulong bias_off, const int has_bias,
-                              __global float *y, const ulong y_off) {
-  const int t = get_global_id(0);
-  if (t >= TILES_P * TILES_Q) return;
-  const int tq = t % TILES_Q, tp = t / TILES_Q;
-  const int n = get_global_id(1), kb = get_global_id(2);
-  floatV m[16];
+/* The 1-D input transform B^T applied to six values. */
+#define INPUT_T(d0, d1, d2, d3, d4, d5, o0, o1, o2, o3, o4, o5)                                    \
+  o0 = 4.0f * d0 - 5.0f * d2 + d4;                                                                 \
+  o1 = -4.0f * (d1 + d2) + d3 + d4;                                                                \
+  o2 = 4.0f * (d1 - d2) - d3 + d4;                                                                 \
+  o3 = 2.0f * (d3 - d1) - d2 + d4;                                                                 \
+  o4 = 2.0f * (d1 - d3) - d2 + d4;                                                                 \
+  o5 = 4.0f * d1 - 5.0f * d3 + d5
+
+/* The 1-D output transform A^T applied to six values. */
+#define OUTPUT_T(m0, m1, m2, m3, m4, m5, o0, o1, o2, o3)                                           \
+  o0 = m0 + m1 + m2 + m3 + m4;                                                                     \
+  o1 = m1 - m2 + 2.0f * (m3 - m4);                                                                 \
+  o2 = m1 + m2 + 4.0f * (m3 + m4);                                                                 \
+  o3 = m1 - m2 + 8.0f * (m3 - m4) + m5
+
+/* The transform of 8 tiles (lanes) of channel c. */
+inline void input_tiles(__global const float *x, const int t0, const int c, const int tiles,
+                        const int tpad, __global float *v) {
+  float d[6][6][8];
+  for (int l = 0; l < 8; l++) {
+    const int t = t0 + l, tq = t % TQ, tp = (t / TQ) % TP, n = t / (TQ * TP);
+    const int ih0 = tp * 4 - PT, iw0 = tq * 4 - PL;
+    __global const float *xc = x + ((size_t)n * C + c) * H * W;
 #pragma unroll
-  for (int i = 0; i < 16; i++) m[i] = (floatV)(0.0f);
-  __global const float *xc = xp + xp_off + (size_t)n * C * XH * XW + (2 * tp) * XW + 2 * tq;
-  __global const float *uc = u + (size_t)kb * C * 16 * VEC;
-  for (int c = 0; c < C; c++) {
-    float d[4][4], b[4][4];
+    for (int i = 0; i < 6; i++)
 #pragma unroll
-    for (int i = 0; i < 4; i++)
+      for (int j = 0; j < 6; j++) {
+        const int ih = ih0 + i, iw = iw0 + j;
+        d[i][j][l] = t < tiles && ih >= 0 && ih < H && iw >= 0 && iw < W ? xc[ih * W + iw] : 0.0f;
+      }
+  }
+  float8 a[6][6], b[6][6];
 #pragma unroll
-      for (int j = 0; j < 4; j++) d[i][j] = xc[i * XW + j];
+  for (int i = 0; i < 6; i++)
+#pragma unroll
+    for (int j = 0; j < 6; j++) a[i][j] = vload8(0, d[i][j]);
+#pragma unroll
+  for (int j = 0; j < 6; j++) {
+    INPUT_T(a[0][j], a[1][j], a[2][j], a[3][j], a[4][j], a[5][j], b[0][j], b[1][j], b[2][j],
+            b[3][j], b[4][j], b[5][j]);
+  }
+#pragma unroll
+  for (int i = 0; i < 6; i++) {
+    INPUT_T(b[i][0], b[i][1], b[i][2], b[i][3], b[i][4], b[i][5], a[i][0], a[i][1], a[i][2],
+            a[i][3], a[i][4], a[i][5]);
+  }
+#pragma unroll
+  for (int e = 0; e < 36; e++)
+    vstore8(a[e / 6][e % 6], 0, v + (((size_t)e * (tpad / 8) + t0 / 8) * C + c) * 8);
+}
+
+/* 8 tiles times CB consecutive channels per work-item: for each position its stores form
+   one contiguous run. */
+__kernel void winograd_input(__global const float *x, const ulong x_off, __global float *v,
+                             const int tiles, const int tpad) {
+  const int t0 = get_global_id(0) * 8, c0 = get_global_id(1) * CB;
+  if (t0 >= tpad || c0 >= C) return;
+  for (int c = c0; c < min(c0 + CB, C); c++) input_tiles(x + x_off, t0, c, tiles, tpad, v);
+}
+
+__kernel void winograd_gemm(__global const float *u, __global const float *v, __global float *m,
+                            const int tpad) {
+  const int kb = get_global_id(1), e = get_global_id(2);
+  if (kb * KV * VEC >= KPAD || e >= 36) return;
+  __global const float *ue = u + (size_t)e * C * KPAD + kb * KV * VEC;
+  /* TB blocks of TT tiles one after another, the filters' slice staying in cache */
+  for (int tb = 0; tb < TB; tb++) {
+    const int t0 = (get_global_id(0) * TB + tb) * TT;
+    if (t0 >= tpad) return;
+    floatV acc[KV][TT];
+#pragma unroll
+    for (int kv = 0; kv < KV; kv++)
+#pragma unroll
+      for (int tt = 0; tt < TT; tt++) acc[kv][tt] = (floatV)(0.0f);
+    __global const float *uc = ue;
+    __global const float *vc = v + ((size_t)e * (tpad / 8) + t0 / 8) * C * 8;
+    for (int c = 0; c < C; c++) {
+      floatV uk[KV];
+#pragma unroll
+      for (int kv = 0; kv < KV; kv++) uk[kv] = vloadV(kv, uc);
+#pragma unroll
+      for (int tt = 0; tt < TT; tt++) {
+        const floatV vt = (floatV)(vc[tt]);
+#pragma unroll
+        for (int kv = 0; kv < KV; kv++) acc[kv][tt] = fma(vt, uk[kv], acc[kv][tt]);
+      }
+      uc += KPAD;
+      vc += 8;
+    }
+#pragma unroll
+    for (int tt = 0; tt < TT; tt++)
+#pragma unroll
+      for (int kv = 0; kv < KV; kv++)
+        vstoreV(acc[kv][tt], 0, m + ((size_t)(t0 + tt) * 36 + e) * KPAD + (kb * KV + kv) * VEC);
+  }
+}
+
+__kernel void winograd_output(__global const float *m, __global const float *bias,
+                              const ulong bias_off, const int has_bias, __global float *y,
+                              const ulong y_off, const int tiles, const int tpad) {
+  const int t = get_global_id(0), k0 = get_global_id(1) * VEC;
+  if (t >= tiles || k0 >= K) return;
+  floatV a[6][6], b[4][6];
+#pragma unroll
+  for (int e = 0; e < 36; e++) a[e / 6][e % 6] = vloadV(0, m + ((size_t)t * 36 + e) * KPAD + k0);
+#pragma unroll
+  for (int j = 0; j < 6; j++) {
+    OUTPUT_T(a[0][j], a[1][j], a[2][j], a[3][j], a[4][j], a[5][j], b[0][j], b[1][j], b[2][j],
+             b[3][j]);
+  }
+  float out[VEC][4][4];
+#pragma unroll
+  for (int i = 0; i < 4; i++) {
+    floatV o[4];
+    OUTPUT_T(b[i][0], b[i][1], b[i][2], b[i][3], b[i][4], b[i][5], o[0], o[1], o[2], o[3]);
 #pragma unroll
     for (int j = 0; j < 4; j++) {
-      const float d0 = d[0][j], d1 = d[1][j], d2 = d[2][j], d3 = d[3][j];
-      d[0][j] = d0 - d2, d[1][j] = d1 + d2, d[2][j] = d2 - d1, d[3][j] = d1 - d3;
+      float lanes[VEC];
+      vstoreV(o[j], 0, lanes);
+#pragma unroll
+      for (int l = 0; l < VEC; l++) out[l][i][j] = lanes[l];
     }
-#pragma unroll
-    for (int i = 0; i < 4; i++) {
-      b[i][0] = d[i][0] - d[i][2], b[i][1] = d[i][1] + d[i][2];
-      b[i][2] = d[i][2] - d[i][1], b[i][3] = d[i][1] - d[i][3];
-    }
-#pragma unroll
-    for (int i = 0; i < 16; i++) m[i] = fma((floatV)(b[i / 4][i % 4]), vloadV(i, uc), m[i]);
-    xc += XH * XW;
-    uc += 16 * VEC;
   }
-  /* Y = A^T M A with A^T = [1 1 1 0; 0 1 -1 -1] */
-  floatV s0[4], s1[4];
-#pragma unroll
-  for (int j = 0; j < 4; j++) {
-    s0[j] = m[j] + m[4 + j] + m[8 + j];
-    s1[j] = m[4 + j] - m[8 + j] - m[12 + j];
-  }
-  float out[4][VEC];
-  vstoreV(s0[0] + s0[1] + s0[2], 0, out[0]);
-  vstoreV(s0[1] - s0[2] - s0[3], 0, out[1]);
-  vstoreV(s1[0] + s1[1] + s1[2], 0, out[2]);
-  vstoreV(s1[1] - s1[2] - s1[3], 0, out[3]);
-  const int p0 = 2 * tp, q0 = 2 * tq;
-#pragma unroll
-  for (int l = 0; l < VEC; l++) {
-    const int k = kb * VEC + l;
-    if (k >= K) break;
+  const int tq = t % TQ, tp = (t / TQ) % TP, n = t / (TQ * TP), p0 = tp * 4, q0 = tq * 4;
+  for (int l = 0; l < VEC && k0 + l < K; l++) {
+    const int k = k0 + l;
     const float bk = has_bias ? bias[bias_off + k] : 0.0f;
-    __global float *yk = y + y_off + ((size_t)n * K + k) * P * Q;
+    __global float *yk = y + y_off + ((size_t)n * K + k) * P * Q + p0 * Q + q0;
+    if (p0 + 4 <= P && q0 + 4 <= Q) {
 #pragma unroll
-    for (int o = 0; o < 4; o++) {
-      const int p = p0 + o / 2, q = q0 + o % 2;
-      if (p < P && q < Q) yk[p * Q + q] = out[o][l] + bk;
+      for (int i = 0; i < 4; i++) vstore4(vload4(0, out[l][i]) + bk, 0, yk + i * Q);
+    } else {
+      for (int i = 0; i < 4 && p0 + i < P; i++)
+        for (int j = 0; j < 4 && q0 + j < Q; j++) yk[i * Q + j] = out[l][i][j] + bk;
     }
   }
 }

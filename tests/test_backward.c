@@ -38,7 +38,12 @@ static void conv_backward_case(clcnn_context *ctx, const ref_conv *p, int intege
                 clcnn_last_error(ctx));
   ck_assert_msg(clcnn_conv2d_backward_weights(ctx, &d, tx.t, tdy.t, tdw.t, tdb.t) == CLCNN_OK,
                 "%s: %s", name, clcnn_last_error(ctx));
-  double tol_x = integer ? 0 : 4e-7 * (double)(p->k / p->groups * p->r * p->s + 1);
+  /* a 3x3 stride-1 input gradient may run on Winograd, whose transforms round: its bound */
+  int winograd = p->r == 3 && p->s == 3 && p->sh == 1 && p->sw == 1 && p->dh == 1 && p->dw == 1 &&
+                 p->groups == 1;
+  double tol_x = winograd  ? (integer ? 4e-4 : 1e-4) * sqrt(9.0 * (double)p->k)
+                 : integer ? 0
+                           : 4e-7 * (double)(p->k / p->groups * p->r * p->s + 1);
   double tol_w = integer ? 0 : 4e-7 * (double)(p->n * P * Q + 1);
   guarded_read(ctx, &tdx, got, name);
   expect_close(got, dx_ref, xc, tol_x, "dx", name);

@@ -51,11 +51,18 @@ static void run_case(clcnn_context *ctx, const ref_conv *p, int algo, int intege
     for (size_t i = 0; i < y_count; i++) ck_assert_msg(isnan(got[i]), "%s: y written", name);
   } else {
     ck_assert_msg(status == CLCNN_OK, "%s algo %d: %s", name, algo, clcnn_last_error(ctx));
-    /* Winograd's transforms add rounding: the bound is 1e-4 * sqrt(9C) on values in [-1, 1];
-       integer inputs stay exact (its transforms only halve). */
-    double tol = integer                       ? 0.0
-                 : algo == CLCNN_CONV_WINOGRAD ? 1e-4 * sqrt(9.0 * (double)p->c)
-                                               : 4e-7 * (double)(ws[1] * ws[2] * ws[3] + 1);
+    int ran = algo;
+    if (algo == CLCNN_CONV_AUTO) { /* the tolerance is the chosen algorithm's */
+      clcnn_conv2d_plan *plan;
+      expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, 0, &plan), ctx);
+      ran = clcnn_conv2d_plan_algo(plan);
+      clcnn_conv2d_plan_destroy(plan);
+    }
+    /* Winograd's transforms (sixths, 24ths) round even integer data: the bound is
+   1e-4 * sqrt(9C) for values in [-1, 1], four times that for integers up to 2. */
+    double tol = ran == CLCNN_CONV_WINOGRAD ? (integer ? 4e-4 : 1e-4) * sqrt(9.0 * (double)p->c)
+                 : integer                  ? 0.0
+                                            : 4e-7 * (double)(ws[1] * ws[2] * ws[3] + 1);
     for (size_t i = 0; i < y_count; i++)
       ck_assert_msg(fabs((double)got[i] - expected[i]) <= tol,
                     "%s algo %d %s bias %d seed %u: y[%zu] = %.9g, reference %.9g (tol %g)", name,

@@ -157,7 +157,10 @@ static size_t timed_row(clcnn_context *ctx, const bench_options *o, bench_run_fn
   bench_timing t;
   int status = bench_time(ctx, run, r, NULL, NULL, o->reps, &t);
 #endif
-  if (status != 0) return 0;
+    if (status != 0) { /* plans were made for this problem: a failing run is an error */
+    fprintf(stderr, "clcnn bench: %s %s: %s\n", r->p->name, method, clcnn_last_error(ctx));
+    return 0;
+  }
   *row = (bench_row){r->p->name,
                      method,
                      t.first_ms,

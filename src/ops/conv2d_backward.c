@@ -135,7 +135,10 @@ clcnn_status clcnn_backward_data_setup(clcnn_context *ctx, const char *fn,
   bd->g = f;
   bd->flipped_floats = f.k * f.cg * f.r * f.s;
   status = transposed_geometry(ctx, fn, &f, &bd->tg);
-  if (status == CLCNN_OK) status = clcnn_direct_setup(ctx, &bd->tg, &bd->dc);
+  bd->winograd = status == CLCNN_OK && clcnn_conv_winograd_pays(&bd->tg);
+  if (status == CLCNN_OK)
+    status = bd->winograd ? clcnn_winograd_setup(ctx, fn, &bd->tg, &bd->wc)
+                          : clcnn_direct_setup(ctx, &bd->tg, &bd->dc);
   if (status == CLCNN_OK)
     status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "flip_weights", &bd->kernel);
   return status;
@@ -147,11 +150,13 @@ size_t clcnn_backward_data_packed_floats(const clcnn_backward_data_conv *bd) {
     return bd->phase_count ? last->packed_offset + last->dc.packed_floats : 0;
   }
   if (bd->mode == CLCNN_DATA_GATHER) return 0;
+  if (bd->winograd) return bd->wc.packed_floats;
   return bd->dc.fast ? bd->dc.packed_floats : bd->flipped_floats;
 }
 
 size_t clcnn_backward_data_scratch_floats(const clcnn_backward_data_conv *bd) {
-  return bd->mode == CLCNN_DATA_PHASES || (bd->mode == CLCNN_DATA_FLIPPED && bd->dc.fast)
+  return bd->mode == CLCNN_DATA_PHASES ||
+                 (bd->mode == CLCNN_DATA_FLIPPED && (bd->winograd || bd->dc.fast))
              ? bd->flipped_floats
              : 0;
 }
@@ -180,12 +185,14 @@ clcnn_status clcnn_backward_data_pack(clcnn_context *ctx, const clcnn_backward_d
       status = pack_phase(ctx, bd, &bd->phase[i], w, scratch, packed);
     return status;
   }
-  cl_mem flipped = bd->dc.fast ? scratch : packed;
+  cl_mem flipped = bd->winograd || bd->dc.fast ? scratch : packed;
   clcnn_launch_dims dims = {1, {bd->flipped_floats}, {64}};
   status = CLCNN_LAUNCH(ctx, bd->kernel, "flip_weights", &dims, CLCNN_MEM(w.buf),
                         CLCNN_ULONG(w.offset), CLCNN_MEM(flipped), CLCNN_INT(g->groups),
                         CLCNN_INT(g->kg), CLCNN_INT(g->cg), CLCNN_INT(g->r), CLCNN_INT(g->s));
-  if (status != CLCNN_OK || !bd->dc.fast) return status;
+  if (status != CLCNN_OK || flipped == packed) return status;
+  if (bd->winograd)
+    return clcnn_winograd_pack(ctx, &bd->wc, (clcnn_buffer_view){flipped, 0}, packed);
   return clcnn_direct_pack(ctx, &bd->dc, (clcnn_buffer_view){flipped, 0},
                            (clcnn_buffer_view){packed, 0});
 }
@@ -228,6 +235,7 @@ clcnn_status clcnn_backward_data_run(clcnn_context *ctx, const clcnn_backward_da
   size_t dy_shape[4] = {t->n, t->c, t->h, t->w}, dx_shape[4] = {t->n, t->k, t->p, t->q};
   memcpy(dy_view.shape, dy_shape, sizeof dy_shape);
   memcpy(dx_view.shape, dx_shape, sizeof dx_shape);
+  if (bd->winograd) return clcnn_winograd_run(ctx, &bd->wc, &dy_view, w.buf, NULL, &dx_view);
   return clcnn_direct_run(ctx, &bd->dc, &dy_view, w, NULL, &dx_view);
 }
 
@@ -426,7 +434,7 @@ static clcnn_status channels_last(clcnn_context *ctx, const clcnn_backward_weigh
   clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "channels_last", &kernel);
   if (status != CLCNN_OK) return status;
   clcnn_launch_dims dims = {
-      3, {(g->p * g->q + 15) / 16, (bw->kgp + 15) / 16, g->groups * images}, {0}};
+      3, {(g->p * g->q + 15) / 16, (bw->kgp + 15) / 16, g->groups * images}, {1, 1, 1}};
   return CLCNN_LAUNCH(ctx, kernel, "channels_last", &dims, CLCNN_MEM(dy->buf),
                       CLCNN_ULONG(dy->offset + n0 * g->k * g->p * g->q), CLCNN_MEM(dyt),
                       CLCNN_INT(g->groups), CLCNN_INT(g->kg), CLCNN_INT(bw->kgp),

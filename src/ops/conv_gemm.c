@@ -114,12 +114,19 @@ clcnn_status clcnn_conv_gemm_1x1(clcnn_context *ctx, const clcnn_conv_geometry *
   return status == CLCNN_OK ? clcnn_conv_add_bias(ctx, g, bias, y) : status;
 }
 
-/* AUTO. On CPUs the direct kernel wins every shape measured (clcnn bench, PoCL 3.1 on 2
-   AVX-512 cores): 74-300 GFLOP/s on LeNet and ResNet layers, against 1.8-22 for im2col +
-   CLBlast GEMM and 24-30 for the 1x1 GEMM path (CLBlast's untuned defaults on PoCL). On GPUs
-   CLBlast's tuned GEMM is the better bet for 1x1 and long reductions (untested here: no GPU
-   was available), and the direct kernel takes the rest. */
+/* AUTO, measured with clcnn bench on PoCL 3.1 (2 AVX-512 cores), in one process against
+   oneDNN: Winograd F(4x4, 3x3) wins every 3x3 stride-1 layer with 32 or more channels in and
+   out (ResNet's 64 to 512: 1.4-1.9x the direct kernel), and loses on thin layers (6 -> 16:
+   0.4x), whose reduction is too short for its transforms to pay. The direct kernel wins
+   every other measured shape on CPUs (74-340 GFLOP/s against 1.8-33 for the CLBlast paths
+   with CLBlast's untuned defaults on PoCL). On GPUs CLBlast's tuned GEMM is the better bet
+   for 1x1 and long reductions (untested here: no GPU was available). */
+int clcnn_conv_winograd_pays(const clcnn_conv_geometry *g) {
+  return clcnn_winograd_applies(g) && g->c >= 32 && g->k >= 32;
+}
+
 clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g) {
+  if (clcnn_conv_winograd_pays(g)) return CLCNN_CONV_WINOGRAD;
   if (ctx->caps.type & CL_DEVICE_TYPE_CPU) return CLCNN_CONV_DIRECT;
   if (clcnn_conv_is_plain_1x1(g)) return CLCNN_CONV_GEMM_1X1;
   if (g->cg * g->r * g->s >= 256 && clcnn_conv_im2col_chunk(ctx, g) > 0)

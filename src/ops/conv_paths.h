@@ -47,20 +47,23 @@ clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
                               clcnn_tensor *y);
 void clcnn_direct_describe(const clcnn_direct_conv *dc, char *out, size_t cap);
 
-/* ---- Winograd F(2x2, 3x3): 3x3, stride 1, dilation 1, one group ------------------------ */
+/* ---- Winograd F(4x4, 3x3): 3x3, stride 1, dilation 1, one group ------------------------ */
 
 typedef struct clcnn_winograd_conv {
   clcnn_conv_geometry g;
-  int vec;
-  size_t kb, tiles_p, tiles_q, xh, xw, chunk, packed_floats;
-  cl_kernel kernel;
+  int vec, kv;          /* the product kernel: kv vectors of vec filters x 8 tiles */
+  size_t kpad;          /* filters padded to whole blocks of kv * vec */
+  size_t tp, tq;        /* 4x4 output tiles per image: rows, columns */
+  size_t chunk;         /* images per transformed-input workspace */
+  size_t packed_floats; /* transformed filters: 36 x C x kpad */
+  cl_kernel input, gemm, output;
 } clcnn_winograd_conv;
 
 /* 1 when the problem has the shape Winograd F(2x2, 3x3) handles. */
 int clcnn_winograd_applies(const clcnn_conv_geometry *g);
 clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcnn_conv_geometry *g,
                                   clcnn_winograd_conv *wc);
-/* Transformed filters U = G w G^T as [KB][C][16][VEC] into packed. */
+/* Transformed filters U = G w G^T as [36][C][kpad] into packed. */
 clcnn_status clcnn_winograd_pack(clcnn_context *ctx, const clcnn_winograd_conv *wc,
                                  clcnn_buffer_view w, cl_mem packed);
 clcnn_status clcnn_winograd_run(clcnn_context *ctx, const clcnn_winograd_conv *wc,
@@ -92,7 +95,9 @@ typedef struct clcnn_backward_data_conv {
   clcnn_conv_geometry g;
   clcnn_data_mode mode;
   clcnn_conv_geometry tg; /* FLIPPED: the transposed problem (dy -> dx) */
-  clcnn_direct_conv dc;   /* FLIPPED */
+  int winograd;           /* FLIPPED: the transposed problem runs on Winograd, else direct */
+  clcnn_winograd_conv wc; /* FLIPPED with winograd */
+  clcnn_direct_conv dc;   /* FLIPPED on the direct path */
   size_t phase_count;     /* PHASES */
   int zero_first;         /* PHASES: some dx elements get no tap and are zeroed first */
   clcnn_data_phase phase[CLCNN_MAX_DATA_PHASES];
@@ -150,6 +155,8 @@ int clcnn_conv_is_plain_1x1(const clcnn_conv_geometry *g);
 /* Images per im2col workspace; 0 when one image's columns exceed the device allocation. */
 size_t clcnn_conv_im2col_chunk(const clcnn_context *ctx, const clcnn_conv_geometry *g);
 
+/* 1 when Winograd applies and is expected to beat the direct kernel (AUTO's rule). */
+int clcnn_conv_winograd_pays(const clcnn_conv_geometry *g);
 /* The algorithm AUTO runs for this problem on ctx's device. */
 clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g);
 

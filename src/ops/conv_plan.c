@@ -46,7 +46,7 @@ static clcnn_status prepare_forward(clcnn_conv2d_plan *plan, const char *fn) {
     break;
   case CLCNN_CONV_WINOGRAD:
     status = clcnn_winograd_setup(ctx, fn, &plan->g, &plan->winograd);
-    snprintf(params, sizeof params, "tile=2x2 vec=%d", plan->winograd.vec);
+    snprintf(params, sizeof params, "tile=4x4 vec=%d kv=%d", plan->winograd.vec, plan->winograd.kv);
     break;
   default:
     status = clcnn_gemm_conv_check(ctx, fn, &plan->g, plan->algo);

@@ -1,6 +1,7 @@
-/* The Winograd path, F(2x2, 3x3): 3x3 filters, stride 1, dilation 1, one group. The filter
-   transform runs once per plan when the weights are constant; input and output transforms
-   are fused into the multiply kernel. */
+/* The Winograd path, F(4x4, 3x3): 3x3 filters, stride 1, dilation 1, one group. Filters are
+   transformed once per plan when they are constant; per chunk of images the input patches
+   are transformed, multiplied with the filters position by position (36 products of
+   K x C by C x tiles), and transformed back with the bias added. */
 #include <stdio.h>
 
 #include "device/context.h"
@@ -9,9 +10,20 @@
 #include "program/launch.h"
 #include "program/program.h"
 
+/* Tiles per step of the product kernel (its kernel source assumes 8 in the transforms), and
+   steps per work-item. */
+#define TILES_PER_ITEM 8
+#define TILE_BLOCKS 4
+/* Channels per work-item of the input transform. */
+#define INPUT_CHANNELS 8
+
 int clcnn_winograd_applies(const clcnn_conv_geometry *g) {
   return g->r == 3 && g->s == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 &&
          g->groups == 1;
+}
+
+static size_t round_up(size_t v, size_t m) {
+  return (v + m - 1) / m * m;
 }
 
 clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcnn_conv_geometry *g,
@@ -22,25 +34,34 @@ clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcn
                       "group; got filter %zux%zu, stride %zux%zu, dilation %zux%zu, groups %zu",
                       fn, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->groups);
   *wc = (clcnn_winograd_conv){.g = *g, .vec = clcnn_conv_vector_width(ctx, g->k)};
-  wc->kb = (g->k + (size_t)wc->vec - 1) / (size_t)wc->vec;
-  wc->tiles_p = (g->p + 1) / 2;
-  wc->tiles_q = (g->q + 1) / 2;
-  wc->xh = 2 * wc->tiles_p + 2;
-  wc->xw = 2 * wc->tiles_q + 2;
-  wc->chunk = clcnn_workspace_items(ctx, g->c * wc->xh * wc->xw * sizeof(float), g->n);
-  wc->packed_floats = wc->kb * g->c * 16 * (size_t)wc->vec;
+  wc->kv = g->k > (size_t)wc->vec ? 2 : 1;
+  wc->kpad = round_up(g->k, (size_t)(wc->kv * wc->vec));
+  wc->tp = (g->p + 3) / 4;
+  wc->tq = (g->q + 3) / 4;
+  wc->packed_floats = 36 * g->c * wc->kpad;
+  /* per image: the transformed input (36 x C) and the products (36 x kpad) per tile */
+  size_t per_tile = 36 * (g->c > wc->kpad ? g->c : wc->kpad);
+  size_t per_image = per_tile * wc->tp * wc->tq + 36 * TILES_PER_ITEM;
+  wc->chunk = clcnn_workspace_items(ctx, per_image * sizeof(float), g->n);
   if (wc->chunk == 0)
     return clcnn_fail(ctx, CLCNN_UNSUPPORTED,
-                      "%s: CLCNN_CONV_WINOGRAD needs %zu bytes of padded input per image, over "
-                      "CL_DEVICE_MAX_MEM_ALLOC_SIZE %llu",
-                      fn, g->c * wc->xh * wc->xw * sizeof(float),
-                      (unsigned long long)ctx->caps.max_alloc_bytes);
-  char options[256];
+                      "%s: CLCNN_CONV_WINOGRAD needs %zu bytes of transformed input per image, "
+                      "over CL_DEVICE_MAX_MEM_ALLOC_SIZE %llu",
+                      fn, per_image * sizeof(float), (unsigned long long)ctx->caps.max_alloc_bytes);
+  char options[384];
   snprintf(options, sizeof options,
-           "-DVEC=%d -DC=%zu -DK=%zu -DKB=%zu -DXH=%zu -DXW=%zu -DP=%zu -DQ=%zu -DTILES_P=%zu "
-           "-DTILES_Q=%zu",
-           wc->vec, g->c, g->k, wc->kb, wc->xh, wc->xw, g->p, g->q, wc->tiles_p, wc->tiles_q);
-  return clcnn_kernel_get(ctx, "conv2d_winograd.cl", options, "conv2d_winograd", &wc->kernel);
+           "-DVEC=%d -DKV=%d -DTT=%d -DTB=%d -DCB=%d -DC=%zu -DK=%zu -DKPAD=%zu -DH=%zu -DW=%zu "
+           "-DP=%zu -DQ=%zu "
+           "-DTP=%zu -DTQ=%zu -DPT=%zu -DPL=%zu",
+           wc->vec, wc->kv, TILES_PER_ITEM, TILE_BLOCKS, INPUT_CHANNELS, g->c, g->k, wc->kpad, g->h,
+           g->w, g->p, g->q, wc->tp, wc->tq, g->pt, g->pl);
+  clcnn_status status =
+      clcnn_kernel_get(ctx, "conv2d_winograd.cl", options, "winograd_input", &wc->input);
+  if (status == CLCNN_OK)
+    status = clcnn_kernel_get(ctx, "conv2d_winograd.cl", options, "winograd_gemm", &wc->gemm);
+  if (status == CLCNN_OK)
+    status = clcnn_kernel_get(ctx, "conv2d_winograd.cl", options, "winograd_output", &wc->output);
+  return status;
 }
 
 clcnn_status clcnn_winograd_pack(clcnn_context *ctx, const clcnn_winograd_conv *wc,
@@ -48,28 +69,57 @@ clcnn_status clcnn_winograd_pack(clcnn_context *ctx, const clcnn_winograd_conv *
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "winograd_filter", &kernel);
   if (status != CLCNN_OK) return status;
-  clcnn_launch_dims dims = {2, {wc->kb * (size_t)wc->vec, wc->g.c}, {0}};
+  /* small explicit work-groups for kernels with large private arrays: PoCL keeps a copy
+   per work-item of its own choice of group, which for some sizes overran a worker's
+   stack (a crash at 320 and 512 channels) */
+  clcnn_launch_dims dims = {2, {(wc->kpad + 15) / 16, wc->g.c}, {1, 1}};
   return CLCNN_LAUNCH(ctx, kernel, "winograd_filter", &dims, CLCNN_MEM(w.buf),
                       CLCNN_ULONG(w.offset), CLCNN_MEM(packed), CLCNN_INT(wc->g.k),
-                      CLCNN_INT(wc->g.c), CLCNN_INT(wc->kb), CLCNN_INT(wc->vec));
+                      CLCNN_INT(wc->g.c), CLCNN_INT(wc->kpad));
+}
+
+/* Transform, products and inverse transform for `images` images from n0. */
+static clcnn_status run_chunk(clcnn_context *ctx, const clcnn_winograd_conv *wc,
+                              const clcnn_tensor *x, cl_mem packed, const clcnn_tensor *bias,
+                              clcnn_tensor *y, size_t n0, size_t images, cl_mem v, cl_mem m) {
+  const clcnn_conv_geometry *g = &wc->g;
+  size_t tiles = images * wc->tp * wc->tq, tpad = round_up(tiles, TILES_PER_ITEM);
+  clcnn_launch_dims in_dims = {
+      2, {tpad / TILES_PER_ITEM, (g->c + INPUT_CHANNELS - 1) / INPUT_CHANNELS}, {1, 1}};
+  clcnn_status status = CLCNN_LAUNCH(ctx, wc->input, "winograd_input", &in_dims, CLCNN_MEM(x->buf),
+                                     CLCNN_ULONG(x->offset + n0 * g->c * g->h * g->w), CLCNN_MEM(v),
+                                     CLCNN_INT(tiles), CLCNN_INT(tpad));
+  clcnn_launch_dims gemm_dims = {3,
+                                 {(tpad / TILES_PER_ITEM + TILE_BLOCKS - 1) / TILE_BLOCKS,
+                                  wc->kpad / (size_t)(wc->kv * wc->vec), 36},
+                                 {1, 1, 1}};
+  if (status == CLCNN_OK)
+    status = CLCNN_LAUNCH(ctx, wc->gemm, "winograd_gemm", &gemm_dims, CLCNN_MEM(packed),
+                          CLCNN_MEM(v), CLCNN_MEM(m), CLCNN_INT(tpad));
+  clcnn_launch_dims out_dims = {2, {tiles, wc->kpad / (size_t)wc->vec}, {8, 1}};
+  if (status == CLCNN_OK)
+    status = CLCNN_LAUNCH(ctx, wc->output, "winograd_output", &out_dims, CLCNN_MEM(m),
+                          CLCNN_MEM(bias ? bias->buf : m), CLCNN_ULONG(bias ? bias->offset : 0),
+                          CLCNN_INT(bias != NULL), CLCNN_MEM(y->buf),
+                          CLCNN_ULONG(y->offset + n0 * g->k * g->p * g->q), CLCNN_INT(tiles),
+                          CLCNN_INT(tpad));
+  return status;
 }
 
 clcnn_status clcnn_winograd_run(clcnn_context *ctx, const clcnn_winograd_conv *wc,
                                 const clcnn_tensor *x, cl_mem packed, const clcnn_tensor *bias,
                                 clcnn_tensor *y) {
   const clcnn_conv_geometry *g = &wc->g;
-  cl_mem xp;
-  clcnn_status status = clcnn_workspace_get(
-      ctx, CLCNN_WS_PADDED_INPUT, wc->chunk * g->c * wc->xh * wc->xw * sizeof(float), &xp);
+  size_t tpad = round_up(wc->chunk * wc->tp * wc->tq, TILES_PER_ITEM);
+  cl_mem v, m;
+  clcnn_status status =
+      clcnn_workspace_get(ctx, CLCNN_WS_COLUMNS, 36 * g->c * tpad * sizeof(float), &v);
+  if (status == CLCNN_OK)
+    status =
+        clcnn_workspace_get(ctx, CLCNN_WS_GRADIENT_ROWS, 36 * wc->kpad * tpad * sizeof(float), &m);
   for (size_t n0 = 0; status == CLCNN_OK && n0 < g->n; n0 += wc->chunk) {
     size_t images = g->n - n0 < wc->chunk ? g->n - n0 : wc->chunk;
-    status = clcnn_conv_pad_input(ctx, x, g, n0, images, wc->xh, wc->xw, xp);
-    clcnn_launch_dims dims = {3, {wc->tiles_p * wc->tiles_q, images, wc->kb}, {1, 1, 1}};
-    if (status == CLCNN_OK)
-      status = CLCNN_LAUNCH(ctx, wc->kernel, "conv2d_winograd", &dims, CLCNN_MEM(xp),
-                            CLCNN_ULONG(0), CLCNN_MEM(packed), CLCNN_MEM(bias ? bias->buf : packed),
-                            CLCNN_ULONG(bias ? bias->offset : 0), CLCNN_INT(bias != NULL),
-                            CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset + n0 * g->k * g->p * g->q));
+    status = run_chunk(ctx, wc, x, packed, bias, y, n0, images, v, m);
   }
   return status;
 }
