@@ -2,16 +2,24 @@
    weights, im2col matrices, bias addition, and for the backward passes flipped weights,
    transposed output gradients and bias gradients. */
 
-/* xp[n][c][i][j] = x[n][c][i - pt][j - pl], zero outside x; xp is XH x XW per channel. */
+/* xp[n][c][i][j] = x[n][c][i - pt][j - pl], zero outside x; xp is XH x XW per channel. One
+   work-item per padded row: zeros, the row of x, zeros. */
 __kernel void pad_input(__global const float *x, const ulong x_off, __global float *xp, const int H,
-                        const int W, const int XH, const int XW, const int pt, const int pl) {
-  const int j = get_global_id(0), i = get_global_id(1);
-  const size_t plane = get_global_id(2); /* n * C + c within the chunk */
-  if (j >= XW || i >= XH) return;
-  const int ih = i - pt, iw = j - pl;
-  float v = 0.0f;
-  if (ih >= 0 && ih < H && iw >= 0 && iw < W) v = x[x_off + (plane * H + ih) * W + iw];
-  xp[(plane * XH + i) * XW + j] = v;
+                        const int W, const int XH, const int XW, const int pt, const int pl,
+                        const int planes) {
+  const int i = get_global_id(0), plane = get_global_id(1);
+  if (i >= XH || plane >= planes) return;
+  __global float *out = xp + ((size_t)plane * XH + i) * XW;
+  const int ih = i - pt;
+  const int j0 = clamp(pl, 0, XW), j1 = clamp(pl + W, j0, XW); /* x's columns in this row */
+  if (ih < 0 || ih >= H) {
+    for (int j = 0; j < XW; j++) out[j] = 0.0f;
+    return;
+  }
+  __global const float *row = x + x_off + ((size_t)plane * H + ih) * W - pl;
+  for (int j = 0; j < j0; j++) out[j] = 0.0f;
+  for (int j = j0; j < j1; j++) out[j] = row[j];
+  for (int j = j1; j < XW; j++) out[j] = 0.0f;
 }
 
 /* wr[g][kb][c][r][s][l] = w[g*KG + kb*VEC + l][c][r][s], zero when kb*VEC + l >= KG. */

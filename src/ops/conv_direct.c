@@ -125,11 +125,11 @@ clcnn_status clcnn_conv_pad_input(clcnn_context *ctx, const clcnn_tensor *x,
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "pad_input", &kernel);
   if (status != CLCNN_OK) return status;
-  clcnn_launch_dims dims = {3, {xw, xh, images * g->c}, {0}};
+  clcnn_launch_dims dims = {2, {xh, images * g->c}, {8, 1}};
   return CLCNN_LAUNCH(ctx, kernel, "pad_input", &dims, CLCNN_MEM(x->buf),
                       CLCNN_ULONG(x->offset + n0 * g->c * g->h * g->w), CLCNN_MEM(xp),
                       CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(xh), CLCNN_INT(xw),
-                      CLCNN_INT(g->pt), CLCNN_INT(g->pl));
+                      CLCNN_INT(g->pt), CLCNN_INT(g->pl), CLCNN_INT(images * g->c));
 }
 
 static clcnn_status run_generic(clcnn_context *ctx, const clcnn_direct_conv *dc,
