@@ -50,11 +50,36 @@ static void pick_split(const clcnn_context *ctx, const clcnn_conv_geometry *g, i
       }
 }
 
+/* Few output channels per group (vectors along channels would be mostly padding) and
+   columns enough for a vector: the kernel with vectors along output columns. Measured on
+   LeNet. */
+#define WIDE_MAX_CHANNELS 8
+#define WIDE_MAX_ACCUMULATORS 16
+
+static int wide_applies(const clcnn_conv_geometry *g) {
+  return g->sw == 1 && g->kg <= WIDE_MAX_CHANNELS && g->q >= 8;
+}
+
+static void pick_wide(const clcnn_conv_geometry *g, clcnn_direct_conv *dc) {
+  dc->wide = 1;
+  dc->vec = dc->tw = g->q >= 16 ? 16 : 8;
+  dc->kv = 1;
+  dc->block = (int)g->kg;
+  dc->th = 1;
+  while (dc->th < 4 && (size_t)dc->th < g->p && dc->block * (dc->th + 1) <= WIDE_MAX_ACCUMULATORS)
+    dc->th++;
+}
+
 static void plan_tiles(const clcnn_context *ctx, const clcnn_conv_geometry *g,
                        clcnn_direct_conv *dc) {
-  dc->vec = clcnn_conv_vector_width(ctx, g->kg);
-  pick_split(ctx, g, dc->vec == 16 ? 22 : 16, dc);
-  dc->kb = (g->kg + (size_t)(dc->vec * dc->kv) - 1) / (size_t)(dc->vec * dc->kv);
+  if (wide_applies(g)) {
+    pick_wide(g, dc);
+  } else {
+    dc->vec = clcnn_conv_vector_width(ctx, g->kg);
+    pick_split(ctx, g, dc->vec == 16 ? 22 : 16, dc);
+    dc->block = dc->vec * dc->kv;
+  }
+  dc->kb = (g->kg + (size_t)dc->block - 1) / (size_t)dc->block;
   dc->tiles_p = (g->p + dc->th - 1) / dc->th;
   dc->tiles_q = (g->q + dc->tw - 1) / dc->tw;
   size_t rows = (dc->tiles_p * dc->th - 1) * g->sh + (g->r - 1) * g->dh + 1;
@@ -66,12 +91,25 @@ static void plan_tiles(const clcnn_context *ctx, const clcnn_conv_geometry *g,
   dc->chunk = dc->needs_pad ? clcnn_workspace_items(ctx, image_bytes, g->n) : g->n;
   size_t input_row = (size_t)(dc->tw - 1) * g->sw + (g->s - 1) * g->dw + 1;
   dc->fast = g->r * g->s <= MAX_UNROLLED_TAPS && input_row <= MAX_INPUT_ROW && dc->chunk > 0;
-  dc->packed_floats =
-      dc->fast ? g->groups * dc->kb * g->cg * g->r * g->s * (size_t)(dc->vec * dc->kv) : 0;
+  dc->packed_floats = dc->fast ? g->groups * dc->kb * g->cg * g->r * g->s * (size_t)dc->block : 0;
+}
+
+static clcnn_status build_wide(clcnn_context *ctx, clcnn_direct_conv *dc) {
+  const clcnn_conv_geometry *g = &dc->g;
+  char options[512];
+  snprintf(options, sizeof options,
+           "-DVW=%d -DKC=%d -DTH=%d -DR=%zu -DS=%zu -DSH=%zu -DDH=%zu -DDW=%zu -DCG=%zu -DKG=%zu "
+           "-DG=%zu -DKCB=%zu -DP=%zu -DQ=%zu -DXH=%zu -DXW=%zu -DTILES_P=%zu -DTILES_Q=%zu "
+           "-DOUT_PLANE=%zu -DOUT_ROW=%zu -DOUT_COL=%zu",
+           dc->vec, dc->block, dc->th, g->r, g->s, g->sh, g->dh, g->dw, g->cg, g->kg, g->groups,
+           dc->kb, g->p, g->q, dc->xh, dc->xw, dc->tiles_p, dc->tiles_q, dc->out_plane, dc->out_row,
+           dc->out_col);
+  return clcnn_kernel_get(ctx, "conv2d_direct_wide.cl", options, "conv2d_direct_wide", &dc->kernel);
 }
 
 static clcnn_status build_fast(clcnn_context *ctx, clcnn_direct_conv *dc) {
   const clcnn_conv_geometry *g = &dc->g;
+  if (dc->wide) return build_wide(ctx, dc);
   char options[512];
   snprintf(options, sizeof options,
            "-DVEC=%d -DKV=%d -DTH=%d -DTW=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu -DDH=%zu -DDW=%zu "
@@ -101,6 +139,9 @@ clcnn_status clcnn_direct_setup_strided(clcnn_context *ctx, const clcnn_conv_geo
 void clcnn_direct_describe(const clcnn_direct_conv *dc, char *out, size_t cap) {
   if (!dc->fast)
     snprintf(out, cap, "kernel=generic");
+  else if (dc->wide)
+    snprintf(out, cap, "kernel=wide columns=%d channels=%d rows=%d input=%zux%zu%s", dc->vec,
+             dc->block, dc->th, dc->xh, dc->xw, dc->needs_pad ? "(padded)" : "");
   else
     snprintf(out, cap, "kernel=tiled vec=%d kv=%d tile=%dx%d input=%zux%zu%s", dc->vec, dc->kv,
              dc->th, dc->tw, dc->xh, dc->xw, dc->needs_pad ? "(padded)" : "");
@@ -116,7 +157,7 @@ clcnn_status clcnn_direct_pack(clcnn_context *ctx, const clcnn_direct_conv *dc, 
   return CLCNN_LAUNCH(ctx, kernel, "block_weights", &dims, CLCNN_MEM(w.buf), CLCNN_ULONG(w.offset),
                       CLCNN_MEM(packed.buf), CLCNN_ULONG(packed.offset), CLCNN_INT(g->groups),
                       CLCNN_INT(g->kg), CLCNN_INT(dc->kb), CLCNN_INT(g->cg), CLCNN_INT(g->r * g->s),
-                      CLCNN_INT(dc->vec * dc->kv));
+                      CLCNN_INT(dc->block));
 }
 
 clcnn_status clcnn_conv_pad_input(clcnn_context *ctx, const clcnn_tensor *x,
@@ -163,12 +204,12 @@ clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
     clcnn_launch_dims dims = {
         3, {dc->tiles_p * dc->tiles_q, images, g->groups * dc->kb}, {1, 1, 1}};
     if (status == CLCNN_OK)
-      status =
-          CLCNN_LAUNCH(ctx, dc->kernel, "conv2d_direct", &dims, CLCNN_MEM(xp),
-                       CLCNN_ULONG(dc->needs_pad ? 0 : x->offset + n0 * g->c * g->h * g->w),
-                       CLCNN_MEM(w.buf), CLCNN_ULONG(w.offset), CLCNN_MEM(bias ? bias->buf : w.buf),
-                       CLCNN_ULONG(bias ? bias->offset : 0), CLCNN_INT(bias != NULL),
-                       CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset + n0 * g->k * dc->out_plane));
+      status = CLCNN_LAUNCH(
+          ctx, dc->kernel, dc->wide ? "conv2d_direct_wide" : "conv2d_direct", &dims, CLCNN_MEM(xp),
+          CLCNN_ULONG(dc->needs_pad ? 0 : x->offset + n0 * g->c * g->h * g->w), CLCNN_MEM(w.buf),
+          CLCNN_ULONG(w.offset), CLCNN_MEM(bias ? bias->buf : w.buf),
+          CLCNN_ULONG(bias ? bias->offset : 0), CLCNN_INT(bias != NULL), CLCNN_MEM(y->buf),
+          CLCNN_ULONG(y->offset + n0 * g->k * dc->out_plane));
   }
   return status;
 }

@@ -20,7 +20,10 @@ int clcnn_conv_vector_width(const clcnn_context *ctx, size_t kg);
 typedef struct clcnn_direct_conv {
   clcnn_conv_geometry g;
   int fast;            /* 1: register-tiled kernel on blocked weights; 0: generic kernel on w */
-  int vec, kv, th, tw; /* kv vectors of vec channels times a th x tw tile per work-item */
+  int wide;            /* fast: 1 vectors along output columns, 0 along output channels */
+  int vec, kv, th, tw; /* kv vectors of vec channels times a th x tw tile per work-item; wide:
+                          vec columns (= tw) times th rows for `block` channels */
+  int block;           /* output channels per block of packed weights */
   size_t kb, tiles_p, tiles_q;
   size_t xh, xw;                      /* rows and row pitch of the input the kernel reads */
   int needs_pad;                      /* 0: the kernel reads x itself */
