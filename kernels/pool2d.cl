@@ -6,21 +6,40 @@
    work-item, VQ outputs at a time as one vector with the window unrolled; the few windows
    that reach into the left or right padding take the scalar path. */
 
-float pool_window(__global const float *xc, const int H, const int W, const int hstart,
-                  const int wstart, const int kh, const int kw, const int pb, const int pr,
-                  const int mode, const int include_pad) {
-  float m = -INFINITY, sum = 0.0f;
-  int count = 0;
+/* The window kh x kw from (hstart, wstart), clipped to the H x W plane xc: the index i*W + j
+   of its first maximum in row-major order (a later NaN takes over, as in PyTorch; -1 for an
+   empty window), and the divisor of its average (the window clipped to the padded input, or
+   its in-input count). */
+int window_argmax(__global const float *xc, const int H, const int W, const int hstart,
+                  const int wstart, const int kh, const int kw) {
+  float m = -INFINITY;
+  int best = -1;
   for (int i = max(hstart, 0); i < min(hstart + kh, H); i++)
     for (int j = max(wstart, 0); j < min(wstart + kw, W); j++) {
       const float v = xc[i * W + j];
-      m = (v > m || isnan(v)) ? v : m;
-      sum += v;
-      count++;
+      if (v > m || isnan(v) || best < 0) m = v, best = i * W + j;
     }
-  if (mode == 0) return m;
-  const int padded = (min(hstart + kh, H + pb) - hstart) * (min(wstart + kw, W + pr) - wstart);
-  return sum / (float)(include_pad ? padded : count);
+  return best;
+}
+
+float window_divisor(const int H, const int W, const int hstart, const int wstart, const int kh,
+                     const int kw, const int pb, const int pr, const int include_pad) {
+  if (include_pad)
+    return (float)((min(hstart + kh, H + pb) - hstart) * (min(wstart + kw, W + pr) - wstart));
+  return (float)((min(hstart + kh, H) - max(hstart, 0)) * (min(wstart + kw, W) - max(wstart, 0)));
+}
+
+float pool_window(__global const float *xc, const int H, const int W, const int hstart,
+                  const int wstart, const int kh, const int kw, const int pb, const int pr,
+                  const int mode, const int include_pad) {
+  if (mode == 0) {
+    const int best = window_argmax(xc, H, W, hstart, wstart, kh, kw);
+    return best >= 0 ? xc[best] : -INFINITY;
+  }
+  float sum = 0.0f;
+  for (int i = max(hstart, 0); i < min(hstart + kh, H); i++)
+    for (int j = max(wstart, 0); j < min(wstart + kw, W); j++) sum += xc[i * W + j];
+  return sum / window_divisor(H, W, hstart, wstart, kh, kw, pb, pr, include_pad);
 }
 
 __kernel void pool2d(__global const float *x, const ulong x_off, __global float *y,
@@ -54,22 +73,10 @@ __kernel void pool2d_backward(__global const float *x, const ulong x_off, __glob
   for (int p = p_lo; p <= p_hi; p++)
     for (int q = q_lo; q <= q_hi; q++) {
       const int hstart = p * sh - pt, wstart = q * sw - pl;
-      if (mode != 0) {
-        const int padded =
-            (min(hstart + kh, H + pb) - hstart) * (min(wstart + kw, W + pr) - wstart);
-        const int count =
-            (min(hstart + kh, H) - max(hstart, 0)) * (min(wstart + kw, W) - max(wstart, 0));
-        acc += dyc[p * Q + q] / (float)(include_pad ? padded : count);
-        continue;
-      }
-      float m = -INFINITY;
-      int best = -1;
-      for (int i = max(hstart, 0); i < min(hstart + kh, H); i++)
-        for (int j = max(wstart, 0); j < min(wstart + kw, W); j++) {
-          const float v = xc[i * W + j];
-          if (v > m || isnan(v) || best < 0) m = v, best = i * W + j;
-        }
-      if (best == ih * W + iw) acc += dyc[p * Q + q];
+      if (mode != 0)
+        acc += dyc[p * Q + q] / window_divisor(H, W, hstart, wstart, kh, kw, pb, pr, include_pad);
+      else if (window_argmax(xc, H, W, hstart, wstart, kh, kw) == ih * W + iw)
+        acc += dyc[p * Q + q];
     }
   dx[dx_off + (size_t)nc * H * W + (size_t)ih * W + iw] = acc;
 }
@@ -98,18 +105,10 @@ __kernel void pool2d_backward_plane(__global const float *x, const ulong x_off,
       const int wstart = q * sw - pl, j0 = max(wstart, 0), j1 = min(wstart + kw, W);
       const float g = dyc[p * Q + q];
       if (mode == 0) {
-        float m = -INFINITY;
-        int best = -1;
-        for (int i = i0; i < i1; i++)
-          for (int j = j0; j < j1; j++) {
-            const float v = xc[i * W + j];
-            if (v > m || isnan(v) || best < 0) m = v, best = i * W + j;
-          }
+        const int best = window_argmax(xc, H, W, hstart, wstart, kh, kw);
         if (best >= 0) dxc[best] += g;
       } else {
-        const int padded =
-            (min(hstart + kh, H + pb) - hstart) * (min(wstart + kw, W + pr) - wstart);
-        const float share = g / (float)(include_pad ? padded : (i1 - i0) * (j1 - j0));
+        const float share = g / window_divisor(H, W, hstart, wstart, kh, kw, pb, pr, include_pad);
         for (int i = i0; i < i1; i++)
           for (int j = j0; j < j1; j++) dxc[i * W + j] += share;
       }
@@ -135,17 +134,7 @@ __kernel void pool2d_backward_scatter(__global const float *x, const ulong x_off
   const int hstart = p * sh - pt, wstart = q * sw - pl;
   const float g = dy[dy_off + ((size_t)nc * P + p) * Q + q];
   if (MODE == 0) {
-    float m = -INFINITY;
-    int best = -1;
-#pragma unroll
-    for (int i = 0; i < KH; i++)
-#pragma unroll
-      for (int j = 0; j < KW; j++) {
-        const int ih = hstart + i, iw = wstart + j;
-        if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-        const float v = xc[ih * W + iw];
-        if (v > m || isnan(v) || best < 0) m = v, best = ih * W + iw;
-      }
+    const int best = window_argmax(xc, H, W, hstart, wstart, KH, KW);
 #pragma unroll
     for (int i = 0; i < KH; i++)
 #pragma unroll
@@ -155,10 +144,7 @@ __kernel void pool2d_backward_scatter(__global const float *x, const ulong x_off
           dxc[ih * W + iw] = ih * W + iw == best ? g : 0.0f;
       }
   } else {
-    const int padded = (min(hstart + KH, H + pb) - hstart) * (min(wstart + KW, W + pr) - wstart);
-    const int count =
-        (min(hstart + KH, H) - max(hstart, 0)) * (min(wstart + KW, W) - max(wstart, 0));
-    const float share = g / (float)(INCLUDE_PAD ? padded : count);
+    const float share = g / window_divisor(H, W, hstart, wstart, KH, KW, pb, pr, INCLUDE_PAD);
 #pragma unroll
     for (int i = 0; i < KH; i++)
 #pragma unroll
@@ -307,10 +293,8 @@ __kernel void pool2d_rows(__global const float *x, const ulong x_off, __global f
   __global const float *xc = x + x_off + (size_t)nc * H * W;
   __global float *yr = y + y_off + ((size_t)nc * P + p) * Q;
   const int hstart = p * sh - pt;
-  /* inside the columns, every window of this row has the same divisor */
-  const int rows_in = min(hstart + KH, H) - max(hstart, 0);
-  const int rows_padded = min(hstart + KH, H + pb) - hstart;
-  const float divisor = (float)((INCLUDE_PAD ? rows_padded : rows_in) * KW);
+  /* every window of this row that lies inside the columns has the same divisor */
+  const float divisor = window_divisor(H, W, hstart, 0, KH, KW, pb, pr, INCLUDE_PAD);
   /* the overread past the needed span may leave the tensor only on its very last row */
   const int at_end = nc == NC - 1 && hstart + KH >= H;
   const int span = at_end ? READ_SPAN : NEEDED_SPAN;
@@ -332,21 +316,14 @@ __kernel void pool2d_rows(__global const float *x, const ulong x_off, __global f
 inline void window_backward(__global const float *xc, __global float *dxc, const int H, const int W,
                             const int hstart, const int wstart, const int pb, const int pr,
                             const float g) {
-  const int i0 = max(hstart, 0), i1 = min(hstart + KH, H);
-  const int j0 = max(wstart, 0), j1 = min(wstart + KW, W);
   if (MODE == 0) {
-    float m = -INFINITY;
-    int best = -1;
-    for (int i = i0; i < i1; i++)
-      for (int j = j0; j < j1; j++) {
-        const float v = xc[i * W + j];
-        if (v > m || isnan(v) || best < 0) m = v, best = i * W + j;
-      }
+    const int best = window_argmax(xc, H, W, hstart, wstart, KH, KW);
     if (best >= 0) dxc[best] += g;
     return;
   }
-  const int padded = (min(hstart + KH, H + pb) - hstart) * (min(wstart + KW, W + pr) - wstart);
-  const float share = g / (float)(INCLUDE_PAD ? padded : (i1 - i0) * (j1 - j0));
+  const int i0 = max(hstart, 0), i1 = min(hstart + KH, H);
+  const int j0 = max(wstart, 0), j1 = min(wstart + KW, W);
+  const float share = g / window_divisor(H, W, hstart, wstart, KH, KW, pb, pr, INCLUDE_PAD);
   for (int i = i0; i < i1; i++)
     for (int j = j0; j < j1; j++) dxc[i * W + j] += share;
 }
@@ -435,9 +412,8 @@ __kernel void pool2d_backward_rows(__global const float *x, const ulong x_off,
   __global const float *dyr = dy + dy_off + ((size_t)nc * P + p) * Q;
   __global float *dxc = dx + dx_off + (size_t)nc * H * W;
   const int hstart = p * sh - pt;
-  const int rows_in = min(hstart + KH, H) - max(hstart, 0);
-  const int rows_padded = min(hstart + KH, H + pb) - hstart;
-  const float divisor = (float)((INCLUDE_PAD ? rows_padded : rows_in) * KW);
+  /* every window of this row that lies inside the columns has the same divisor */
+  const float divisor = window_divisor(H, W, hstart, 0, KH, KW, pb, pr, INCLUDE_PAD);
   const int at_end = nc == NC - 1 && hstart + KH >= H;
   const int span = at_end ? READ_SPAN : NEEDED_SPAN;
   const int q_lo = min((pl + SW - 1) / SW, Q);

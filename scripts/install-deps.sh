@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
-          libclblast-dev check clinfo zlib1g-dev dataset-fashion-mnist)
+          libclblast-dev check clinfo zlib1g-dev dataset-fashion-mnist libdnnl-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,4 +1,4 @@
-/* clcnn public API: one include brings every declaration (see API.md for the contract). */
+/* clcnn public API: one include brings every declaration (reference: docs/api.md). */
 #ifndef CLCNN_CLCNN_H
 #define CLCNN_CLCNN_H
 

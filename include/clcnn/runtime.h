@@ -56,7 +56,9 @@ typedef struct clcnn_context_options {
 
 /* Device selector grammar: "gpu", "cpu", "accelerator" (first working device of that type);
    "P:D" (platform index P, device index D in clGetPlatformIDs/clGetDeviceIDs order); any other
-   text is a case-insensitive substring of "platform name device name". */
+      text is a case-insensitive substring of "platform name device name".
+   Threads: a context, its tensors and its plans are used by one thread at a time; separate
+   contexts are independent. */
 CLCNN_API clcnn_status clcnn_context_create(const clcnn_context_options *opts, clcnn_context **out);
 /* Retains, never releases the caller's objects. queue must belong to cl_ctx and dev. */
 CLCNN_API clcnn_status clcnn_context_create_from_cl(cl_context cl_ctx, cl_device_id dev,
@@ -65,7 +67,7 @@ CLCNN_API void clcnn_context_destroy(clcnn_context *ctx);        /* NULL: no-op 
 CLCNN_API clcnn_status clcnn_context_finish(clcnn_context *ctx); /* waits for all enqueued work */
 CLCNN_API const char *clcnn_context_device_name(const clcnn_context *ctx);
 
-/* Additions beyond API.md v1: the OpenCL objects behind a context (not retained for the
+/* The OpenCL objects behind a context (not retained for the
    caller), for interoperation with other OpenCL code. NULL ctx: NULL. */
 CLCNN_API cl_context clcnn_context_cl_context(const clcnn_context *ctx);
 CLCNN_API cl_device_id clcnn_context_cl_device(const clcnn_context *ctx);

@@ -1,5 +1,5 @@
 /* Training building blocks: activations, softmax cross-entropy, SGD. A fully connected layer
-   is a convolution whose filter covers the whole input (see API.md). */
+   is a convolution whose filter covers the whole input (see docs/api.md). */
 #ifndef CLCNN_TRAINING_H
 #define CLCNN_TRAINING_H
 
