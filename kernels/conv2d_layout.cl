@@ -26,19 +26,16 @@ __kernel void pad_input(__global const float *x, const ulong x_off, __global flo
 __kernel void block_weights(__global const float *w, const ulong w_off, __global float *wr,
                             const ulong wr_off, const int G, const int KG, const int KB,
                             const int CG, const int RS, const int VEC) {
-  const size_t i = get_global_id(0);
-  const size_t total = (size_t)G * KB * CG * RS * VEC;
-  if (i >= total) return;
-  const int l = i % VEC;
-  size_t rest = i / VEC;
-  const int rs = rest % RS;
-  rest /= RS;
-  const int c = rest % CG;
-  rest /= CG;
-  const int kb = rest % KB;
-  const int g = rest / KB;
-  const int k = kb * VEC + l;
-  wr[wr_off + i] = k < KG ? w[w_off + (((size_t)g * KG + k) * CG + c) * RS + rs] : 0.0f;
+  /* one work-item per (channel, block, group): its RS * VEC outputs are contiguous, and the
+     VEC filter rows it reads (RS floats each) stay in cache */
+  const int c = get_global_id(0), kb = get_global_id(1), g = get_global_id(2);
+  if (c >= CG || kb >= KB || g >= G) return;
+  __global float *out = wr + wr_off + (((size_t)g * KB + kb) * CG + c) * RS * VEC;
+  for (int rs = 0; rs < RS; rs++)
+    for (int l = 0; l < VEC; l++) {
+      const int k = kb * VEC + l;
+      out[rs * VEC + l] = k < KG ? w[w_off + (((size_t)g * KG + k) * CG + c) * RS + rs] : 0.0f;
+    }
 }
 
 /* Column matrix of group g for images n0..: element (row (c*R + r)*S + s, image n, pixel
@@ -73,14 +70,13 @@ __kernel void add_bias(__global float *y, const ulong y_off, __global const floa
    convolution that gives the input gradient of a stride-1 convolution. */
 __kernel void flip_weights(__global const float *w, const ulong w_off, __global float *wf,
                            const int G, const int KG, const int CG, const int R, const int S) {
-  const size_t i = get_global_id(0);
-  if (i >= (size_t)G * KG * CG * R * S) return;
-  const int s = i % S, r = (i / S) % R;
-  const size_t c_all = i / ((size_t)R * S); /* (g*KG + kk) * CG + c in w's order */
-  const int c = c_all % CG;
-  const size_t k = c_all / CG;
-  const int g = k / KG, kk = k % KG;
-  wf[((((size_t)g * CG + c) * KG + kk) * R + (R - 1 - r)) * S + (S - 1 - s)] = w[w_off + i];
+  /* one work-item per filter row pair: R*S floats read and written contiguously */
+  const int c_all = get_global_id(0), kk = get_global_id(1); /* c_all = g*CG + c */
+  if (c_all >= G * CG || kk >= KG) return;
+  const int g = c_all / CG, c = c_all % CG, RS = R * S;
+  __global const float *in = w + w_off + (((size_t)g * KG + kk) * CG + c) * RS;
+  __global float *out = wf + ((size_t)c_all * KG + kk) * RS;
+  for (int e = 0; e < RS; e++) out[RS - 1 - e] = in[e];
 }
 
 /* dyt[k][n][i] = dy[n0 + n][k][i] for i < PQ: each filter's gradient rows side by side. */
@@ -104,7 +100,9 @@ __kernel void sum_rows(__global const float *dyt, __global float *db, const ulon
 
 /* Winograd F(4x4, 3x3) filter transform U = G w G^T, stored u[e][c][k] (e = i*6 + j the
    position, k < KPAD with zeros past K) so that the product kernel reads whole vectors of
-   filters. One work-item per (block of 16 filters, channel), the 16 as vector lanes. */
+      filters. One work-item per (block of 16 filters, channel), the 16 as vector lanes. With
+   `flipped` the source is the filters of the convolution whose input gradient this is
+   (C x K x 3 x 3), read transposed and rotated by 180 degrees. */
 #define G_ROWS(g0, g1, g2, t0, t1, t2, t3, t4, t5)                                                 \
   t0 = g0 / 4.0f;                                                                                  \
   t1 = -(g0 + g1 + g2) / 6.0f;                                                                     \
@@ -114,13 +112,15 @@ __kernel void sum_rows(__global const float *dyt, __global float *db, const ulon
   t5 = g2
 
 __kernel void winograd_filter(__global const float *w, const ulong w_off, __global float *u,
-                              const int K, const int C, const int KPAD) {
+                              const int K, const int C, const int KPAD, const int flipped) {
   const int k0 = get_global_id(0) * 16, c = get_global_id(1);
   if (k0 >= KPAD || c >= C) return;
   float raw[9][16];
   for (int l = 0; l < 16; l++)
     for (int i = 0; i < 9; i++)
-      raw[i][l] = k0 + l < K ? w[w_off + ((size_t)(k0 + l) * C + c) * 9 + i] : 0.0f;
+      raw[i][l] = k0 + l >= K ? 0.0f
+                  : flipped   ? w[w_off + ((size_t)c * K + k0 + l) * 9 + 8 - i]
+                              : w[w_off + ((size_t)(k0 + l) * C + c) * 9 + i];
   float16 g[3][3], t[6][3], r[6];
   for (int i = 0; i < 9; i++) g[i / 3][i % 3] = vload16(0, raw[i]);
   for (int j = 0; j < 3; j++) {

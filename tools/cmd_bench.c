@@ -25,6 +25,7 @@ typedef struct bench_options {
   int clblast;
   int onednn;
   int builtin;
+  unsigned plan_flags; /* CLCNN_PLAN_CONSTANT_WEIGHTS with --constant-weights */
 } bench_options;
 
 /* The passes a row can be, and the summary groups */
@@ -49,24 +50,25 @@ typedef struct bench_row {
 } bench_row;
 
 static void usage(FILE *out) {
-  fprintf(
-      out,
-      "usage: clcnn bench [--reps N] [--csv | --json] [--no-clblast] [--no-onednn] [SHAPE ...]\n"
-      "  Times convolution forward per algorithm, its backward passes (data, weights with\n"
-      "  bias) and pooling forward and backward on the selected device, each through a\n"
-      "  plan: the first call (program builds, weight packing) apart, then the median of N\n"
-      "  runs after a warm-up (N adapts to about half a second when not given), with\n"
-      "  CLBlast Convgemm run on the same data in the same process and the forward speed\n"
-      "  ratio against it. When oneDNN was found at build time, oneDNN runs the AUTO rows'\n"
-      "  problems on the CPU in its own blocked layouts, timed in alternation with clcnn\n"
-      "  (A B A B), and 'x onednn' is its median time over clcnn's (above 1: clcnn is\n"
-      "  faster). 'plan:' lines show what AUTO chose.\n"
-      "  Without SHAPE it runs the built-in table (tutorial, LeNet, ResNet-like, pooling).\n"
-      "  SHAPE: n8c64h56w56_k64r3s3_st1x1_p1111_d1x1_g1 (conv; _st _p _d _g optional;\n"
-      "         padding over 9 as _p10x10x0x0), or a whole plan line (quoted) such as\n"
-      "         'n8c64h56w56_k64r3s3_st1x1_p1111_d1x1_g1 algo=direct ...' to run that\n"
-      "         algorithm alone; max_n8c64h112w112_k3x3_st2x2_p1111 or avg_... (pooling,\n"
-      "         optional _ceil and _exclpad)\n");
+  fprintf(out,
+          "usage: clcnn bench [--reps N] [--csv | --json] [--no-clblast] [--no-onednn]\n"
+          "                   [--constant-weights] [SHAPE ...]\n"
+          "  Times convolution forward per algorithm, its backward passes (data, weights with\n"
+          "  bias) and pooling forward and backward on the selected device, each through a\n"
+          "  plan: the first call (program builds, weight packing) apart, then the median of N\n"
+          "  runs after a warm-up (N adapts to about half a second when not given), with\n"
+          "  CLBlast Convgemm run on the same data in the same process and the forward speed\n"
+          "  ratio against it. When oneDNN was found at build time, oneDNN runs the AUTO rows'\n"
+          "  problems on the CPU in its own blocked layouts, timed in alternation with clcnn\n"
+          "  (A B A B), and 'x onednn' is its median time over clcnn's (above 1: clcnn is\n"
+          "  faster). 'plan:' lines show what AUTO chose. --constant-weights makes the plans\n"
+          "  keep their transformed filters, as inference does (training re-reads them).\n"
+          "  Without SHAPE it runs the built-in table (tutorial, LeNet, ResNet-like, pooling).\n"
+          "  SHAPE: n8c64h56w56_k64r3s3_st1x1_p1111_d1x1_g1 (conv; _st _p _d _g optional;\n"
+          "         padding over 9 as _p10x10x0x0), or a whole plan line (quoted) such as\n"
+          "         'n8c64h56w56_k64r3s3_st1x1_p1111_d1x1_g1 algo=direct ...' to run that\n"
+          "         algorithm alone; max_n8c64h112w112_k3x3_st2x2_p1111 or avg_... (pooling,\n"
+          "         optional _ceil and _exclpad)\n");
 }
 
 typedef struct conv_run {
@@ -157,7 +159,7 @@ static size_t timed_row(clcnn_context *ctx, const bench_options *o, bench_run_fn
   bench_timing t;
   int status = bench_time(ctx, run, r, NULL, NULL, o->reps, &t);
 #endif
-    if (status != 0) { /* plans were made for this problem: a failing run is an error */
+  if (status != 0) { /* plans were made for this problem: a failing run is an error */
     fprintf(stderr, "clcnn bench: %s %s: %s\n", r->p->name, method, clcnn_last_error(ctx));
     return 0;
   }
@@ -211,7 +213,7 @@ static size_t bench_conv(clcnn_context *ctx, const bench_problem *p, const bench
     if (p->only_algo >= 0 && algo != p->only_algo) continue;
     clcnn_conv2d_desc d = p->conv;
     d.algo = algo;
-    if (clcnn_conv2d_plan_create(ctx, &d, p->x, p->w, 0, &r.plan) != CLCNN_OK) continue;
+    if (clcnn_conv2d_plan_create(ctx, &d, p->x, p->w, o->plan_flags, &r.plan) != CLCNN_OK) continue;
     bench_row *row = &rows[n_rows];
     row_pass pass = algo == CLCNN_CONV_AUTO ? PASS_FORWARD : PASS_NONE;
     if (timed_row(ctx, o, run_forward, &r, clcnn_conv_algo_name(algo), pass, flops, gemm_ms, row)) {
@@ -339,7 +341,7 @@ static void print_summary(const summary *s, output_format f) {
 
 static int parse_options(int argc, char **argv, bench_options *o, bench_problem *extra,
                          size_t *n_extra) {
-  *o = (bench_options){TEXT, 0, 1, 1, 1};
+  *o = (bench_options){TEXT, 0, 1, 1, 1, 0};
   *n_extra = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--csv") == 0)
@@ -350,6 +352,8 @@ static int parse_options(int argc, char **argv, bench_options *o, bench_problem 
       o->clblast = 0;
     else if (strcmp(argv[i], "--no-onednn") == 0)
       o->onednn = 0;
+    else if (strcmp(argv[i], "--constant-weights") == 0)
+      o->plan_flags = CLCNN_PLAN_CONSTANT_WEIGHTS;
     else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
       o->reps = atoi(argv[++i]);
     else if (argv[i][0] != '-' && *n_extra < 64 &&

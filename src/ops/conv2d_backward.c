@@ -122,7 +122,8 @@ static int setup_phases(clcnn_context *ctx, const clcnn_conv_geometry *g,
 }
 
 clcnn_status clcnn_backward_data_setup(clcnn_context *ctx, const char *fn,
-                                       const clcnn_conv_geometry *g, clcnn_backward_data_conv *bd) {
+                                       const clcnn_conv_geometry *g, int constant_weights,
+                                       clcnn_backward_data_conv *bd) {
   *bd = (clcnn_backward_data_conv){.g = *g, .mode = CLCNN_DATA_GATHER};
   clcnn_status status = CLCNN_OK;
   if (!covers_input(g) && !transposes_to_forward(g)) {
@@ -135,7 +136,7 @@ clcnn_status clcnn_backward_data_setup(clcnn_context *ctx, const char *fn,
   bd->g = f;
   bd->flipped_floats = f.k * f.cg * f.r * f.s;
   status = transposed_geometry(ctx, fn, &f, &bd->tg);
-  bd->winograd = status == CLCNN_OK && clcnn_conv_winograd_pays(&bd->tg);
+  bd->winograd = status == CLCNN_OK && clcnn_conv_winograd_pays(&bd->tg, constant_weights);
   if (status == CLCNN_OK)
     status = bd->winograd ? clcnn_winograd_setup(ctx, fn, &bd->tg, &bd->wc)
                           : clcnn_direct_setup(ctx, &bd->tg, &bd->dc);
@@ -155,8 +156,7 @@ size_t clcnn_backward_data_packed_floats(const clcnn_backward_data_conv *bd) {
 }
 
 size_t clcnn_backward_data_scratch_floats(const clcnn_backward_data_conv *bd) {
-  return bd->mode == CLCNN_DATA_PHASES ||
-                 (bd->mode == CLCNN_DATA_FLIPPED && (bd->winograd || bd->dc.fast))
+  return bd->mode == CLCNN_DATA_PHASES || (bd->mode == CLCNN_DATA_FLIPPED && bd->dc.fast)
              ? bd->flipped_floats
              : 0;
 }
@@ -185,14 +185,14 @@ clcnn_status clcnn_backward_data_pack(clcnn_context *ctx, const clcnn_backward_d
       status = pack_phase(ctx, bd, &bd->phase[i], w, scratch, packed);
     return status;
   }
-  cl_mem flipped = bd->winograd || bd->dc.fast ? scratch : packed;
-  clcnn_launch_dims dims = {1, {bd->flipped_floats}, {64}};
+  if (bd->winograd) return clcnn_winograd_pack(ctx, &bd->wc, w, 1, packed); /* flips itself */
+  cl_mem flipped = bd->dc.fast ? scratch : packed;
+  clcnn_launch_dims dims = {2, {g->groups * g->cg, g->kg}, {0}};
   status = CLCNN_LAUNCH(ctx, bd->kernel, "flip_weights", &dims, CLCNN_MEM(w.buf),
                         CLCNN_ULONG(w.offset), CLCNN_MEM(flipped), CLCNN_INT(g->groups),
                         CLCNN_INT(g->kg), CLCNN_INT(g->cg), CLCNN_INT(g->r), CLCNN_INT(g->s));
   if (status != CLCNN_OK || flipped == packed) return status;
-  if (bd->winograd)
-    return clcnn_winograd_pack(ctx, &bd->wc, (clcnn_buffer_view){flipped, 0}, packed);
+
   return clcnn_direct_pack(ctx, &bd->dc, (clcnn_buffer_view){flipped, 0},
                            (clcnn_buffer_view){packed, 0});
 }

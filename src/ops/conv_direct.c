@@ -153,7 +153,7 @@ clcnn_status clcnn_direct_pack(clcnn_context *ctx, const clcnn_direct_conv *dc, 
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "block_weights", &kernel);
   if (status != CLCNN_OK) return status;
-  clcnn_launch_dims dims = {1, {dc->packed_floats}, {64}};
+  clcnn_launch_dims dims = {3, {g->cg, dc->kb, g->groups}, {0}};
   return CLCNN_LAUNCH(ctx, kernel, "block_weights", &dims, CLCNN_MEM(w.buf), CLCNN_ULONG(w.offset),
                       CLCNN_MEM(packed.buf), CLCNN_ULONG(packed.offset), CLCNN_INT(g->groups),
                       CLCNN_INT(g->kg), CLCNN_INT(dc->kb), CLCNN_INT(g->cg), CLCNN_INT(g->r * g->s),

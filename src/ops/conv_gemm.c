@@ -115,18 +115,27 @@ clcnn_status clcnn_conv_gemm_1x1(clcnn_context *ctx, const clcnn_conv_geometry *
 }
 
 /* AUTO, measured with clcnn bench on PoCL 3.1 (2 AVX-512 cores), in one process against
-   oneDNN: Winograd F(4x4, 3x3) wins every 3x3 stride-1 layer with 32 or more channels in and
-   out (ResNet's 64 to 512: 1.4-1.9x the direct kernel), and loses on thin layers (6 -> 16:
-   0.4x), whose reduction is too short for its transforms to pay. The direct kernel wins
-   every other measured shape on CPUs (74-340 GFLOP/s against 1.8-33 for the CLBlast paths
-   with CLBlast's untuned defaults on PoCL). On GPUs CLBlast's tuned GEMM is the better bet
-   for 1x1 and long reductions (untested here: no GPU was available). */
-int clcnn_conv_winograd_pays(const clcnn_conv_geometry *g) {
-  return clcnn_winograd_applies(g) && g->c >= 32 && g->k >= 32;
+   oneDNN. Winograd F(4x4, 3x3) needs 32 or more channels in and out (on 6 -> 16 it ran at
+   0.4x the direct kernel: the reduction is too short for its transforms to pay). When the
+   plan keeps transformed filters (constant weights) it won every such layer measured
+   (1.07-2.5x the direct kernel). When filters are transformed at every call (training), the
+   transform, 36 x C x K floats, pays only over enough 4x4 output tiles: 512 channels at 7x7
+   with 32 tiles ran at 0.8x direct, 256 at 14x14 with 64 tiles at 1.25x. The direct kernel
+   wins every other measured shape on CPUs (74-340 GFLOP/s against 1.8-33 for the CLBlast
+   paths with CLBlast's untuned defaults on PoCL). On GPUs CLBlast's tuned GEMM is the better
+   bet for 1x1 and long reductions (untested here: no GPU was available). */
+#define WINOGRAD_MIN_CHANNELS 32
+#define WINOGRAD_MIN_TILES 64
+
+int clcnn_conv_winograd_pays(const clcnn_conv_geometry *g, int constant_weights) {
+  size_t tiles = g->n * ((g->p + 3) / 4) * ((g->q + 3) / 4);
+  return clcnn_winograd_applies(g) && g->c >= WINOGRAD_MIN_CHANNELS &&
+         g->k >= WINOGRAD_MIN_CHANNELS && (constant_weights || tiles >= WINOGRAD_MIN_TILES);
 }
 
-clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g) {
-  if (clcnn_conv_winograd_pays(g)) return CLCNN_CONV_WINOGRAD;
+clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g,
+                                     int constant_weights) {
+  if (clcnn_conv_winograd_pays(g, constant_weights)) return CLCNN_CONV_WINOGRAD;
   if (ctx->caps.type & CL_DEVICE_TYPE_CPU) return CLCNN_CONV_DIRECT;
   if (clcnn_conv_is_plain_1x1(g)) return CLCNN_CONV_GEMM_1X1;
   if (g->cg * g->r * g->s >= 256 && clcnn_conv_im2col_chunk(ctx, g) > 0)

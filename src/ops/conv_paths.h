@@ -66,9 +66,11 @@ typedef struct clcnn_winograd_conv {
 int clcnn_winograd_applies(const clcnn_conv_geometry *g);
 clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcnn_conv_geometry *g,
                                   clcnn_winograd_conv *wc);
-/* Transformed filters U = G w G^T as [36][C][kpad] into packed. */
+/* Transformed filters U = G w G^T as [36][C][kpad] into packed. flipped: w holds the filters
+   of the convolution whose input gradient this problem is (C x K x 3 x 3), to be transposed
+   and rotated on the way. */
 clcnn_status clcnn_winograd_pack(clcnn_context *ctx, const clcnn_winograd_conv *wc,
-                                 clcnn_buffer_view w, cl_mem packed);
+                                 clcnn_buffer_view w, int flipped, cl_mem packed);
 clcnn_status clcnn_winograd_run(clcnn_context *ctx, const clcnn_winograd_conv *wc,
                                 const clcnn_tensor *x, cl_mem packed, const clcnn_tensor *bias,
                                 clcnn_tensor *y);
@@ -109,7 +111,8 @@ typedef struct clcnn_backward_data_conv {
 } clcnn_backward_data_conv;
 
 clcnn_status clcnn_backward_data_setup(clcnn_context *ctx, const char *fn,
-                                       const clcnn_conv_geometry *g, clcnn_backward_data_conv *bd);
+                                       const clcnn_conv_geometry *g, int constant_weights,
+                                       clcnn_backward_data_conv *bd);
 /* Floats of packed filters the path reads (0: it reads w itself), and of the scratch buffer
    packing needs (0: none). */
 size_t clcnn_backward_data_packed_floats(const clcnn_backward_data_conv *bd);
@@ -158,10 +161,12 @@ int clcnn_conv_is_plain_1x1(const clcnn_conv_geometry *g);
 /* Images per im2col workspace; 0 when one image's columns exceed the device allocation. */
 size_t clcnn_conv_im2col_chunk(const clcnn_context *ctx, const clcnn_conv_geometry *g);
 
-/* 1 when Winograd applies and is expected to beat the direct kernel (AUTO's rule). */
-int clcnn_conv_winograd_pays(const clcnn_conv_geometry *g);
+/* 1 when Winograd applies and is expected to beat the direct kernel (AUTO's rule); with
+   constant_weights its filter transform is made once, not at every call. */
+int clcnn_conv_winograd_pays(const clcnn_conv_geometry *g, int constant_weights);
 /* The algorithm AUTO runs for this problem on ctx's device. */
-clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g);
+clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g,
+                                     int constant_weights);
 
 typedef enum clcnn_columns_layout {
   CLCNN_COLUMNS_PER_IMAGE,   /* [image][CG*R*S][P*Q]: one GEMM operand per image */

@@ -81,8 +81,9 @@ static clcnn_status plan_make(clcnn_context *ctx, const char *fn, const clcnn_co
   memcpy(plan->x_shape, x_shape, sizeof plan->x_shape);
   memcpy(plan->w_shape, w_shape, sizeof plan->w_shape);
   memcpy(plan->y_shape, y_shape, sizeof plan->y_shape);
-  plan->algo =
-      d->algo == CLCNN_CONV_AUTO ? clcnn_conv_auto_pick(ctx, &g) : (clcnn_conv_algo)d->algo;
+  plan->algo = d->algo == CLCNN_CONV_AUTO
+                   ? clcnn_conv_auto_pick(ctx, &g, (flags & CLCNN_PLAN_CONSTANT_WEIGHTS) != 0)
+                   : (clcnn_conv_algo)d->algo;
   if (build_forward && (status = prepare_forward(plan, fn)) != CLCNN_OK) {
     free(plan);
     return status;
@@ -183,7 +184,7 @@ static clcnn_status pack_direct(clcnn_conv2d_plan *plan, clcnn_buffer_view w, cl
 }
 
 static clcnn_status pack_winograd(clcnn_conv2d_plan *plan, clcnn_buffer_view w, cl_mem packed) {
-  return clcnn_winograd_pack(plan->ctx, &plan->winograd, w, packed);
+  return clcnn_winograd_pack(plan->ctx, &plan->winograd, w, 0, packed);
 }
 
 /* The flipped filters pass through the context's workspace on their way to being blocked. */
@@ -233,7 +234,8 @@ static clcnn_status backward_data(clcnn_conv2d_plan *plan, const char *fn, const
                                   const clcnn_tensor *w, clcnn_tensor *dx) {
   clcnn_status status = check_data_tensors(plan, fn, dy, w, dx);
   if (status == CLCNN_OK && !plan->data_ready) {
-    status = clcnn_backward_data_setup(plan->ctx, fn, &plan->g, &plan->data);
+    status = clcnn_backward_data_setup(
+        plan->ctx, fn, &plan->g, (plan->flags & CLCNN_PLAN_CONSTANT_WEIGHTS) != 0, &plan->data);
     plan->data_ready = status == CLCNN_OK;
   }
   if (status != CLCNN_OK) return status;

@@ -65,7 +65,7 @@ clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcn
 }
 
 clcnn_status clcnn_winograd_pack(clcnn_context *ctx, const clcnn_winograd_conv *wc,
-                                 clcnn_buffer_view w, cl_mem packed) {
+                                 clcnn_buffer_view w, int flipped, cl_mem packed) {
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "winograd_filter", &kernel);
   if (status != CLCNN_OK) return status;
@@ -75,7 +75,7 @@ clcnn_status clcnn_winograd_pack(clcnn_context *ctx, const clcnn_winograd_conv *
   clcnn_launch_dims dims = {2, {(wc->kpad + 15) / 16, wc->g.c}, {1, 1}};
   return CLCNN_LAUNCH(ctx, kernel, "winograd_filter", &dims, CLCNN_MEM(w.buf),
                       CLCNN_ULONG(w.offset), CLCNN_MEM(packed), CLCNN_INT(wc->g.k),
-                      CLCNN_INT(wc->g.c), CLCNN_INT(wc->kpad));
+                      CLCNN_INT(wc->g.c), CLCNN_INT(wc->kpad), CLCNN_INT(flipped));
 }
 
 /* Transform, products and inverse transform for `images` images from n0. */
