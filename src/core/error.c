@@ -5,14 +5,19 @@
 #include <stdio.h>
 
 #include "core/cl_error_names.h"
-#include "device/context.h"
 
 static _Thread_local char thread_error[CLCNN_ERROR_CAPACITY];
 
+/* The error state a context begins with. */
+static clcnn_error_state *state_of(const clcnn_context *ctx) {
+  return (clcnn_error_state *)ctx;
+}
+
 static void record(clcnn_context *ctx, const char *fmt, va_list args) {
-  char *buffer = ctx ? ctx->last_error : thread_error;
+  char *buffer = ctx ? state_of(ctx)->last_error : thread_error;
   vsnprintf(buffer, CLCNN_ERROR_CAPACITY, fmt, args);
-  clcnn_log(ctx ? ctx->log_level : clcnn_log_level_from_env(), CLCNN_LOG_ERROR, "%s", buffer);
+  clcnn_log(ctx ? state_of(ctx)->log_level : clcnn_log_level_from_env(), CLCNN_LOG_ERROR, "%s",
+            buffer);
 }
 
 clcnn_status clcnn_fail(clcnn_context *ctx, clcnn_status status, const char *fmt, ...) {
@@ -32,5 +37,5 @@ clcnn_status clcnn_fail_cl(clcnn_context *ctx, cl_int code, const char *call, co
 }
 
 const char *clcnn_last_error(const clcnn_context *ctx) {
-  return ctx ? ctx->last_error : thread_error;
+  return ctx ? state_of(ctx)->last_error : thread_error;
 }

@@ -4,7 +4,16 @@
 
 #include <clcnn/clcnn.h>
 
+#include "core/log.h"
+
 #define CLCNN_ERROR_CAPACITY 4096
+
+/* What core needs of a context to record a failure. struct clcnn_context begins with it, so
+   that core reaches it through the context pointer without knowing the rest. */
+typedef struct clcnn_error_state {
+  clcnn_log_level log_level;
+  char last_error[CLCNN_ERROR_CAPACITY];
+} clcnn_error_state;
 
 /* Records the formatted message on ctx (or the calling thread when ctx is NULL), logs it at
    error level, and returns status. */
@@ -14,6 +23,5 @@ clcnn_status clcnn_fail(clcnn_context *ctx, clcnn_status status, const char *fmt
 /* For a failed OpenCL call: "<call>: CL_NAME (code)[: detail]". Allocation failures map to
    CLCNN_OUT_OF_MEMORY, the rest to CLCNN_OPENCL_ERROR. */
 clcnn_status clcnn_fail_cl(clcnn_context *ctx, cl_int code, const char *call, const char *detail);
-
 
 #endif

@@ -7,32 +7,32 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "device/caps.h"
-#include "memory/workspace.h"
 
 struct clcnn_program_entry;
+struct clcnn_workspace;
 struct clcnn_plan_cache;
 
 struct clcnn_context {
+  clcnn_error_state errors; /* first: core records failures through it */
   cl_platform_id platform;
   cl_device_id device;
   cl_context cl_ctx;
   cl_command_queue queue;
   clcnn_device_caps caps;
   unsigned flags;
-  clcnn_log_level log_level;
   char *cache_dir;  /* on-disk program cache; NULL when off */
   char *kernel_dir; /* read the kernels/ files from here; NULL: the embedded copies */
+  /* the program layer's in-memory cache */
   struct clcnn_program_entry *programs;
   clcnn_program_stats stats;
-  cl_mem workspace[CLCNN_WS_SLOTS];
-  size_t workspace_bytes[CLCNN_WS_SLOTS];
+  /* the memory layer's scratch buffers (created on first use) */
+  struct clcnn_workspace *workspace;
   size_t workspace_limit; /* chunk work so that one workspace stays below this */
   /* plans behind the one-shot calls: owned by the ops layer, released through the hook */
   struct clcnn_plan_cache *plan_cache;
   void (*plan_cache_release)(clcnn_context *ctx);
   size_t plan_cache_capacity;
   int lost;
-  char last_error[CLCNN_ERROR_CAPACITY];
 };
 
 /* CLCNN_INVALID_ARGUMENT for a NULL ctx (message to the thread), CLCNN_DEVICE_LOST for a lost

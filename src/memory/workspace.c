@@ -13,6 +13,12 @@ size_t clcnn_workspace_limit_from_env(void) {
   return value > 0 && end && *end == '\0' ? (size_t)value : CLCNN_WORKSPACE_DEFAULT_LIMIT;
 }
 
+/* The buffers of one context, one per slot, grown on demand. */
+struct clcnn_workspace {
+  cl_mem buf[CLCNN_WS_SLOTS];
+  size_t bytes[CLCNN_WS_SLOTS];
+};
+
 clcnn_status clcnn_workspace_get(clcnn_context *ctx, clcnn_workspace_slot slot, size_t bytes,
                                  cl_mem *out) {
   if (bytes == 0) bytes = sizeof(float);
@@ -20,28 +26,32 @@ clcnn_status clcnn_workspace_get(clcnn_context *ctx, clcnn_workspace_slot slot, 
     return clcnn_fail(ctx, CLCNN_OUT_OF_MEMORY,
                       "workspace of %zu bytes is over CL_DEVICE_MAX_MEM_ALLOC_SIZE %llu", bytes,
                       (unsigned long long)ctx->caps.max_alloc_bytes);
-  if (ctx->workspace[slot] && ctx->workspace_bytes[slot] >= bytes) {
-    *out = ctx->workspace[slot];
+  if (!ctx->workspace && !(ctx->workspace = calloc(1, sizeof *ctx->workspace)))
+    return clcnn_fail(ctx, CLCNN_OUT_OF_MEMORY, "workspace: host allocation failed");
+  struct clcnn_workspace *ws = ctx->workspace;
+  if (ws->buf[slot] && ws->bytes[slot] >= bytes) {
+    *out = ws->buf[slot];
     return CLCNN_OK;
   }
-  if (ctx->workspace[slot]) clReleaseMemObject(ctx->workspace[slot]); /* freed after its users */
-  ctx->workspace[slot] = NULL;
-  ctx->workspace_bytes[slot] = 0;
+  if (ws->buf[slot]) clReleaseMemObject(ws->buf[slot]); /* freed after its users */
+  ws->buf[slot] = NULL;
+  ws->bytes[slot] = 0;
   cl_int err;
   cl_mem buf = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, bytes, NULL, &err);
   if (err != CL_SUCCESS) return clcnn_fail_cl(ctx, err, "clCreateBuffer", "workspace");
-  ctx->workspace[slot] = buf;
-  ctx->workspace_bytes[slot] = bytes;
+  ws->buf[slot] = buf;
+  ws->bytes[slot] = bytes;
   *out = buf;
   return CLCNN_OK;
 }
 
 void clcnn_workspace_release(clcnn_context *ctx) {
-  for (int i = 0; i < CLCNN_WS_SLOTS; i++) {
-    if (ctx->workspace[i]) clReleaseMemObject(ctx->workspace[i]);
-    ctx->workspace[i] = NULL;
-    ctx->workspace_bytes[i] = 0;
-  }
+  struct clcnn_workspace *ws = ctx->workspace;
+  if (!ws) return;
+  for (int i = 0; i < CLCNN_WS_SLOTS; i++)
+    if (ws->buf[i]) clReleaseMemObject(ws->buf[i]);
+  free(ws);
+  ctx->workspace = NULL;
 }
 
 size_t clcnn_workspace_items(const clcnn_context *ctx, size_t item_bytes, size_t wanted) {

@@ -58,7 +58,7 @@ static clcnn_status prepare_forward(clcnn_conv2d_plan *plan, const char *fn) {
   snprintf(plan->describe, sizeof plan->describe, "%s algo=%s%s%s%s", problem,
            clcnn_conv_algo_name(plan->algo), params[0] ? " " : "", params,
            plan->flags & CLCNN_PLAN_CONSTANT_WEIGHTS ? " constant-weights" : "");
-  clcnn_log(ctx->log_level, CLCNN_LOG_DEBUG, "conv2d plan: %s", plan->describe);
+  clcnn_log(ctx->errors.log_level, CLCNN_LOG_DEBUG, "conv2d plan: %s", plan->describe);
   plan->forward_ready = 1;
   return CLCNN_OK;
 }

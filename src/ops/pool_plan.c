@@ -118,7 +118,7 @@ static clcnn_status plan_make(clcnn_context *ctx, const char *fn, const clcnn_po
   clcnn_pool2d_problem_format(d, x_shape, problem, sizeof problem);
   snprintf(plan->describe, sizeof plan->describe, "%s forward=%s backward=%s", problem,
            plan->rows ? "rows" : "generic", backward_names[plan->backward]);
-  clcnn_log(ctx->log_level, CLCNN_LOG_DEBUG, "pool2d plan: %s", plan->describe);
+  clcnn_log(ctx->errors.log_level, CLCNN_LOG_DEBUG, "pool2d plan: %s", plan->describe);
   *out = plan;
   return CLCNN_OK;
 }

@@ -4,6 +4,7 @@
 
 #include "device/context.h"
 #include "memory/tensor.h"
+#include "memory/workspace.h"
 #include "ops/shape.h"
 #include "program/launch.h"
 #include "program/program.h"

@@ -102,11 +102,11 @@ static cl_program load_from_disk(clcnn_context *ctx, uint64_t key, const char *o
   free(binary);
   if (program) {
     ctx->stats.loaded_from_disk++;
-    clcnn_log(ctx->log_level, CLCNN_LOG_DEBUG, "program %s: loaded from disk cache key %016llx",
-              label, (unsigned long long)key);
+    clcnn_log(ctx->errors.log_level, CLCNN_LOG_DEBUG,
+              "program %s: loaded from disk cache key %016llx", label, (unsigned long long)key);
   } else {
     ctx->stats.disk_rejects++;
-    clcnn_log(ctx->log_level, CLCNN_LOG_WARN,
+    clcnn_log(ctx->errors.log_level, CLCNN_LOG_WARN,
               "program %s: cache file for key %016llx rejected, building from source", label,
               (unsigned long long)key);
   }
@@ -124,11 +124,11 @@ static void store_to_disk(clcnn_context *ctx, cl_program program, uint64_t key, 
       clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) == CL_SUCCESS) {
     if (clcnn_disk_cache_store(ctx->cache_dir, key, binary, size) == 0) {
       ctx->stats.disk_writes++;
-      clcnn_log(ctx->log_level, CLCNN_LOG_DEBUG, "program %s: wrote disk cache key %016llx", label,
-                (unsigned long long)key);
+      clcnn_log(ctx->errors.log_level, CLCNN_LOG_DEBUG, "program %s: wrote disk cache key %016llx",
+                label, (unsigned long long)key);
     } else {
-      clcnn_log(ctx->log_level, CLCNN_LOG_WARN, "program %s: cannot write cache in %s: %s", label,
-                ctx->cache_dir, strerror(errno));
+      clcnn_log(ctx->errors.log_level, CLCNN_LOG_WARN, "program %s: cannot write cache in %s: %s",
+                label, ctx->cache_dir, strerror(errno));
     }
   }
   free(binary);
@@ -146,7 +146,7 @@ static clcnn_status build_from_source(clcnn_context *ctx, const char *source, co
     return status;
   }
   ctx->stats.built_from_source++;
-  clcnn_log(ctx->log_level, CLCNN_LOG_DEBUG, "program %s: built from source", label);
+  clcnn_log(ctx->errors.log_level, CLCNN_LOG_DEBUG, "program %s: built from source", label);
   *out = program;
   return CLCNN_OK;
 }

@@ -1,5 +1,5 @@
 /* A device health check: build and run a trivial kernel before a context is handed out. */
-#include "device/probe.h"
+#include "program/probe.h"
 
 #include "device/context.h"
 #include "program/launch.h"

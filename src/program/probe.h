@@ -1,6 +1,6 @@
 /* A device health check: build and run a trivial kernel before a context is handed out. */
-#ifndef CLCNN_DEVICE_PROBE_H
-#define CLCNN_DEVICE_PROBE_H
+#ifndef CLCNN_PROGRAM_PROBE_H
+#define CLCNN_PROGRAM_PROBE_H
 
 #include <clcnn/clcnn.h>
 

@@ -1,0 +1,225 @@
+/* Context creation and teardown, assembling the layers below: settings from the
+   environment, device selection (device), the probe kernel and program cache (program), the
+   workspace (memory), and the hook through which the ops layer releases its plans. */
+#include "device/context.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/env.h"
+#include "device/enumerate.h"
+#include "device/selector.h"
+#include "program/cache_dir.h"
+#include "program/probe.h"
+#include "program/program.h"
+#include "memory/workspace.h"
+
+static void release_cl_objects(clcnn_context *ctx) {
+  if (ctx->plan_cache_release) ctx->plan_cache_release(ctx);
+  clcnn_workspace_release(ctx);
+  clcnn_program_cache_release(ctx);
+  if (ctx->queue) clReleaseCommandQueue(ctx->queue);
+  if (ctx->cl_ctx) clReleaseContext(ctx->cl_ctx);
+  ctx->queue = NULL;
+  ctx->cl_ctx = NULL;
+}
+
+/* $CLCNN_PLAN_CACHE_SIZE when it is a number (0 turns the cache off), else 64. */
+static size_t plan_cache_capacity_from_env(void) {
+  const char *text = clcnn_env("CLCNN_PLAN_CACHE_SIZE");
+  char *end = NULL;
+  unsigned long value = text ? strtoul(text, &end, 10) : 0;
+  return text && end && *end == '\0' && text[0] != '-' ? (size_t)value : 64;
+}
+
+/* Log level, cache folder and kernel folder: the environment is read here, once. */
+static clcnn_status init_runtime_settings(clcnn_context *ctx, const char *cache_option) {
+  ctx->errors.log_level = clcnn_log_level_from_env();
+  ctx->workspace_limit = clcnn_workspace_limit_from_env();
+  ctx->plan_cache_capacity = plan_cache_capacity_from_env();
+  char dir[4096];
+  clcnn_status status = clcnn_cache_dir_resolve(cache_option, dir, sizeof dir);
+  if (status != CLCNN_OK) return status;
+  if (dir[0] && !(ctx->cache_dir = clcnn_strdup(dir)))
+    return clcnn_fail(NULL, CLCNN_OUT_OF_MEMORY, "context: host allocation failed");
+  const char *kernel_dir = clcnn_env("CLCNN_KERNEL_DIR");
+#ifdef CLCNN_SOURCE_KERNEL_DIR
+  if (!kernel_dir) kernel_dir = CLCNN_SOURCE_KERNEL_DIR;
+#endif
+  if (kernel_dir && !(ctx->kernel_dir = clcnn_strdup(kernel_dir)))
+    return clcnn_fail(NULL, CLCNN_OUT_OF_MEMORY, "context: host allocation failed");
+  return CLCNN_OK;
+}
+
+static clcnn_context *context_alloc(void) {
+  return calloc(1, sizeof(clcnn_context));
+}
+
+static void context_free(clcnn_context *ctx) {
+  release_cl_objects(ctx);
+  free(ctx->cache_dir);
+  free(ctx->kernel_dir);
+  free(ctx);
+}
+
+/* Opens one candidate device: OpenCL context, queue, capabilities and the probe kernel. */
+static clcnn_status open_device(clcnn_context *ctx, const clcnn_device_entry *entry) {
+  cl_int err;
+  ctx->platform = entry->platform;
+  ctx->device = entry->device;
+  cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)entry->platform, 0};
+  ctx->cl_ctx = clCreateContext(props, 1, &entry->device, NULL, NULL, &err);
+  if (err != CL_SUCCESS) return clcnn_fail_cl(ctx, err, "clCreateContext", NULL);
+  cl_command_queue_properties qprops =
+      (ctx->flags & CLCNN_CONTEXT_PROFILING) ? CL_QUEUE_PROFILING_ENABLE : 0;
+  ctx->queue = clCreateCommandQueue(ctx->cl_ctx, entry->device, qprops, &err);
+  if (err != CL_SUCCESS) return clcnn_fail_cl(ctx, err, "clCreateCommandQueue", NULL);
+  clcnn_status status = clcnn_device_caps_query(ctx, entry->platform, entry->device, &ctx->caps);
+  if (status != CLCNN_OK) return status;
+  return clcnn_device_probe(ctx);
+}
+
+static void append(char *buf, size_t cap, const char *fmt, const char *a, const char *b) {
+  size_t used = strlen(buf);
+  if (used + 1 < cap) snprintf(buf + used, cap - used, fmt, a, b);
+}
+
+/* Tries each candidate in order; the first that opens and passes the probe wins. */
+static clcnn_status open_first_working(clcnn_context *ctx, const clcnn_device_list *list,
+                                       const size_t *order, size_t count, char *reasons,
+                                       size_t cap) {
+  for (size_t i = 0; i < count; i++) {
+    const clcnn_device_entry *entry = &list->items[order[i]];
+    clcnn_status status = open_device(ctx, entry);
+    if (status == CLCNN_OK) {
+      clcnn_log(ctx->errors.log_level, CLCNN_LOG_INFO, "using device %u:%u %s",
+                entry->platform_index, entry->device_index, entry->label);
+      return CLCNN_OK;
+    }
+    clcnn_log(ctx->errors.log_level, CLCNN_LOG_WARN, "skipping device %s: %s", entry->label,
+              ctx->errors.last_error);
+    append(reasons, cap, "\n  skipped %.300s: %.1500s", entry->label, ctx->errors.last_error);
+    release_cl_objects(ctx);
+    ctx->errors.last_error[0] = '\0';
+  }
+  return CLCNN_NO_DEVICE;
+}
+
+static clcnn_status select_device(clcnn_context *ctx, const char *selector_text) {
+  clcnn_device_list list;
+  clcnn_status status = clcnn_device_list_get(&list);
+  if (status != CLCNN_OK) return status;
+  clcnn_selector sel = clcnn_selector_parse(selector_text);
+  size_t *order = calloc(list.count ? list.count : 1, sizeof *order);
+  if (!order) {
+    clcnn_device_list_free(&list);
+    return clcnn_fail(NULL, CLCNN_OUT_OF_MEMORY, "context: host allocation failed");
+  }
+  size_t count = clcnn_selector_candidates(&sel, &list, order);
+  char reasons[CLCNN_ERROR_CAPACITY] = "";
+  status = open_first_working(ctx, &list, order, count, reasons, sizeof reasons);
+  if (status != CLCNN_OK) {
+    char devices[CLCNN_ERROR_CAPACITY / 2] = "";
+    clcnn_device_list_describe(&list, devices, sizeof devices);
+    clcnn_fail(NULL, CLCNN_NO_DEVICE, "no working OpenCL device matches selector '%s' (%s)%s%s%s",
+               selector_text ? selector_text : "default: GPU, accelerator, CPU",
+               count ? "every match failed its check" : "nothing matches", reasons,
+               "\n devices found:", devices);
+  }
+  free(order);
+  clcnn_device_list_free(&list);
+  return status;
+}
+
+clcnn_status clcnn_context_create(const clcnn_context_options *opts, clcnn_context **out) {
+  static const clcnn_context_options defaults = {NULL, NULL, 0};
+  if (!out) return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT, "clcnn_context_create: out is NULL");
+  *out = NULL;
+  if (!opts) opts = &defaults;
+  if (opts->flags & ~(unsigned)CLCNN_CONTEXT_PROFILING)
+    return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT,
+                      "clcnn_context_create: unknown flags 0x%x (known: 0x%x)", opts->flags,
+                      (unsigned)CLCNN_CONTEXT_PROFILING);
+  clcnn_context *ctx = context_alloc();
+  if (!ctx) return clcnn_fail(NULL, CLCNN_OUT_OF_MEMORY, "clcnn_context_create: no host memory");
+  ctx->flags = opts->flags;
+  clcnn_status status = init_runtime_settings(ctx, opts->cache_dir);
+  if (status == CLCNN_OK)
+    status = select_device(ctx, opts->device ? opts->device : clcnn_env("CLCNN_DEVICE"));
+  if (status != CLCNN_OK) {
+    context_free(ctx);
+    return status;
+  }
+  *out = ctx;
+  return CLCNN_OK;
+}
+
+static clcnn_status check_queue_matches(cl_context cl_ctx, cl_device_id dev,
+                                        cl_command_queue queue) {
+  cl_context queue_ctx = NULL;
+  cl_device_id queue_dev = NULL;
+  cl_int err = clGetCommandQueueInfo(queue, CL_QUEUE_CONTEXT, sizeof queue_ctx, &queue_ctx, NULL);
+  if (err == CL_SUCCESS)
+    err = clGetCommandQueueInfo(queue, CL_QUEUE_DEVICE, sizeof queue_dev, &queue_dev, NULL);
+  if (err != CL_SUCCESS)
+    return clcnn_fail_cl(NULL, err, "clcnn_context_create_from_cl: clGetCommandQueueInfo",
+                         "queue is not a valid command queue");
+  if (queue_ctx != cl_ctx)
+    return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT,
+                      "clcnn_context_create_from_cl: queue belongs to another cl_context");
+  if (queue_dev != dev)
+    return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT,
+                      "clcnn_context_create_from_cl: queue is for another device than dev");
+  return CLCNN_OK;
+}
+
+static clcnn_status find_platform(cl_device_id dev, cl_platform_id *platform) {
+  cl_int err = clGetDeviceInfo(dev, CL_DEVICE_PLATFORM, sizeof *platform, platform, NULL);
+  if (err != CL_SUCCESS)
+    return clcnn_fail_cl(NULL, err, "clcnn_context_create_from_cl: clGetDeviceInfo",
+                         "dev is not a valid device");
+  return CLCNN_OK;
+}
+
+clcnn_status clcnn_context_create_from_cl(cl_context cl_ctx, cl_device_id dev,
+                                          cl_command_queue queue, clcnn_context **out) {
+  const char *fn = "clcnn_context_create_from_cl";
+  if (!out) return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT, "%s: out is NULL", fn);
+  *out = NULL;
+  if (!cl_ctx || !dev || !queue)
+    return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT, "%s: %s is NULL", fn,
+                      !cl_ctx ? "cl_ctx"
+                      : !dev  ? "dev"
+                              : "queue");
+  cl_platform_id platform;
+  clcnn_status status = find_platform(dev, &platform);
+  if (status == CLCNN_OK) status = check_queue_matches(cl_ctx, dev, queue);
+  if (status != CLCNN_OK) return status;
+  clcnn_context *ctx = context_alloc();
+  if (!ctx) return clcnn_fail(NULL, CLCNN_OUT_OF_MEMORY, "%s: no host memory", fn);
+  status = init_runtime_settings(ctx, NULL);
+  if (status == CLCNN_OK) status = clcnn_device_caps_query(ctx, platform, dev, &ctx->caps);
+  if (status != CLCNN_OK) {
+    if (ctx->errors.last_error[0]) clcnn_fail(NULL, status, "%s: %s", fn, ctx->errors.last_error);
+    context_free(ctx);
+    return status;
+  }
+  cl_command_queue_properties qprops = 0;
+  clGetCommandQueueInfo(queue, CL_QUEUE_PROPERTIES, sizeof qprops, &qprops, NULL);
+  if (qprops & CL_QUEUE_PROFILING_ENABLE) ctx->flags |= CLCNN_CONTEXT_PROFILING;
+  clRetainContext(cl_ctx);
+  clRetainCommandQueue(queue);
+  ctx->platform = platform;
+  ctx->device = dev;
+  ctx->cl_ctx = cl_ctx;
+  ctx->queue = queue;
+  *out = ctx;
+  return CLCNN_OK;
+}
+
+void clcnn_context_destroy(clcnn_context *ctx) {
+  if (!ctx) return;
+  if (ctx->queue && !ctx->lost) clFinish(ctx->queue);
+  context_free(ctx);
+}
