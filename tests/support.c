@@ -31,12 +31,16 @@ void support_expect_error(clcnn_status status, clcnn_status expected, const clcn
                 message, fragment);
 }
 
+unsigned support_random(unsigned *seed) {
+  *seed = *seed * 1103515245u + 12345u;
+  return (*seed >> 8) & 0xFFFF;
+}
+
 float *support_values(size_t count, unsigned *seed, int integer) {
   float *v = malloc((count ? count : 1) * sizeof *v);
   ck_assert_ptr_nonnull(v);
   for (size_t i = 0; i < count; i++) {
-    *seed = *seed * 1103515245u + 12345u;
-    unsigned bits = (*seed >> 8) & 0xFFFF;
+    unsigned bits = support_random(seed);
     v[i] = integer ? (float)((int)(bits % 5) - 2) : (float)bits / 32768.0f - 1.0f;
   }
   return v;

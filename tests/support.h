@@ -19,6 +19,9 @@ void support_expect_error(clcnn_status status, clcnn_status expected, const clcn
 #define expect_ok(status, ctx)                                                                     \
   ck_assert_msg((status) == CLCNN_OK, "%s: %s", clcnn_status_string(status), clcnn_last_error(ctx))
 
+/* The tests' one pseudo-random generator: the next 16 random bits from *seed (advanced). */
+unsigned support_random(unsigned *seed);
+
 /* count pseudo-random values from *seed (advanced): integers -2..2 (exact in any sum the
    tests make) or uniform in [-1, 1). malloc'd; the caller frees. */
 float *support_values(size_t count, unsigned *seed, int integer);

@@ -30,8 +30,8 @@ typedef struct device_matrix {
 
 static device_matrix matrix_upload(clcnn_context *ctx, size_t count, unsigned seed) {
   device_matrix m = {NULL, malloc(count * sizeof(float)), count};
-  srand(seed);
-  for (size_t i = 0; i < count; i++) m.host[i] = (float)(rand() % 9 - 4); /* exact in float */
+  for (size_t i = 0; i < count; i++) /* integers: exact in float */
+    m.host[i] = (float)((int)(support_random(&seed) % 9) - 4);
   expect_ok(clcnn_tensor_create(ctx, 1, 1, 1, count, &m.t), ctx);
   expect_ok(clcnn_tensor_write(m.t, m.host, count), ctx);
   return m;

@@ -105,10 +105,8 @@ START_TEST(sweep_matches_reference) {
           if (p.h + p.pt + p.pb < p.kh || p.w + p.pl + p.pr < p.kw) continue;
           size_t count = p.n * p.c * p.h * p.w;
           float *x = malloc(count * sizeof *x);
-          for (size_t i = 0; i < count; i++) {
-            seed = seed * 1103515245u + 12345u;
-            x[i] = (float)((seed >> 9) % 2001) / 100.0f - 10.0f;
-          }
+          for (size_t i = 0; i < count; i++)
+            x[i] = (float)(support_random(&seed) % 2001) / 100.0f - 10.0f;
           check_pool(ctx, &p, x);
           free(x);
           cases++;
