@@ -84,20 +84,22 @@ __kernel void sum_partials(__global const float *part, __global float *dw, const
   dw[dw_off + i] = sum;
 }
 
-/* db[k] = (accumulate ? db[k] : 0) + sum of dy[n][k][..] over the images and pixels. */
+/* db[split * filters + k] = (accumulate ? that : 0) + the sum of dy[n][k][..] over the images
+   n = split, split + splits, ... and their pixels. */
 __kernel void bias_gradient(__global const float *dy, const ulong dy_off, __global float *db,
                             const ulong db_off, const int filters, const int PQ, const int images,
-                            const int accumulate) {
-  const int k = get_global_id(0);
-  if (k >= filters) return;
+                            const int accumulate, const int splits) {
+  const int k = get_global_id(0), split = get_global_id(1);
+  if (k >= filters || split >= splits) return;
   float8 acc = (float8)(0.0f);
   float tail = 0.0f;
-  for (int n = 0; n < images; n++) {
+  for (int n = split; n < images; n += splits) {
     __global const float *row = dy + dy_off + ((size_t)n * filters + k) * PQ;
     int i = 0;
     for (; i + 8 <= PQ; i += 8) acc += vload8(0, row + i);
     for (; i < PQ; i++) tail += row[i];
   }
   const float sum = acc.s0 + acc.s1 + acc.s2 + acc.s3 + acc.s4 + acc.s5 + acc.s6 + acc.s7 + tail;
-  db[db_off + k] = accumulate ? db[db_off + k] + sum : sum;
+  db += db_off + (size_t)split * filters;
+  db[k] = accumulate ? db[k] + sum : sum;
 }

@@ -406,17 +406,26 @@ static clcnn_status weights_gemm(clcnn_context *ctx, const clcnn_backward_weight
 }
 
 /* dw (+)= the sum of `arrays` partial weight gradients in part. */
-static clcnn_status reduce_chunk(clcnn_context *ctx, const clcnn_conv_geometry *g, cl_mem part,
-                                 clcnn_tensor *dw, size_t arrays, int accumulate) {
+static clcnn_status sum_arrays(clcnn_context *ctx, cl_mem part, size_t arrays, size_t count,
+                               clcnn_tensor *out, int accumulate) {
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get(ctx, "conv2d_weights.cl", "", "sum_partials", &kernel);
   if (status != CLCNN_OK) return status;
-  size_t count = g->k * g->cg * g->r * g->s;
   clcnn_launch_dims dims = {1, {count}, {64}};
-  return CLCNN_LAUNCH(ctx, kernel, "sum_partials", &dims, CLCNN_MEM(part), CLCNN_MEM(dw->buf),
-                      CLCNN_ULONG(dw->offset), CLCNN_ULONG(count), CLCNN_INT(arrays),
+  return CLCNN_LAUNCH(ctx, kernel, "sum_partials", &dims, CLCNN_MEM(part), CLCNN_MEM(out->buf),
+                      CLCNN_ULONG(out->offset), CLCNN_ULONG(count), CLCNN_INT(arrays),
                       CLCNN_INT(accumulate));
 }
+
+static clcnn_status reduce_chunk(clcnn_context *ctx, const clcnn_conv_geometry *g, cl_mem part,
+                                 clcnn_tensor *dw, size_t arrays, int accumulate) {
+  return sum_arrays(ctx, part, arrays, g->k * g->cg * g->r * g->s, dw, accumulate);
+}
+
+/* The bias gradient of images n0 .. n0+images, added to dbias after the first chunk. With
+   few filters the images are split over several work-items per filter (LeNet's first layer
+   has 6 filters, each a sum of 200K values), whose partial sums are added up after. */
+#define BIAS_MIN_ITEMS 32
 
 static clcnn_status bias_direct(clcnn_context *ctx, const clcnn_conv_geometry *g,
                                 const clcnn_tensor *dy, size_t n0, size_t images,
@@ -424,11 +433,22 @@ static clcnn_status bias_direct(clcnn_context *ctx, const clcnn_conv_geometry *g
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get(ctx, "conv2d_weights.cl", "", "bias_gradient", &kernel);
   if (status != CLCNN_OK) return status;
-  clcnn_launch_dims dims = {1, {g->k}, {0}};
-  return CLCNN_LAUNCH(ctx, kernel, "bias_gradient", &dims, CLCNN_MEM(dy->buf),
-                      CLCNN_ULONG(dy->offset + n0 * g->k * g->p * g->q), CLCNN_MEM(dbias->buf),
-                      CLCNN_ULONG(dbias->offset), CLCNN_INT(g->k), CLCNN_INT(g->p * g->q),
-                      CLCNN_INT(images), CLCNN_INT(n0 > 0));
+  size_t splits = g->k >= BIAS_MIN_ITEMS ? 1 : (BIAS_MIN_ITEMS + g->k - 1) / g->k;
+  if (splits > images) splits = images;
+  cl_mem out = dbias->buf, part = NULL;
+  size_t out_off = dbias->offset;
+  if (splits > 1) {
+    status = clcnn_workspace_get(ctx, CLCNN_WS_BIAS_PARTIALS, splits * g->k * sizeof(float), &part);
+    out = part, out_off = 0;
+  }
+  clcnn_launch_dims dims = {2, {g->k, splits}, {0}};
+  if (status == CLCNN_OK)
+    status = CLCNN_LAUNCH(ctx, kernel, "bias_gradient", &dims, CLCNN_MEM(dy->buf),
+                          CLCNN_ULONG(dy->offset + n0 * g->k * g->p * g->q), CLCNN_MEM(out),
+                          CLCNN_ULONG(out_off), CLCNN_INT(g->k), CLCNN_INT(g->p * g->q),
+                          CLCNN_INT(images), CLCNN_INT(splits == 1 && n0 > 0), CLCNN_INT(splits));
+  if (status != CLCNN_OK || splits == 1) return status;
+  return sum_arrays(ctx, part, splits, g->k, dbias, n0 > 0);
 }
 
 static clcnn_status channels_last(clcnn_context *ctx, const clcnn_backward_weights_conv *bw,
