@@ -1,6 +1,14 @@
 /* The device-level helpers of a context: checks, lost-device handling, finish, accessors. */
 #include "device/context.h"
 
+void clcnn_context_lock(clcnn_context *ctx) {
+  pthread_mutex_lock(&ctx->lock);
+}
+
+void clcnn_context_unlock(clcnn_context *ctx) {
+  pthread_mutex_unlock(&ctx->lock);
+}
+
 clcnn_status clcnn_context_check(clcnn_context *ctx, const char *fn) {
   if (!ctx) return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT, "%s: ctx is NULL", fn);
   if (ctx->lost)
@@ -44,6 +52,8 @@ clcnn_status clcnn_context_program_stats(const clcnn_context *ctx, clcnn_program
   if (!ctx || !out)
     return clcnn_fail((clcnn_context *)ctx, CLCNN_INVALID_ARGUMENT,
                       "clcnn_context_program_stats: %s is NULL", !ctx ? "ctx" : "out");
+  clcnn_context_lock((clcnn_context *)ctx);
   *out = ctx->stats;
+  clcnn_context_unlock((clcnn_context *)ctx);
   return CLCNN_OK;
 }

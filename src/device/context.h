@@ -33,7 +33,22 @@ struct clcnn_context {
   void (*plan_cache_release)(clcnn_context *ctx);
   size_t plan_cache_capacity;
   int lost;
+  /* held by every call that uses the context's kernels, caches or workspace (host side
+     only: the device work is ordered by the queue anyway) */
+  pthread_mutex_t lock;
 };
+
+/* The context's lock (see struct clcnn_context). */
+void clcnn_context_lock(clcnn_context *ctx);
+void clcnn_context_unlock(clcnn_context *ctx);
+
+static inline clcnn_status clcnn_unlock_with(clcnn_context *ctx, clcnn_status status) {
+  clcnn_context_unlock(ctx);
+  return status;
+}
+
+/* Evaluates `call` (a clcnn_status expression) with ctx's lock held. */
+#define CLCNN_LOCKED(ctx, call) (clcnn_context_lock(ctx), clcnn_unlock_with((ctx), (call)))
 
 /* CLCNN_INVALID_ARGUMENT for a NULL ctx (message to the thread), CLCNN_DEVICE_LOST for a lost
    one; fn names the entry point in the message. */

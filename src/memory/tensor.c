@@ -142,18 +142,23 @@ clcnn_status clcnn_tensor_read(const clcnn_tensor *t, float *dst, size_t count) 
   return err == CL_SUCCESS ? CLCNN_OK : clcnn_fail_wait(t->ctx, err, "clEnqueueReadBuffer");
 }
 
+clcnn_status clcnn_tensor_fill_locked(clcnn_tensor *t, float value) {
+  clcnn_context *ctx = t->ctx;
+  cl_kernel kernel;
+  clcnn_status status = clcnn_kernel_get(ctx, "fill.cl", "", "fill_f32", &kernel);
+  if (status != CLCNN_OK) return status;
+  clcnn_launch_dims dims = {1, {t->count}, {64}};
+  return CLCNN_LAUNCH(ctx, kernel, "fill_f32", &dims, CLCNN_MEM(t->buf), CLCNN_ULONG(t->offset),
+                      CLCNN_ULONG(t->count), CLCNN_FLOAT(value));
+}
+
 clcnn_status clcnn_tensor_fill(clcnn_tensor *t, float value) {
   const char *fn = "clcnn_tensor_fill";
   if (!t) return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT, "%s: tensor is NULL", fn);
   clcnn_context *ctx = t->ctx;
   clcnn_status status = clcnn_context_check(ctx, fn);
   if (status != CLCNN_OK) return status;
-  cl_kernel kernel;
-  if ((status = clcnn_kernel_get(ctx, "fill.cl", "", "fill_f32", &kernel)) != CLCNN_OK)
-    return status;
-  clcnn_launch_dims dims = {1, {t->count}, {64}};
-  return CLCNN_LAUNCH(ctx, kernel, "fill_f32", &dims, CLCNN_MEM(t->buf), CLCNN_ULONG(t->offset),
-                      CLCNN_ULONG(t->count), CLCNN_FLOAT(value));
+  return CLCNN_LOCKED(ctx, clcnn_tensor_fill_locked(t, value));
 }
 
 void clcnn_tensor_shape(const clcnn_tensor *t, size_t shape[4]) {

@@ -13,4 +13,7 @@ struct clcnn_tensor {
   int wrapped;
 };
 
+/* clcnn_tensor_fill for a caller that holds the context's lock. */
+clcnn_status clcnn_tensor_fill_locked(clcnn_tensor *t, float value);
+
 #endif

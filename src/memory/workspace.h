@@ -11,7 +11,7 @@ typedef enum clcnn_workspace_slot {
   CLCNN_WS_LOSSES,
   CLCNN_WS_TRANSFORMED_WEIGHTS,
   CLCNN_WS_GRADIENT_ROWS,
-    CLCNN_WS_PARTIALS,
+  CLCNN_WS_PARTIALS,
   CLCNN_WS_BIAS_PARTIALS,
   CLCNN_WS_SLOTS
 } clcnn_workspace_slot;

@@ -213,7 +213,7 @@ static clcnn_status gather_data(clcnn_context *ctx, const clcnn_backward_data_co
 /* Each phase writes its own elements of dx (every stride-th row and column). */
 static clcnn_status phases_data(clcnn_context *ctx, const clcnn_backward_data_conv *bd,
                                 const clcnn_tensor *dy, clcnn_buffer_view w, clcnn_tensor *dx) {
-  clcnn_status status = bd->zero_first ? clcnn_tensor_fill(dx, 0.0f) : CLCNN_OK;
+  clcnn_status status = bd->zero_first ? clcnn_tensor_fill_locked(dx, 0.0f) : CLCNN_OK;
   for (size_t i = 0; status == CLCNN_OK && i < bd->phase_count; i++) {
     const clcnn_data_phase *ph = &bd->phase[i];
     struct clcnn_tensor dx_view = *dx;

@@ -277,7 +277,7 @@ clcnn_status clcnn_conv2d_plan_create(clcnn_context *ctx, const clcnn_conv2d_des
   if (status != CLCNN_OK) return status;
   if (!out) return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: out is NULL", fn);
   *out = NULL;
-  return plan_make(ctx, fn, d, x_shape, w_shape, flags, 1, out);
+  return CLCNN_LOCKED(ctx, plan_make(ctx, fn, d, x_shape, w_shape, flags, 1, out));
 }
 
 clcnn_status clcnn_conv2d_plan_forward(clcnn_conv2d_plan *plan, const clcnn_tensor *x,
@@ -285,14 +285,14 @@ clcnn_status clcnn_conv2d_plan_forward(clcnn_conv2d_plan *plan, const clcnn_tens
                                        clcnn_tensor *y) {
   const char *fn = "clcnn_conv2d_plan_forward";
   clcnn_status status = check_plan(plan, fn);
-  return status == CLCNN_OK ? forward(plan, fn, x, w, bias, y) : status;
+  return status == CLCNN_OK ? CLCNN_LOCKED(plan->ctx, forward(plan, fn, x, w, bias, y)) : status;
 }
 
 clcnn_status clcnn_conv2d_plan_backward_data(clcnn_conv2d_plan *plan, const clcnn_tensor *dy,
                                              const clcnn_tensor *w, clcnn_tensor *dx) {
   const char *fn = "clcnn_conv2d_plan_backward_data";
   clcnn_status status = check_plan(plan, fn);
-  return status == CLCNN_OK ? backward_data(plan, fn, dy, w, dx) : status;
+  return status == CLCNN_OK ? CLCNN_LOCKED(plan->ctx, backward_data(plan, fn, dy, w, dx)) : status;
 }
 
 clcnn_status clcnn_conv2d_plan_backward_weights(clcnn_conv2d_plan *plan, const clcnn_tensor *x,
@@ -300,7 +300,8 @@ clcnn_status clcnn_conv2d_plan_backward_weights(clcnn_conv2d_plan *plan, const c
                                                 clcnn_tensor *dbias) {
   const char *fn = "clcnn_conv2d_plan_backward_weights";
   clcnn_status status = check_plan(plan, fn);
-  return status == CLCNN_OK ? backward_weights(plan, fn, x, dy, dw, dbias) : status;
+  return status == CLCNN_OK ? CLCNN_LOCKED(plan->ctx, backward_weights(plan, fn, x, dy, dw, dbias))
+                            : status;
 }
 
 int clcnn_conv2d_plan_algo(const clcnn_conv2d_plan *plan) {
@@ -359,12 +360,14 @@ clcnn_status clcnn_conv2d_forward(clcnn_context *ctx, const clcnn_conv2d_desc *d
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, NULL);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "w", w, NULL);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "y", y, NULL);
+  if (status != CLCNN_OK) return status;
   clcnn_conv2d_plan *plan = NULL;
   int owned = 0;
-  if (status == CLCNN_OK)
-    status = cached_plan(ctx, fn, d, x->shape, w->shape, PASS_FORWARD, &plan, &owned);
+  clcnn_context_lock(ctx);
+  status = cached_plan(ctx, fn, d, x->shape, w->shape, PASS_FORWARD, &plan, &owned);
   if (status == CLCNN_OK) status = forward(plan, fn, x, w, bias, y);
   if (owned) clcnn_conv2d_plan_destroy(plan);
+  clcnn_context_unlock(ctx);
   return status;
 }
 
@@ -376,12 +379,14 @@ clcnn_status clcnn_conv2d_backward_data(clcnn_context *ctx, const clcnn_conv2d_d
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dy", dy, NULL);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "w", w, NULL);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dx", dx, NULL);
+  if (status != CLCNN_OK) return status;
   clcnn_conv2d_plan *plan = NULL;
   int owned = 0;
-  if (status == CLCNN_OK)
-    status = cached_plan(ctx, fn, d, dx->shape, w->shape, PASS_DATA, &plan, &owned);
+  clcnn_context_lock(ctx);
+  status = cached_plan(ctx, fn, d, dx->shape, w->shape, PASS_DATA, &plan, &owned);
   if (status == CLCNN_OK) status = backward_data(plan, fn, dy, w, dx);
   if (owned) clcnn_conv2d_plan_destroy(plan);
+  clcnn_context_unlock(ctx);
   return status;
 }
 
@@ -393,11 +398,13 @@ clcnn_status clcnn_conv2d_backward_weights(clcnn_context *ctx, const clcnn_conv2
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, NULL);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dy", dy, NULL);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dw", dw, NULL);
+  if (status != CLCNN_OK) return status;
   clcnn_conv2d_plan *plan = NULL;
   int owned = 0;
-  if (status == CLCNN_OK)
-    status = cached_plan(ctx, fn, d, x->shape, dw->shape, PASS_WEIGHTS, &plan, &owned);
+  clcnn_context_lock(ctx);
+  status = cached_plan(ctx, fn, d, x->shape, dw->shape, PASS_WEIGHTS, &plan, &owned);
   if (status == CLCNN_OK) status = backward_weights(plan, fn, x, dy, dw, dbias);
   if (owned) clcnn_conv2d_plan_destroy(plan);
+  clcnn_context_unlock(ctx);
   return status;
 }

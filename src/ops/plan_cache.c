@@ -80,8 +80,10 @@ clcnn_status clcnn_context_plan_cache_stats(const clcnn_context *ctx, clcnn_plan
   if (!ctx || !out)
     return clcnn_fail((clcnn_context *)ctx, CLCNN_INVALID_ARGUMENT,
                       "clcnn_context_plan_cache_stats: %s is NULL", !ctx ? "ctx" : "out");
+  clcnn_context_lock((clcnn_context *)ctx);
   *out = ctx->plan_cache ? ctx->plan_cache->stats : (clcnn_plan_cache_stats){0};
   out->plans = ctx->plan_cache ? ctx->plan_cache->count : 0;
   out->capacity = ctx->plan_cache_capacity;
+  clcnn_context_unlock((clcnn_context *)ctx);
   return CLCNN_OK;
 }

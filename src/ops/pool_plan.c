@@ -185,7 +185,7 @@ static clcnn_status backward(clcnn_pool2d_plan *plan, const char *fn, const clcn
                         CLCNN_INT(g->q));
   }
   if (plan->backward == BACKWARD_SCATTER) {
-    if (!windows_cover_input(g) && (status = clcnn_tensor_fill(dx, 0.0f)) != CLCNN_OK)
+    if (!windows_cover_input(g) && (status = clcnn_tensor_fill_locked(dx, 0.0f)) != CLCNN_OK)
       return status;
     clcnn_launch_dims dims = {3, {g->q, g->p, g->n * g->c}, {16, 4, 1}};
     return CLCNN_LAUNCH(ctx, plan->backward_kernel, "pool2d_backward_scatter", &dims,
@@ -198,7 +198,7 @@ static clcnn_status backward(clcnn_pool2d_plan *plan, const char *fn, const clcn
   if (plan->backward == BACKWARD_ROWS) {
     /* output rows whose windows share no input row run in one launch */
     size_t phases = (g->kh + g->sh - 1) / g->sh;
-    status = clcnn_tensor_fill(dx, 0.0f);
+    status = clcnn_tensor_fill_locked(dx, 0.0f);
     for (size_t phase = 0; status == CLCNN_OK && phase < phases; phase++) {
       clcnn_launch_dims dims = {2, {(g->p - phase + phases - 1) / phases, g->n * g->c}, {8, 1}};
       status = CLCNN_LAUNCH(
@@ -237,14 +237,14 @@ clcnn_status clcnn_pool2d_plan_create(clcnn_context *ctx, const clcnn_pool2d_des
   if (status != CLCNN_OK) return status;
   if (!out) return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: out is NULL", fn);
   *out = NULL;
-  return plan_make(ctx, fn, d, x_shape, out);
+  return CLCNN_LOCKED(ctx, plan_make(ctx, fn, d, x_shape, out));
 }
 
 clcnn_status clcnn_pool2d_plan_forward(clcnn_pool2d_plan *plan, const clcnn_tensor *x,
                                        clcnn_tensor *y) {
   const char *fn = "clcnn_pool2d_plan_forward";
   clcnn_status status = check_plan(plan, fn);
-  return status == CLCNN_OK ? forward(plan, fn, x, y) : status;
+  return status == CLCNN_OK ? CLCNN_LOCKED(plan->ctx, forward(plan, fn, x, y)) : status;
 }
 
 clcnn_status clcnn_pool2d_plan_backward(clcnn_pool2d_plan *plan, const clcnn_tensor *x,
@@ -252,7 +252,7 @@ clcnn_status clcnn_pool2d_plan_backward(clcnn_pool2d_plan *plan, const clcnn_ten
                                         clcnn_tensor *dx) {
   const char *fn = "clcnn_pool2d_plan_backward";
   clcnn_status status = check_plan(plan, fn);
-  return status == CLCNN_OK ? backward(plan, fn, x, y, dy, dx) : status;
+  return status == CLCNN_OK ? CLCNN_LOCKED(plan->ctx, backward(plan, fn, x, y, dy, dx)) : status;
 }
 
 const char *clcnn_pool2d_plan_describe(const clcnn_pool2d_plan *plan) {
@@ -292,11 +292,14 @@ clcnn_status clcnn_pool2d_forward(clcnn_context *ctx, const clcnn_pool2d_desc *d
   clcnn_status status = clcnn_context_check(ctx, fn);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, NULL);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "y", y, NULL);
+  if (status != CLCNN_OK) return status;
   clcnn_pool2d_plan *plan = NULL;
   int owned = 0;
-  if (status == CLCNN_OK) status = cached_plan(ctx, fn, d, x->shape, &plan, &owned);
+  clcnn_context_lock(ctx);
+  status = cached_plan(ctx, fn, d, x->shape, &plan, &owned);
   if (status == CLCNN_OK) status = forward(plan, fn, x, y);
   if (owned) clcnn_pool2d_plan_destroy(plan);
+  clcnn_context_unlock(ctx);
   return status;
 }
 
@@ -306,10 +309,13 @@ clcnn_status clcnn_pool2d_backward(clcnn_context *ctx, const clcnn_pool2d_desc *
   const char *fn = "clcnn_pool2d_backward";
   clcnn_status status = clcnn_context_check(ctx, fn);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, NULL);
+  if (status != CLCNN_OK) return status;
   clcnn_pool2d_plan *plan = NULL;
   int owned = 0;
-  if (status == CLCNN_OK) status = cached_plan(ctx, fn, d, x->shape, &plan, &owned);
+  clcnn_context_lock(ctx);
+  status = cached_plan(ctx, fn, d, x->shape, &plan, &owned);
   if (status == CLCNN_OK) status = backward(plan, fn, x, y, dy, dx);
   if (owned) clcnn_pool2d_plan_destroy(plan);
+  clcnn_context_unlock(ctx);
   return status;
 }

@@ -35,9 +35,10 @@ clcnn_status clcnn_activation_forward(clcnn_context *ctx, int act, const clcnn_t
   if (status != CLCNN_OK) return status;
   if (y->buf != x->buf || y->offset != x->offset) /* in place is allowed, partial overlap not */
     if ((status = clcnn_check_distinct(ctx, fn, y, "y", x, "x")) != CLCNN_OK) return status;
-  return launch_1d(ctx, "activation_forward", x->count,
-                   CLCNN_ARGS(CLCNN_MEM(x->buf), CLCNN_ULONG(x->offset), CLCNN_MEM(y->buf),
-                              CLCNN_ULONG(y->offset), CLCNN_ULONG(x->count), CLCNN_INT(act)));
+  return CLCNN_LOCKED(
+      ctx, launch_1d(ctx, "activation_forward", x->count,
+                     CLCNN_ARGS(CLCNN_MEM(x->buf), CLCNN_ULONG(x->offset), CLCNN_MEM(y->buf),
+                                CLCNN_ULONG(y->offset), CLCNN_ULONG(x->count), CLCNN_INT(act))));
 }
 
 clcnn_status clcnn_activation_backward(clcnn_context *ctx, int act, const clcnn_tensor *y,
@@ -52,10 +53,11 @@ clcnn_status clcnn_activation_backward(clcnn_context *ctx, int act, const clcnn_
   if (status == CLCNN_OK && (dx->buf != dy->buf || dx->offset != dy->offset))
     status = clcnn_check_distinct(ctx, fn, dx, "dx", dy, "dy");
   if (status != CLCNN_OK) return status;
-  return launch_1d(ctx, "activation_backward", y->count,
-                   CLCNN_ARGS(CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset), CLCNN_MEM(dy->buf),
-                              CLCNN_ULONG(dy->offset), CLCNN_MEM(dx->buf), CLCNN_ULONG(dx->offset),
-                              CLCNN_ULONG(y->count), CLCNN_INT(act)));
+  return CLCNN_LOCKED(
+      ctx, launch_1d(ctx, "activation_backward", y->count,
+                     CLCNN_ARGS(CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset), CLCNN_MEM(dy->buf),
+                                CLCNN_ULONG(dy->offset), CLCNN_MEM(dx->buf),
+                                CLCNN_ULONG(dx->offset), CLCNN_ULONG(y->count), CLCNN_INT(act))));
 }
 
 /* Reads the labels (blocking) and checks that each is an integer class index below k. */
@@ -95,14 +97,12 @@ static clcnn_status check_xent(clcnn_context *ctx, const char *fn, const clcnn_t
   return clcnn_check_distinct(ctx, fn, dlogits, "dlogits", labels, "labels");
 }
 
-clcnn_status clcnn_softmax_cross_entropy(clcnn_context *ctx, const clcnn_tensor *logits,
-                                         const clcnn_tensor *labels, float *loss,
-                                         clcnn_tensor *dlogits) {
-  const char *fn = "clcnn_softmax_cross_entropy";
-  clcnn_status status = clcnn_context_check(ctx, fn);
-  if (status == CLCNN_OK) status = check_xent(ctx, fn, logits, labels, dlogits);
-  if (status == CLCNN_OK) status = check_labels(ctx, fn, labels, logits->shape[1]);
-  if (status != CLCNN_OK) return status;
+/* The kernel, then the mean loss read back; under the context's lock (the losses live in
+   its workspace). */
+static clcnn_status losses_and_gradient(clcnn_context *ctx, const char *fn,
+                                        const clcnn_tensor *logits, const clcnn_tensor *labels,
+                                        float *loss, clcnn_tensor *dlogits) {
+  clcnn_status status;
   size_t n = logits->shape[0];
   cl_mem losses;
   if ((status = clcnn_workspace_get(ctx, CLCNN_WS_LOSSES, n * sizeof(float), &losses)) != CLCNN_OK)
@@ -125,6 +125,17 @@ clcnn_status clcnn_softmax_cross_entropy(clcnn_context *ctx, const clcnn_tensor 
   if (err != CL_SUCCESS) return clcnn_fail_wait(ctx, err, "clEnqueueReadBuffer (losses)");
   *loss = (float)(sum / (double)n);
   return CLCNN_OK;
+}
+
+clcnn_status clcnn_softmax_cross_entropy(clcnn_context *ctx, const clcnn_tensor *logits,
+                                         const clcnn_tensor *labels, float *loss,
+                                         clcnn_tensor *dlogits) {
+  const char *fn = "clcnn_softmax_cross_entropy";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status == CLCNN_OK) status = check_xent(ctx, fn, logits, labels, dlogits);
+  if (status == CLCNN_OK) status = check_labels(ctx, fn, labels, logits->shape[1]);
+  if (status != CLCNN_OK) return status;
+  return CLCNN_LOCKED(ctx, losses_and_gradient(ctx, fn, logits, labels, loss, dlogits));
 }
 
 static clcnn_status check_sgd(clcnn_context *ctx, const char *fn, const clcnn_tensor *w,
@@ -155,10 +166,11 @@ clcnn_status clcnn_sgd_step(clcnn_context *ctx, clcnn_tensor *w, const clcnn_ten
   clcnn_status status = clcnn_context_check(ctx, fn);
   if (status == CLCNN_OK) status = check_sgd(ctx, fn, w, g, v, lr, momentum, weight_decay);
   if (status != CLCNN_OK) return status;
-  return launch_1d(ctx, "sgd_step", w->count,
-                   CLCNN_ARGS(CLCNN_MEM(w->buf), CLCNN_ULONG(w->offset), CLCNN_MEM(g->buf),
-                              CLCNN_ULONG(g->offset), CLCNN_MEM(v ? v->buf : w->buf),
-                              CLCNN_ULONG(v ? v->offset : 0), CLCNN_INT(v != NULL),
-                              CLCNN_ULONG(w->count), CLCNN_FLOAT(lr), CLCNN_FLOAT(momentum),
-                              CLCNN_FLOAT(weight_decay)));
+  return CLCNN_LOCKED(
+      ctx, launch_1d(ctx, "sgd_step", w->count,
+                     CLCNN_ARGS(CLCNN_MEM(w->buf), CLCNN_ULONG(w->offset), CLCNN_MEM(g->buf),
+                                CLCNN_ULONG(g->offset), CLCNN_MEM(v ? v->buf : w->buf),
+                                CLCNN_ULONG(v ? v->offset : 0), CLCNN_INT(v != NULL),
+                                CLCNN_ULONG(w->count), CLCNN_FLOAT(lr), CLCNN_FLOAT(momentum),
+                                CLCNN_FLOAT(weight_decay))));
 }

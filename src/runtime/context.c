@@ -53,13 +53,28 @@ static clcnn_status init_runtime_settings(clcnn_context *ctx, const char *cache_
 }
 
 static clcnn_context *context_alloc(void) {
-  return calloc(1, sizeof(clcnn_context));
+  clcnn_context *ctx = calloc(1, sizeof(clcnn_context));
+  if (!ctx) return NULL;
+  if (clcnn_error_state_init(&ctx->errors, clcnn_log_level_from_env()) != 0) {
+    free(ctx);
+    return NULL;
+  }
+  if (pthread_mutex_init(&ctx->lock, NULL) != 0) {
+    clcnn_error_state_destroy(&ctx->errors);
+    free(ctx);
+    return NULL;
+  }
+  clcnn_error_clear(ctx); /* a thread's message about an earlier context at this address */
+  return ctx;
 }
 
 static void context_free(clcnn_context *ctx) {
   release_cl_objects(ctx);
   free(ctx->cache_dir);
   free(ctx->kernel_dir);
+  clcnn_error_clear(ctx);
+  pthread_mutex_destroy(&ctx->lock);
+  clcnn_error_state_destroy(&ctx->errors);
   free(ctx);
 }
 
@@ -101,7 +116,7 @@ static clcnn_status open_first_working(clcnn_context *ctx, const clcnn_device_li
               ctx->errors.last_error);
     append(reasons, cap, "\n  skipped %.300s: %.1500s", entry->label, ctx->errors.last_error);
     release_cl_objects(ctx);
-    ctx->errors.last_error[0] = '\0';
+    clcnn_error_clear(ctx);
   }
   return CLCNN_NO_DEVICE;
 }
