@@ -38,8 +38,9 @@ typedef struct clcnn_context clcnn_context; /* opaque */
 
 /* Static text, never NULL. */
 CLCNN_API const char *clcnn_status_string(clcnn_status s);
-/* Last failure in ctx; "" if none. NULL ctx: the message of the last failed
-   clcnn_context_create / clcnn_context_create_from_cl in this thread. */
+/* Last failure in ctx ("" if none): the calling thread's own when its last failure on a
+   context was on ctx, else the last one any thread had on ctx. NULL ctx: the message of the
+   last failure without a context (clcnn_context_create, shape functions) in this thread. */
 CLCNN_API const char *clcnn_last_error(const clcnn_context *ctx);
 
 /* ---- Context ---------------------------------------------------------------------------- */
@@ -57,8 +58,9 @@ typedef struct clcnn_context_options {
 /* Device selector grammar: "gpu", "cpu", "accelerator" (first working device of that type);
    "P:D" (platform index P, device index D in clGetPlatformIDs/clGetDeviceIDs order); any other
       text is a case-insensitive substring of "platform name device name".
-   Threads: a context, its tensors and its plans are used by one thread at a time; separate
-   contexts are independent. */
+      Threads: a context, its tensors and its plans may be used from several threads at once;
+   each call behaves as if the calls ran in some serial order. Calls writing a tensor that
+   another thread reads at the same time must be ordered by the caller. */
 CLCNN_API clcnn_status clcnn_context_create(const clcnn_context_options *opts, clcnn_context **out);
 /* Retains, never releases the caller's objects. queue must belong to cl_ctx and dev. */
 CLCNN_API clcnn_status clcnn_context_create_from_cl(cl_context cl_ctx, cl_device_id dev,
