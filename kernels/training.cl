@@ -1,12 +1,12 @@
 /* Elementwise training kernels: activations, softmax cross-entropy per sample, SGD. */
 
-/* act: 0 ReLU, 1 sigmoid, 2 tanh. */
+/* act: 0 ReLU, 1 sigmoid, 2 tanh. NaN propagates through each, as in PyTorch. */
 __kernel void activation_forward(__global const float *x, const ulong x_off, __global float *y,
                                  const ulong y_off, const ulong count, const int act) {
   const size_t i = get_global_id(0);
   if (i >= count) return;
   const float v = x[x_off + i];
-  y[y_off + i] = act == 0 ? fmax(v, 0.0f) : act == 1 ? 1.0f / (1.0f + exp(-v)) : tanh(v);
+  y[y_off + i] = act == 0 ? (v < 0.0f ? 0.0f : v) : act == 1 ? 1.0f / (1.0f + exp(-v)) : tanh(v);
 }
 
 __kernel void activation_backward(__global const float *y, const ulong y_off,
@@ -15,7 +15,8 @@ __kernel void activation_backward(__global const float *y, const ulong y_off,
   const size_t i = get_global_id(0);
   if (i >= count) return;
   const float v = y[y_off + i], g = dy[dy_off + i];
-  dx[dx_off + i] = act == 0   ? (v > 0.0f ? g : 0.0f)
+  /* ReLU: PyTorch's threshold rule, zero where y <= 0 (so a NaN output passes g on) */
+  dx[dx_off + i] = act == 0   ? (v <= 0.0f ? 0.0f : g)
                    : act == 1 ? g * v * (1.0f - v)
                               : g * (1.0f - v * v);
 }

@@ -59,6 +59,35 @@ START_TEST(activations_forward_and_backward) {
 }
 END_TEST
 
+/* NaN goes through every activation as in PyTorch: the output is NaN, and ReLU's gradient,
+   zero only where y <= 0, passes dy on where y is NaN; sigmoid's and tanh's are NaN. */
+START_TEST(activations_propagate_nan) {
+  clcnn_context *ctx = support_context();
+  const float x[3] = {NAN, -1.0f, 2.0f}, ones[3] = {1, 1, 1};
+  const int acts[] = {CLCNN_ACT_RELU, CLCNN_ACT_SIGMOID, CLCNN_ACT_TANH};
+  clcnn_tensor *tx = tensor_of(ctx, 1, 3, x), *ty = tensor_of(ctx, 1, 3, NULL);
+  clcnn_tensor *tdy = tensor_of(ctx, 1, 3, ones), *tdx = tensor_of(ctx, 1, 3, NULL);
+  for (int a = 0; a < 3; a++) {
+    float y[3], dx[3];
+    expect_ok(clcnn_activation_forward(ctx, acts[a], tx, ty), ctx);
+    expect_ok(clcnn_tensor_read(ty, y, 3), ctx);
+    ck_assert_msg(isnan(y[0]), "activation %d: f(NaN) = %g", acts[a], y[0]);
+    ck_assert_msg(!isnan(y[1]) && !isnan(y[2]), "activation %d: NaN leaked", acts[a]);
+    expect_ok(clcnn_activation_backward(ctx, acts[a], ty, tdy, tdx), ctx);
+    expect_ok(clcnn_tensor_read(tdx, dx, 3), ctx);
+    if (acts[a] == CLCNN_ACT_RELU)
+      ck_assert_msg(dx[0] == 1.0f && dx[1] == 0.0f && dx[2] == 1.0f, "relu dx %g %g %g", dx[0],
+                    dx[1], dx[2]);
+    else
+      ck_assert_msg(isnan(dx[0]) && !isnan(dx[1]), "activation %d: dx %g %g", acts[a], dx[0],
+                    dx[1]);
+  }
+  clcnn_tensor *all[] = {tx, ty, tdy, tdx};
+  for (int i = 0; i < 4; i++) clcnn_tensor_destroy(all[i]);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
 /* logits [[0, 0], [ln 3, 0]], labels [0, 1]: softmax rows [1/2, 1/2] and [3/4, 1/4], losses
    ln 2 and ln 4, mean 1.5 ln 2; gradients ([1/2, 1/2] - [1, 0]) / 2 and ([3/4, 1/4] - [0, 1]) / 2.
  */
@@ -120,6 +149,7 @@ static Suite *training_suite(void) {
   Suite *s = suite_create("training");
   TCase *tc = support_tcase("blocks");
   tcase_add_test(tc, activations_forward_and_backward);
+  tcase_add_test(tc, activations_propagate_nan);
   tcase_add_test(tc, softmax_cross_entropy_hand_computed);
   tcase_add_test(tc, sgd_follows_pytorch_rule);
   suite_add_tcase(s, tc);
