@@ -29,6 +29,18 @@ out=$("$clcnn" bench --no-clblast --reps 1 --csv n2c3h9w9_k4r3s3_st1x1_p1111 \
 expect_in "$out" "n2c3h9w9_k4r3s3_st1x1_p1111,direct," "bench csv conv row"
 expect_in "$out" "avg_n1c2h8w8_k2x2_st2x2,avg-pool," "bench csv pool row"
 "$clcnn" bench nXc3 >/dev/null 2>&1 && fail "bench accepted a bad shape" || pass
+# bad environment values: warned about at CLCNN_LOG=warn and ignored, never fatal
+for bad in 0 -1 garbage 1e9 99999999999999999999999; do
+  out=$(CLCNN_LOG=warn CLCNN_WORKSPACE_BYTES=$bad "$clcnn" devices 2>&1) && pass \
+    || fail "CLCNN_WORKSPACE_BYTES=$bad made devices fail"
+  expect_in "$out" "CLCNN_WORKSPACE_BYTES='$bad' is not a whole number" "warns about '$bad'"
+done
+out=$(CLCNN_LOG=warn CLCNN_PLAN_CACHE_SIZE=-3 "$clcnn" devices 2>&1) && pass || fail "plan cache -3"
+expect_in "$out" "CLCNN_PLAN_CACHE_SIZE='-3'" "warns about a negative plan cache size"
+long=/tmp/$(printf 'd%.0s' $(seq 1 5000))
+out=$(CLCNN_LOG=warn CLCNN_CACHE_DIR=$long "$clcnn" bench --no-clblast --no-onednn --reps 1 \
+      n1c1h4w4_k1r2s2 2>&1) && pass || fail "a 5000-character cache folder made bench fail"
+expect_in "$out" "running without the disk cache" "a too long cache folder is named"
 out=$("$clcnn" train --data /nonexistent/fashion 2>&1) && fail "train without data exited 0" || pass
 expect_in "$out" "/nonexistent/fashion/train-images-idx3-ubyte" "train names the missing file"
 out=$("$clcnn" train --lr -1 2>&1) && fail "train accepted lr -1" || pass

@@ -216,6 +216,16 @@ START_TEST(create_from_cl_rejects_mismatches) {
   expect_error(clcnn_context_create_from_cl(a.context, a.device, b.queue, &ctx),
                CLCNN_INVALID_ARGUMENT, NULL, "another cl_context");
   ck_assert_ptr_null(ctx);
+  /* an out-of-order queue would let a kernel read a buffer before its producer ran */
+  cl_int err;
+  cl_command_queue ooo =
+      clCreateCommandQueue(a.context, a.device, CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE, &err);
+  if (err == CL_SUCCESS) { /* a device without out-of-order queues has nothing to reject */
+    expect_error(clcnn_context_create_from_cl(a.context, a.device, ooo, &ctx),
+                 CLCNN_INVALID_ARGUMENT, NULL, "CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE");
+    ck_assert_ptr_null(ctx);
+    clReleaseCommandQueue(ooo);
+  }
   clReleaseCommandQueue(a.queue);
   clReleaseCommandQueue(b.queue);
   clReleaseContext(a.context);

@@ -2,10 +2,17 @@
 #ifndef CLCNN_CORE_ENV_H
 #define CLCNN_CORE_ENV_H
 
+#include <stddef.h>
+
 /* getenv(name), or NULL when unset or empty. */
 const char *clcnn_env(const char *name);
 
 /* A malloc'd copy of s (NULL for NULL or on allocation failure). */
 char *clcnn_strdup(const char *s);
+
+/* The whole number in $name when it is one of at least `min` (digits only: no sign, no
+   exponent, no suffix, no overflow); else `fallback`, with a warning on stderr at
+   CLCNN_LOG=warn (level) when the variable is set to something else. */
+size_t clcnn_env_size(const char *name, size_t min, size_t fallback, int level);
 
 #endif

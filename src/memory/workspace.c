@@ -6,11 +6,8 @@
 #include "core/env.h"
 #include "device/context.h"
 
-size_t clcnn_workspace_limit_from_env(void) {
-  const char *text = clcnn_env("CLCNN_WORKSPACE_BYTES");
-  char *end = NULL;
-  unsigned long long value = text ? strtoull(text, &end, 10) : 0;
-  return value > 0 && end && *end == '\0' ? (size_t)value : CLCNN_WORKSPACE_DEFAULT_LIMIT;
+size_t clcnn_workspace_limit_from_env(int log_level) {
+  return clcnn_env_size("CLCNN_WORKSPACE_BYTES", 1, CLCNN_WORKSPACE_DEFAULT_LIMIT, log_level);
 }
 
 /* The buffers of one context, one per slot, grown on demand. */

@@ -20,8 +20,9 @@ typedef enum clcnn_workspace_slot {
    it); $CLCNN_WORKSPACE_BYTES overrides it per context. */
 #define CLCNN_WORKSPACE_DEFAULT_LIMIT ((size_t)256 << 20)
 
-/* The limit for a new context: $CLCNN_WORKSPACE_BYTES when it is a positive number. */
-size_t clcnn_workspace_limit_from_env(void);
+/* The limit for a new context: $CLCNN_WORKSPACE_BYTES when it is a positive whole number
+   (anything else is warned about at log_level and ignored). */
+size_t clcnn_workspace_limit_from_env(int log_level);
 
 /* A buffer of at least bytes (grown when needed); owned by ctx. */
 clcnn_status clcnn_workspace_get(clcnn_context *ctx, clcnn_workspace_slot slot, size_t bytes,

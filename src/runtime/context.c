@@ -25,22 +25,24 @@ static void release_cl_objects(clcnn_context *ctx) {
   ctx->cl_ctx = NULL;
 }
 
-/* $CLCNN_PLAN_CACHE_SIZE when it is a number (0 turns the cache off), else 64. */
-static size_t plan_cache_capacity_from_env(void) {
-  const char *text = clcnn_env("CLCNN_PLAN_CACHE_SIZE");
-  char *end = NULL;
-  unsigned long value = text ? strtoul(text, &end, 10) : 0;
-  return text && end && *end == '\0' && text[0] != '-' ? (size_t)value : 64;
-}
+#define DEFAULT_PLAN_CACHE_SIZE 64
+/* Longest cache folder path kept; a longer one runs without the disk cache (and says so). */
+#define CACHE_DIR_CAPACITY 4096
 
 /* Log level, cache folder and kernel folder: the environment is read here, once. */
 static clcnn_status init_runtime_settings(clcnn_context *ctx, const char *cache_option) {
   ctx->errors.log_level = clcnn_log_level_from_env();
-  ctx->workspace_limit = clcnn_workspace_limit_from_env();
-  ctx->plan_cache_capacity = plan_cache_capacity_from_env();
-  char dir[4096];
-  clcnn_status status = clcnn_cache_dir_resolve(cache_option, dir, sizeof dir);
-  if (status != CLCNN_OK) return status;
+  ctx->workspace_limit = clcnn_workspace_limit_from_env(ctx->errors.log_level);
+  ctx->plan_cache_capacity =
+      clcnn_env_size("CLCNN_PLAN_CACHE_SIZE", 0, DEFAULT_PLAN_CACHE_SIZE, ctx->errors.log_level);
+  char dir[CACHE_DIR_CAPACITY];
+  if (clcnn_cache_dir_resolve(cache_option, dir, sizeof dir) != CLCNN_OK) {
+    clcnn_log(ctx->errors.log_level, CLCNN_LOG_WARN,
+              "the program cache folder is longer than %d characters; running without the disk "
+              "cache (%s)",
+              CACHE_DIR_CAPACITY - 1, clcnn_last_error(NULL));
+    dir[0] = '\0';
+  }
   if (dir[0] && !(ctx->cache_dir = clcnn_strdup(dir)))
     return clcnn_fail(NULL, CLCNN_OUT_OF_MEMORY, "context: host allocation failed");
   const char *kernel_dir = clcnn_env("CLCNN_KERNEL_DIR");
@@ -186,6 +188,14 @@ static clcnn_status check_queue_matches(cl_context cl_ctx, cl_device_id dev,
   if (queue_dev != dev)
     return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT,
                       "clcnn_context_create_from_cl: queue is for another device than dev");
+  /* every operation enqueues several kernels that depend on each other in order */
+  cl_command_queue_properties props = 0;
+  err = clGetCommandQueueInfo(queue, CL_QUEUE_PROPERTIES, sizeof props, &props, NULL);
+  if (err == CL_SUCCESS && (props & CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE))
+    return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT,
+                      "clcnn_context_create_from_cl: queue has "
+                      "CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE; clcnn needs an in-order queue "
+                      "(its kernels depend on each other in enqueue order)");
   return CLCNN_OK;
 }
 
