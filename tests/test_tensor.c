@@ -175,6 +175,49 @@ START_TEST(wrap_rejects_bad_buffers) {
 }
 END_TEST
 
+/* Two sub-buffers of one buffer that overlap: an output in one may not alias an input in the
+   other, while a disjoint sub-buffer and an exact in-place view are fine. */
+START_TEST(overlap_is_found_across_sub_buffers) {
+  clcnn_context *ctx = support_context();
+  cl_uint align_bits = 0;
+  ck_assert_int_eq(clGetDeviceInfo(clcnn_context_cl_device(ctx), CL_DEVICE_MEM_BASE_ADDR_ALIGN,
+                                   sizeof align_bits, &align_bits, NULL),
+                   CL_SUCCESS);
+  size_t align = align_bits / 8, bytes = 4096 * sizeof(float); /* a 1 x 1 x 64 x 64 tensor */
+  cl_int err;
+  cl_mem parent = clCreateBuffer(clcnn_context_cl_context(ctx), CL_MEM_READ_WRITE,
+                                 4 * bytes + align, NULL, &err);
+  ck_assert_int_eq(err, CL_SUCCESS);
+  cl_buffer_region regions[] = {{0, bytes}, {align, bytes}, {2 * bytes, bytes}};
+  cl_mem sub[3];
+  clcnn_tensor *t[3], *whole;
+  for (int i = 0; i < 3; i++) {
+    sub[i] = clCreateSubBuffer(parent, CL_MEM_READ_WRITE, CL_BUFFER_CREATE_TYPE_REGION, &regions[i],
+                               &err);
+    ck_assert_int_eq(err, CL_SUCCESS);
+    expect_ok(clcnn_tensor_wrap(ctx, sub[i], 0, 1, 1, 64, 64, &t[i]), ctx);
+  }
+  expect_ok(clcnn_tensor_wrap(ctx, parent, 7 * 1024, 1, 1, 64, 64, &whole), ctx); /* bytes 28K..44K */
+  expect_ok(clcnn_tensor_fill(t[1], 1.0f), ctx);
+  expect_error(clcnn_activation_forward(ctx, CLCNN_ACT_RELU, t[1], t[0]), CLCNN_INVALID_ARGUMENT,
+               ctx, "y overlaps x through sub-buffers of one buffer");
+  expect_error(clcnn_activation_forward(ctx, CLCNN_ACT_RELU, whole, t[2]), CLCNN_INVALID_ARGUMENT,
+               ctx, "y overlaps x through sub-buffers");
+  const clcnn_pool2d_desc pool = {CLCNN_POOL_MAX, 2, 2, 1, 1, 0, 0, 0, 0, 0, 1};
+  clcnn_tensor *pooled;
+  expect_ok(clcnn_tensor_wrap(ctx, sub[0], 0, 1, 1, 63, 63, &pooled), ctx);
+  expect_error(clcnn_pool2d_forward(ctx, &pool, t[1], pooled), CLCNN_INVALID_ARGUMENT, ctx,
+               "y overlaps x");
+  expect_ok(clcnn_activation_forward(ctx, CLCNN_ACT_RELU, t[1], t[2]), ctx); /* disjoint */
+  expect_ok(clcnn_activation_forward(ctx, CLCNN_ACT_RELU, t[2], t[2]), ctx); /* in place */
+  clcnn_tensor_destroy(pooled);
+  clcnn_tensor_destroy(whole);
+  for (int i = 0; i < 3; i++) clcnn_tensor_destroy(t[i]), clReleaseMemObject(sub[i]);
+  clReleaseMemObject(parent);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
 static Suite *tensor_suite(void) {
   Suite *s = suite_create("tensor");
   TCase *tc = support_tcase("tensor");
@@ -185,6 +228,7 @@ static Suite *tensor_suite(void) {
   tcase_add_test(tc, create_over_max_alloc_is_out_of_memory);
   tcase_add_test(tc, transfers_reject_bad_arguments);
   tcase_add_test(tc, wrap_rejects_bad_buffers);
+  tcase_add_test(tc, overlap_is_found_across_sub_buffers);
   suite_add_tcase(s, tc);
   return s;
 }

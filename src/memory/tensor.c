@@ -58,7 +58,7 @@ clcnn_status clcnn_tensor_create(clcnn_context *ctx, size_t n, size_t c, size_t 
     clReleaseMemObject(buf);
     return status;
   }
-  t->buf = buf;
+  t->buf = t->root = buf;
   *out = t;
   return CLCNN_OK;
 }
@@ -103,6 +103,17 @@ clcnn_status clcnn_tensor_wrap(clcnn_context *ctx, cl_mem buf, size_t offset_ele
   t->buf = buf;
   t->offset = offset_elems;
   t->wrapped = 1;
+  t->root = buf;
+  t->root_byte = offset_elems * sizeof(float);
+  cl_mem parent = NULL;
+  size_t origin = 0;
+  if (clGetMemObjectInfo(buf, CL_MEM_ASSOCIATED_MEMOBJECT, sizeof parent, &parent, NULL) ==
+          CL_SUCCESS &&
+      parent &&
+      clGetMemObjectInfo(buf, CL_MEM_OFFSET, sizeof origin, &origin, NULL) == CL_SUCCESS) {
+    t->root = parent; /* OpenCL 1.2 makes no sub-buffer of a sub-buffer: one level */
+    t->root_byte += origin;
+  }
   *out = t;
   return CLCNN_OK;
 }

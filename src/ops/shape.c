@@ -227,12 +227,18 @@ clcnn_status clcnn_check_tensor(clcnn_context *ctx, const char *fn, const char *
 clcnn_status clcnn_check_distinct(clcnn_context *ctx, const char *fn, const clcnn_tensor *out,
                                   const char *out_name, const clcnn_tensor *in,
                                   const char *in_name) {
-  if (!in || !out || in->buf != out->buf) return CLCNN_OK;
-  int overlap = in->offset < out->offset + out->count && out->offset < in->offset + in->count;
-  if (!overlap) return CLCNN_OK;
+  if (!in || !out || in->root != out->root) return CLCNN_OK;
+  size_t in_end = in->root_byte + in->count * sizeof(float);
+  size_t out_end = out->root_byte + out->count * sizeof(float);
+  if (in->root_byte >= out_end || out->root_byte >= in_end) return CLCNN_OK;
+  if (in->buf == out->buf)
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,
+                      "%s: %s overlaps %s in the same buffer (elements %zu..%zu and %zu..%zu); "
+                      "the output must not alias an input",
+                      fn, out_name, in_name, out->offset, out->offset + out->count, in->offset,
+                      in->offset + in->count);
   return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,
-                    "%s: %s overlaps %s in the same buffer (elements %zu..%zu and %zu..%zu); the "
-                    "output must not alias an input",
-                    fn, out_name, in_name, out->offset, out->offset + out->count, in->offset,
-                    in->offset + in->count);
+                    "%s: %s overlaps %s through sub-buffers of one buffer (bytes %zu..%zu and "
+                    "%zu..%zu of the parent); the output must not alias an input",
+                    fn, out_name, in_name, out->root_byte, out_end, in->root_byte, in_end);
 }

@@ -33,7 +33,8 @@ clcnn_status clcnn_activation_forward(clcnn_context *ctx, int act, const clcnn_t
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, NULL);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "y", y, x->shape);
   if (status != CLCNN_OK) return status;
-  if (y->buf != x->buf || y->offset != x->offset) /* in place is allowed, partial overlap not */
+  if (y->root != x->root ||
+      y->root_byte != x->root_byte) /* in place allowed, partial overlap not */
     if ((status = clcnn_check_distinct(ctx, fn, y, "y", x, "x")) != CLCNN_OK) return status;
   return CLCNN_LOCKED(
       ctx, launch_1d(ctx, "activation_forward", x->count,
@@ -50,7 +51,7 @@ clcnn_status clcnn_activation_backward(clcnn_context *ctx, int act, const clcnn_
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dy", dy, y->shape);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dx", dx, y->shape);
   if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, dx, "dx", y, "y");
-  if (status == CLCNN_OK && (dx->buf != dy->buf || dx->offset != dy->offset))
+  if (status == CLCNN_OK && (dx->root != dy->root || dx->root_byte != dy->root_byte))
     status = clcnn_check_distinct(ctx, fn, dx, "dx", dy, "dy");
   if (status != CLCNN_OK) return status;
   return CLCNN_LOCKED(
