@@ -233,6 +233,19 @@ START_TEST(create_from_cl_rejects_mismatches) {
 }
 END_TEST
 
+/* A selector of 5000 characters is quoted cut short, so that the devices still fit. */
+START_TEST(long_selector_keeps_the_device_list) {
+  char selector[5001];
+  memset(selector, 'x', 5000);
+  selector[5000] = '\0';
+  clcnn_context_options opts = {selector, NULL, 0};
+  clcnn_context *ctx;
+  expect_error(clcnn_context_create(&opts, &ctx), CLCNN_NO_DEVICE, NULL, "(5000 characters)");
+  expect_error(CLCNN_NO_DEVICE, CLCNN_NO_DEVICE, NULL, "devices found:");
+  expect_error(CLCNN_NO_DEVICE, CLCNN_NO_DEVICE, NULL, "0:0");
+}
+END_TEST
+
 START_TEST(thread_error_is_kept_after_failed_create) {
   clcnn_context_options opts = {"zzz-unknown", NULL, 0};
   clcnn_context *ctx;
@@ -259,6 +272,7 @@ static Suite *runtime_suite(void) {
   tcase_add_test(tc, create_rejects_bad_arguments);
   tcase_add_test(tc, profiling_flag_reaches_the_queue);
   tcase_add_test(tc, create_from_cl_retains_and_works);
+  tcase_add_test(tc, long_selector_keeps_the_device_list);
   tcase_add_test(tc, create_from_cl_rejects_mismatches);
   tcase_add_test(tc, thread_error_is_kept_after_failed_create);
   suite_add_tcase(s, tc);

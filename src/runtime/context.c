@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 /* Context creation and teardown, assembling the layers below: settings from the
    environment, device selection (device), the probe kernel and program cache (program), the
    workspace (memory), and the hook through which the ops layer releases its plans. */
@@ -6,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/env.h"
 #include "device/enumerate.h"
@@ -123,6 +125,55 @@ static clcnn_status open_first_working(clcnn_context *ctx, const clcnn_device_li
   return CLCNN_NO_DEVICE;
 }
 
+/* PoCL builds every kernel through its own cache folder and reports a plain build failure
+   when it cannot write there (a read-only home in a container). When a PoCL device failed
+   and that folder (or the nearest existing folder above it) is not writable, the hint
+      names it and the fix; else "". (PoCL then also lists its platform without devices.) */
+static int pocl_installed(void) {
+  cl_platform_id platforms[16];
+  cl_uint n = 0;
+  if (clGetPlatformIDs(16, platforms, &n) != CL_SUCCESS) return 0;
+  for (cl_uint i = 0; i < n && i < 16; i++) {
+    char name[256] = "";
+    clGetPlatformInfo(platforms[i], CL_PLATFORM_NAME, sizeof name, name, NULL);
+    if (strstr(name, "Portable Computing Language")) return 1;
+  }
+  return 0;
+}
+
+static void pocl_cache_hint(char *out, size_t cap) {
+  out[0] = '\0';
+  if (!pocl_installed()) return;
+  char dir[1024];
+  if (clcnn_env("POCL_CACHE_DIR"))
+    snprintf(dir, sizeof dir, "%s", clcnn_env("POCL_CACHE_DIR"));
+  else if (clcnn_env("XDG_CACHE_HOME"))
+    snprintf(dir, sizeof dir, "%s/pocl", clcnn_env("XDG_CACHE_HOME"));
+  else if (clcnn_env("HOME"))
+    snprintf(dir, sizeof dir, "%s/.cache/pocl", clcnn_env("HOME"));
+  else
+    return;
+  char probe[1024];
+  snprintf(probe, sizeof probe, "%s", dir);
+  while (access(probe, F_OK) != 0 && strrchr(probe, '/') && strrchr(probe, '/') != probe)
+    *strrchr(probe, '/') = '\0';
+  if (access(probe, W_OK) == 0) return;
+  snprintf(out, cap,
+           "\n PoCL cannot write its kernel cache '%.300s' (%.300s is not writable), which makes "
+           "every build fail: set POCL_CACHE_DIR to a writable folder",
+           dir, probe);
+}
+
+/* The selector as messages quote it: a very long one is cut so that the list of devices
+   still fits. */
+static const char *quoted_selector(const char *selector_text, char *buf, size_t cap) {
+  if (!selector_text) return "default: GPU, accelerator, CPU";
+  size_t len = strlen(selector_text);
+  if (len < 200) return selector_text;
+  snprintf(buf, cap, "%.160s... (%zu characters)", selector_text, len);
+  return buf;
+}
+
 static clcnn_status select_device(clcnn_context *ctx, const char *selector_text) {
   clcnn_device_list list;
   clcnn_status status = clcnn_device_list_get(&list);
@@ -137,11 +188,13 @@ static clcnn_status select_device(clcnn_context *ctx, const char *selector_text)
   char reasons[CLCNN_ERROR_CAPACITY] = "";
   status = open_first_working(ctx, &list, order, count, reasons, sizeof reasons);
   if (status != CLCNN_OK) {
-    char devices[CLCNN_ERROR_CAPACITY / 2] = "";
+    char devices[CLCNN_ERROR_CAPACITY / 2] = "", hint[768], quoted[200];
     clcnn_device_list_describe(&list, devices, sizeof devices);
-    clcnn_fail(NULL, CLCNN_NO_DEVICE, "no working OpenCL device matches selector '%s' (%s)%s%s%s",
-               selector_text ? selector_text : "default: GPU, accelerator, CPU",
-               count ? "every match failed its check" : "nothing matches", reasons,
+    pocl_cache_hint(hint, sizeof hint);
+    clcnn_fail(NULL, CLCNN_NO_DEVICE,
+               "no working OpenCL device matches selector '%s' (%s)%.1200s%s%s%s",
+               quoted_selector(selector_text, quoted, sizeof quoted),
+               count ? "every match failed its check" : "nothing matches", reasons, hint,
                "\n devices found:", devices);
   }
   free(order);
