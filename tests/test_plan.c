@@ -10,6 +10,22 @@
 #include "reference.h"
 #include "support.h"
 
+/* Field by field: the structs' padding bytes hold whatever the stack held. */
+static int same_conv_desc(const clcnn_conv2d_desc *a, const clcnn_conv2d_desc *b) {
+  return a->stride_h == b->stride_h && a->stride_w == b->stride_w && a->pad_top == b->pad_top &&
+         a->pad_bottom == b->pad_bottom && a->pad_left == b->pad_left &&
+         a->pad_right == b->pad_right && a->dilation_h == b->dilation_h &&
+         a->dilation_w == b->dilation_w && a->groups == b->groups && a->algo == b->algo;
+}
+
+static int same_pool_desc(const clcnn_pool2d_desc *a, const clcnn_pool2d_desc *b) {
+  return a->mode == b->mode && a->kernel_h == b->kernel_h && a->kernel_w == b->kernel_w &&
+         a->stride_h == b->stride_h && a->stride_w == b->stride_w && a->pad_top == b->pad_top &&
+         a->pad_bottom == b->pad_bottom && a->pad_left == b->pad_left &&
+         a->pad_right == b->pad_right && a->ceil_mode == b->ceil_mode &&
+         a->count_include_pad == b->count_include_pad;
+}
+
 static size_t count_of(const size_t s[4]) {
   return s[0] * s[1] * s[2] * s[3];
 }
@@ -240,7 +256,7 @@ START_TEST(descriptions_reproduce_plans) {
                   "%s: shapes differ", line);
     clcnn_conv2d_desc want = descs[i];
     want.algo = clcnn_conv2d_plan_algo(plan);
-    ck_assert_msg(memcmp(&d, &want, sizeof d) == 0, "%s: descriptor differs", line);
+    ck_assert_msg(same_conv_desc(&d, &want), "%s: descriptor differs", line);
     expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, 0, &again), ctx);
     ck_assert_str_eq(clcnn_conv2d_plan_describe(again), line);
     clcnn_conv2d_plan_destroy(again);
@@ -258,7 +274,7 @@ START_TEST(descriptions_reproduce_plans) {
   expect_ok(clcnn_pool2d_plan_create(ctx, &pd, ps, &pool), ctx);
   clcnn_pool2d_desc pd2;
   expect_ok(clcnn_pool2d_problem_parse(clcnn_pool2d_plan_describe(pool), &pd2, ps2), NULL);
-  ck_assert(memcmp(&pd, &pd2, sizeof pd) == 0 && memcmp(ps, ps2, sizeof ps) == 0);
+  ck_assert(same_pool_desc(&pd, &pd2) && memcmp(ps, ps2, sizeof ps) == 0);
   clcnn_pool2d_plan_destroy(pool);
   clcnn_context_destroy(ctx);
 }
