@@ -19,12 +19,14 @@ static clcnn_status check_extents(clcnn_context *ctx, const char *fn, const char
   if (s[0] == 0 || s[1] == 0 || s[2] == 0 || s[3] == 0)
     return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,
                       "%s: %s shape " SHAPE_FMT " has a zero dimension", fn, name, SHAPE_ARGS(s));
-  int too_large = !clcnn_count4_ok(s[0], s[1], s[2], s[3], &count);
+  size_t bytes;
+  int too_large = !clcnn_count4_ok(s[0], s[1], s[2], s[3], &count) ||
+                  !clcnn_mul_ok(count, sizeof(float), &bytes);
   for (int i = 0; i < 4; i++) too_large |= s[i] > MAX_EXTENT;
   if (too_large)
     return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,
                       "%s: %s shape " SHAPE_FMT " is too large (each extent at most %zu, "
-                      "product without overflow)",
+                      "its size in bytes without overflow)",
                       fn, name, SHAPE_ARGS(s), MAX_EXTENT);
   return CLCNN_OK;
 }
