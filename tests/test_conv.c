@@ -304,7 +304,7 @@ START_TEST(bad_inputs_are_rejected_with_numbers) {
                CLCNN_INVALID_ARGUMENT, NULL, "too large");
   expect_error(clcnn_conv2d_output_shape(&good, (size_t[]){0, 4, 6, 6}, (size_t[]){6, 2, 3, 3}, ys),
                CLCNN_INVALID_ARGUMENT, NULL, "zero dimension");
-    clcnn_tensor *all[] = {f.x, f.w, f.b, f.y, f.b_wrong, f.y_wrong, f.x_other};
+  clcnn_tensor *all[] = {f.x, f.w, f.b, f.y, f.b_wrong, f.y_wrong, f.x_other};
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) clcnn_tensor_destroy(all[i]);
   clcnn_context_destroy(f.other);
   clcnn_context_destroy(f.ctx);

@@ -30,7 +30,7 @@ static size_t edgy(unsigned *seed) {
                                  (size_t)1 << 62,
                                  (size_t)-1};
   unsigned r = support_random(seed);
-    if (r % 8) return 1 + r % 5; /* mostly small and valid */
+  if (r % 8) return 1 + r % 5; /* mostly small and valid */
   return edges[support_random(seed) % (sizeof edges / sizeof *edges)];
 }
 

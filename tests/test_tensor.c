@@ -197,7 +197,8 @@ START_TEST(overlap_is_found_across_sub_buffers) {
     ck_assert_int_eq(err, CL_SUCCESS);
     expect_ok(clcnn_tensor_wrap(ctx, sub[i], 0, 1, 1, 64, 64, &t[i]), ctx);
   }
-  expect_ok(clcnn_tensor_wrap(ctx, parent, 7 * 1024, 1, 1, 64, 64, &whole), ctx); /* bytes 28K..44K */
+  expect_ok(clcnn_tensor_wrap(ctx, parent, 7 * 1024, 1, 1, 64, 64, &whole),
+            ctx); /* bytes 28K..44K */
   expect_ok(clcnn_tensor_fill(t[1], 1.0f), ctx);
   expect_error(clcnn_activation_forward(ctx, CLCNN_ACT_RELU, t[1], t[0]), CLCNN_INVALID_ARGUMENT,
                ctx, "y overlaps x through sub-buffers of one buffer");

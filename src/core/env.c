@@ -33,7 +33,7 @@ size_t clcnn_env_size(const char *name, size_t min, size_t fallback, int level) 
   if (digits && errno == 0 && end && *end == '\0' && value >= min && value <= SIZE_MAX)
     return (size_t)value;
   clcnn_log((clcnn_log_level)level, CLCNN_LOG_WARN,
-            "%s='%.80s' is not a whole number of at least %zu; using the default %zu", name,
-            text, min, fallback);
+            "%s='%.80s' is not a whole number of at least %zu; using the default %zu", name, text,
+            min, fallback);
   return fallback;
 }

@@ -9,7 +9,7 @@ struct clcnn_tensor {
   cl_mem buf;
   size_t offset; /* in elements */
   size_t shape[4];
-    size_t count;
+  size_t count;
   int wrapped;
   /* where the elements live in memory: the buffer a sub-buffer was made from (else buf) and
      the byte offset of element 0 in it, so that overlap is found across sub-buffers */
