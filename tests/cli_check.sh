@@ -15,6 +15,12 @@ out=$("$clcnn" devices --json 2>&1)
 expect_in "$out" '"selected": true' "devices --json"
 python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out" 2>/dev/null && pass || fail "devices --json is not JSON"
 out=$(CLCNN_CACHE_DIR=off "$clcnn" cache) && expect_in "$out" "cache: off" "cache off" || fail "cache"
+trim_dir=$(mktemp -d)
+head -c 3000 /dev/zero >"$trim_dir/00000000000000aa.clbin"
+out=$(CLCNN_CACHE_DIR="$trim_dir" CLCNN_CACHE_MAX_MB=3 "$clcnn" cache trim) &&
+  expect_in "$out" "bound: 3.0 MiB" "cache trim shows the bound" || fail "cache trim"
+expect_in "$out" "removed 0 files" "cache trim keeps what fits"
+rm -rf "$trim_dir"
 for cmd in devices cache demo bench train; do
   out=$("$clcnn" $cmd --help) && expect_in "$out" "usage: clcnn $cmd" "$cmd --help" || fail "$cmd --help"
 done

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "support.h"
@@ -252,6 +255,107 @@ START_TEST(cache_clear_removes_only_cache_files) {
 }
 END_TEST
 
+/* A file named like a cache file, `bytes` long, last used at `when` (seconds since 1970). */
+static void write_cache_like(const char *dir, const char *name, size_t bytes, time_t when) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  for (size_t i = 0; i < bytes; i++) fputc('x', f);
+  fclose(f);
+  struct timespec times[2] = {{when, 0}, {when, 0}};
+  ck_assert_int_eq(utimensat(AT_FDCWD, path, times, 0), 0);
+}
+
+static int exists(const char *dir, const char *name) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  return access(path, F_OK) == 0;
+}
+
+START_TEST(cache_trim_removes_least_recently_used) {
+  char dir[256];
+  support_make_temp_dir(dir, sizeof dir);
+  const char *names[4] = {"000000000000000a.clbin", "000000000000000b.clbin",
+                          "000000000000000c.clbin", "000000000000000d.clbin"};
+  time_t used[4] = {1000000300, 1000000100, 1000000400, 1000000200}; /* b, d, a, c oldest first */
+  for (int i = 0; i < 4; i++) write_cache_like(dir, names[i], 1000, used[i]);
+  write_cache_like(dir, "000000000000000e.clbin.tmp.abc123", 5000, 1000000000); /* in flight */
+  write_cache_like(dir, "notes.txt", 5000, 1000000000);
+  size_t removed = 99;
+  expect_ok(clcnn_cache_trim(dir, 4000, &removed), NULL); /* already within: nothing goes */
+  ck_assert_uint_eq(removed, 0);
+  expect_ok(clcnn_cache_trim(dir, 2500, &removed), NULL);
+  ck_assert_uint_eq(removed, 2);
+  ck_assert(!exists(dir, names[1]) && !exists(dir, names[3]));
+  ck_assert(exists(dir, names[0]) && exists(dir, names[2]));
+  ck_assert(exists(dir, "000000000000000e.clbin.tmp.abc123") && exists(dir, "notes.txt"));
+  expect_ok(clcnn_cache_trim(dir, 0, &removed), NULL);
+  ck_assert_uint_eq(removed, 2);
+  ck_assert(exists(dir, "notes.txt"));
+  expect_error(clcnn_cache_trim(NULL, 0, NULL), CLCNN_INVALID_ARGUMENT, NULL, "dir is NULL");
+  support_remove_tree(dir);
+}
+END_TEST
+
+/* Seconds of the newest modification time among dir's complete cache files. */
+static time_t newest_cache_use(const char *dir) {
+  DIR *d = opendir(dir);
+  ck_assert_ptr_nonnull(d);
+  time_t newest = 0;
+  struct dirent *ent;
+  while ((ent = readdir(d)) != NULL) {
+    if (!strstr(ent->d_name, ".clbin") || strstr(ent->d_name, ".tmp.")) continue;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    if (st.st_mtime > newest) newest = st.st_mtime;
+  }
+  closedir(d);
+  return newest;
+}
+
+START_TEST(contexts_keep_the_disk_cache_bounded) {
+  char dir[256];
+  support_make_temp_dir(dir, sizeof dir);
+  /* 1.5 MiB of old files against a 1 MiB bound: the first write evicts them. */
+  for (int i = 0; i < 3; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "00000000000000f%d.clbin", i);
+    write_cache_like(dir, name, 512 * 1024, 1000000000 + i);
+  }
+  setenv("CLCNN_CACHE_MAX_MB", "1", 1);
+  clcnn_program_stats first = context_round(dir);
+  ck_assert_uint_ge(first.disk_writes, 1);
+  size_t files = 0;
+  uint64_t bytes = 0;
+  expect_ok(clcnn_cache_usage(dir, &files, &bytes), NULL);
+  ck_assert_uint_le(bytes, 1024 * 1024);
+  ck_assert(!exists(dir, "00000000000000f0.clbin") && !exists(dir, "00000000000000f1.clbin"));
+  /* What was just written is the most recently used and stays; a load marks it used again. */
+  time_t written = newest_cache_use(dir);
+  ck_assert(written > 1000000002);
+  expect_ok(clcnn_cache_trim(dir, 1024 * 1024, NULL), NULL);
+  ck_assert_uint_eq(newest_cache_use(dir), written);
+  char path[4400];
+  struct dirent *ent;
+  DIR *d = opendir(dir);
+  while ((ent = readdir(d)) != NULL) /* age every file, then load */
+    if (strstr(ent->d_name, ".clbin")) {
+      snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+      struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+      utimensat(AT_FDCWD, path, old, 0);
+    }
+  closedir(d);
+  clcnn_program_stats second = context_round(dir);
+  ck_assert_uint_ge(second.loaded_from_disk, 1);
+  ck_assert(newest_cache_use(dir) > 1000000000);
+  unsetenv("CLCNN_CACHE_MAX_MB");
+  support_remove_tree(dir);
+}
+END_TEST
+
 static Suite *program_suite(void) {
   Suite *s = suite_create("program");
   TCase *tc = support_tcase("build");
@@ -266,6 +370,8 @@ static Suite *program_suite(void) {
   tcase_add_test(tc, unwritable_cache_dir_is_not_an_error);
   tcase_add_test(tc, cache_dir_resolution);
   tcase_add_test(tc, cache_clear_removes_only_cache_files);
+  tcase_add_test(tc, cache_trim_removes_least_recently_used);
+  tcase_add_test(tc, contexts_keep_the_disk_cache_bounded);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,4 +1,4 @@
-/* clcnn cache [clear]: where the program cache is, how big, and emptying it. */
+/* clcnn cache [clear|trim]: where the program cache is, how big, its bound, and emptying it. */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,10 +7,13 @@
 #include "commands.h"
 
 static void usage(FILE *out) {
-  fprintf(out, "usage: clcnn cache [clear]\n"
+  fprintf(out, "usage: clcnn cache [clear|trim]\n"
                "  Shows the on-disk program cache folder (CLCNN_CACHE_DIR, else\n"
-               "  $XDG_CACHE_HOME/clcnn or ~/.cache/clcnn) with its file count and size.\n"
-               "  'clear' removes clcnn's cache files from it, and nothing else.\n");
+               "  $XDG_CACHE_HOME/clcnn or ~/.cache/clcnn) with its file count, size and\n"
+               "  bound (CLCNN_CACHE_MAX_MB, default 256; every build that writes a file\n"
+               "  trims the folder to it, least recently used files first).\n"
+               "  'clear' removes clcnn's cache files from it, and nothing else.\n"
+               "  'trim' removes least recently used files until the bound holds.\n");
 }
 
 int clcnn_cmd_cache(int argc, char **argv) {
@@ -19,7 +22,8 @@ int clcnn_cmd_cache(int argc, char **argv) {
     return 0;
   }
   int clear = argc == 2 && strcmp(argv[1], "clear") == 0;
-  if (argc > 2 || (argc == 2 && !clear)) {
+  int trim = argc == 2 && strcmp(argv[1], "trim") == 0;
+  if (argc > 2 || (argc == 2 && !clear && !trim)) {
     usage(stderr);
     return 2;
   }
@@ -34,16 +38,20 @@ int clcnn_cmd_cache(int argc, char **argv) {
   }
   size_t files = 0, removed = 0;
   uint64_t bytes = 0;
-  clcnn_status status =
-      clear ? clcnn_cache_clear(dir, &removed) : clcnn_cache_usage(dir, &files, &bytes);
+  uint64_t limit = clcnn_cache_limit();
+  clcnn_status status = clear  ? clcnn_cache_clear(dir, &removed)
+                        : trim ? clcnn_cache_trim(dir, limit, &removed)
+                               : CLCNN_OK;
+  if (status == CLCNN_OK) status = clcnn_cache_usage(dir, &files, &bytes);
   if (status != CLCNN_OK) {
     fprintf(stderr, "clcnn cache: %s\n", clcnn_last_error(NULL));
     return 1;
   }
-  if (clear)
-    printf("cache: %s\nremoved %zu files\n", dir, removed);
-  else
-    printf("cache: %s\nfiles: %zu\nsize:  %.1f KiB (%llu bytes)\n", dir, files, bytes / 1024.0,
-           (unsigned long long)bytes);
+  printf("cache: %s\n", dir);
+  if (clear || trim) printf("removed %zu files\n", removed);
+  printf("files: %zu\nsize:  %.1f KiB (%llu bytes)\nbound: %.1f MiB (%llu bytes; "
+         "CLCNN_CACHE_MAX_MB)\n",
+         files, bytes / 1024.0, (unsigned long long)bytes, limit / 1048576.0,
+         (unsigned long long)limit);
   return 0;
 }

@@ -97,6 +97,13 @@ CLCNN_API clcnn_status clcnn_cache_dir_resolve(const char *cache_dir, char *out,
 CLCNN_API clcnn_status clcnn_cache_usage(const char *dir, size_t *files, uint64_t *bytes);
 /* Removes clcnn's cache files (and only those) from dir; *removed (may be NULL) gets the count. */
 CLCNN_API clcnn_status clcnn_cache_clear(const char *dir, size_t *removed);
+/* Removes the least recently used cache files of dir (a file is used when written or loaded)
+   until their total is at most max_bytes; *removed (may be NULL) gets the count. Files being
+   written by another process are left alone. */
+CLCNN_API clcnn_status clcnn_cache_trim(const char *dir, uint64_t max_bytes, size_t *removed);
+/* The bound every context keeps its disk cache under, in bytes: $CLCNN_CACHE_MAX_MB MiB,
+   default 256 MiB. */
+CLCNN_API uint64_t clcnn_cache_limit(void);
 
 /* ---- Tensors: 4-D, NCHW, float32, in device memory -------------------------------------- */
 

@@ -20,8 +20,9 @@ struct clcnn_context {
   cl_command_queue queue;
   clcnn_device_caps caps;
   unsigned flags;
-  char *cache_dir;  /* on-disk program cache; NULL when off */
-  char *kernel_dir; /* read the kernels/ files from here; NULL: the embedded copies */
+  char *cache_dir;      /* on-disk program cache; NULL when off */
+  uint64_t cache_limit; /* bytes the disk cache is trimmed to after each write */
+  char *kernel_dir;     /* read the kernels/ files from here; NULL: the embedded copies */
   /* the program layer's in-memory cache */
   struct clcnn_program_entry *programs;
   clcnn_program_stats stats;

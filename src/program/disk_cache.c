@@ -1,7 +1,10 @@
 /* Program binaries on disk: one file per key, checked on load, written atomically. */
+#define _POSIX_C_SOURCE 200809L
 #include "program/disk_cache.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +44,8 @@ clcnn_disk_lookup clcnn_disk_cache_load(const char *dir, uint64_t key, unsigned 
     return CLCNN_DISK_REJECT;
   }
   memmove(data, data + sizeof h, h.payload_size);
+  /* A load counts as a use: the bound evicts by modification time, least recent first. */
+  utimensat(AT_FDCWD, path, NULL, 0);
   *binary = (unsigned char *)data;
   *size = h.payload_size;
   return CLCNN_DISK_HIT;

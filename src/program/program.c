@@ -113,6 +113,17 @@ static cl_program load_from_disk(clcnn_context *ctx, uint64_t key, const char *o
   return program;
 }
 
+/* Keeps the disk cache under its bound, least recently used files first. */
+static void trim_disk(clcnn_context *ctx) {
+  size_t removed = 0;
+  if (clcnn_cache_trim(ctx->cache_dir, ctx->cache_limit, &removed) != CLCNN_OK)
+    clcnn_log(ctx->errors.log_level, CLCNN_LOG_WARN, "program cache: %s", clcnn_last_error(NULL));
+  else if (removed)
+    clcnn_log(ctx->errors.log_level, CLCNN_LOG_DEBUG,
+              "program cache: removed %zu least recently used files to stay under %llu bytes",
+              removed, (unsigned long long)ctx->cache_limit);
+}
+
 static void store_to_disk(clcnn_context *ctx, cl_program program, uint64_t key, const char *label) {
   size_t size = 0;
   if (clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) != CL_SUCCESS ||
@@ -126,6 +137,7 @@ static void store_to_disk(clcnn_context *ctx, cl_program program, uint64_t key, 
       ctx->stats.disk_writes++;
       clcnn_log(ctx->errors.log_level, CLCNN_LOG_DEBUG, "program %s: wrote disk cache key %016llx",
                 label, (unsigned long long)key);
+      trim_disk(ctx);
     } else {
       clcnn_log(ctx->errors.log_level, CLCNN_LOG_WARN, "program %s: cannot write cache in %s: %s",
                 label, ctx->cache_dir, strerror(errno));

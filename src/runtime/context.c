@@ -37,6 +37,7 @@ static clcnn_status init_runtime_settings(clcnn_context *ctx, const char *cache_
   ctx->workspace_limit = clcnn_workspace_limit_from_env(ctx->errors.log_level);
   ctx->plan_cache_capacity =
       clcnn_env_size("CLCNN_PLAN_CACHE_SIZE", 0, DEFAULT_PLAN_CACHE_SIZE, ctx->errors.log_level);
+    ctx->cache_limit = clcnn_cache_limit_from_env(ctx->errors.log_level);
   char dir[CACHE_DIR_CAPACITY];
   if (clcnn_cache_dir_resolve(cache_option, dir, sizeof dir) != CLCNN_OK) {
     clcnn_log(ctx->errors.log_level, CLCNN_LOG_WARN,
