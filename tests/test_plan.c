@@ -1,6 +1,7 @@
 /* Plans: lifecycle and bad calls, results bit-identical to the one-shot calls for every
    algorithm and pass, constant weights packed once, descriptions that parse back into the
-   same problem, and the bound of the plan cache behind the one-shot calls. */
+   same problem, the bound of the plan cache behind the one-shot calls, and plans that outlive
+   the eviction of their programs. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -330,6 +331,97 @@ START_TEST(plan_cache_is_bounded) {
 }
 END_TEST
 
+/* Fails unless t holds exactly want (integer data: every path's sums are exact). */
+static void expect_values(clcnn_context *ctx, const clcnn_tensor *t, const float *want,
+                          const char *what) {
+  size_t s[4];
+  clcnn_tensor_shape(t, s);
+  float *got = read_all(ctx, t);
+  for (size_t i = 0; i < count_of(s); i++)
+    ck_assert_msg(got[i] == want[i], "%s: [%zu] %g, want %g", what, i, got[i], want[i]);
+  free(got);
+}
+
+/* The context keeps at most CLCNN_PROGRAM_CACHE_SIZE programs in memory; plans keep the
+   kernels they chose, so a churn of shapes that evicts their programs leaves them working. */
+START_TEST(plans_survive_program_eviction) {
+  setenv("CLCNN_PROGRAM_CACHE_SIZE", "8", 1);
+  setenv("CLCNN_PLAN_CACHE_SIZE", "0", 1);
+  clcnn_context *ctx = support_context_with(NULL, "off");
+  const ref_conv cp = {2, 3, 7, 9, 4, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1};
+  const ref_pool pp = {2, 3, 7, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0, 0};
+  size_t xs[4] = {cp.n, cp.c, cp.h, cp.w}, ws[4] = {cp.k, cp.c, cp.r, cp.s},
+         bs[4] = {1, cp.k, 1, 1};
+  size_t ys[4] = {cp.n, cp.k, ref_conv_out_h(&cp), ref_conv_out_w(&cp)};
+  size_t ps[4] = {pp.n, pp.c, ref_pool_out(pp.h, pp.kh, pp.sh, pp.pt, pp.pb, 0),
+                  ref_pool_out(pp.w, pp.kw, pp.sw, pp.pl, pp.pr, 0)};
+  unsigned seed = 31;
+  float *xv = support_values(count_of(xs), &seed, 1), *wv = support_values(count_of(ws), &seed, 1);
+  float *bv = support_values(cp.k, &seed, 1), *dyv = support_values(count_of(ys), &seed, 1);
+  float *pdyv = support_values(count_of(ps), &seed, 1);
+  float *y_ref = malloc(count_of(ys) * sizeof *y_ref),
+        *dx_ref = malloc(count_of(xs) * sizeof *dx_ref);
+  float *dw_ref = malloc(count_of(ws) * sizeof *dw_ref), *db_ref = malloc(cp.k * sizeof *db_ref);
+  float *py_ref = malloc(count_of(ps) * sizeof *py_ref),
+        *pdx_ref = malloc(count_of(xs) * sizeof *pdx_ref);
+  ref_conv2d(&cp, xv, wv, bv, y_ref);
+  ref_conv2d_backward_data(&cp, dyv, wv, dx_ref);
+  ref_conv2d_backward_weights(&cp, xv, dyv, dw_ref, db_ref);
+  ref_pool2d(&pp, xv, py_ref);
+  ref_pool2d_backward(&pp, xv, pdyv, pdx_ref);
+  clcnn_tensor *x = tensor_with(ctx, xs, xv), *w = tensor_with(ctx, ws, wv),
+               *b = tensor_with(ctx, bs, bv);
+  clcnn_tensor *dy = tensor_with(ctx, ys, dyv), *pdy = tensor_with(ctx, ps, pdyv);
+  clcnn_tensor *y = tensor_with(ctx, ys, NULL), *dx = tensor_with(ctx, xs, NULL);
+  clcnn_tensor *dw = tensor_with(ctx, ws, NULL), *db = tensor_with(ctx, bs, NULL);
+  clcnn_tensor *py = tensor_with(ctx, ps, NULL), *pdx = tensor_with(ctx, xs, NULL);
+  clcnn_conv2d_desc cd = ref_conv_desc(&cp, CLCNN_CONV_AUTO);
+  clcnn_pool2d_desc pd = ref_pool_desc(&pp);
+  clcnn_conv2d_plan *conv;
+  clcnn_pool2d_plan *pool;
+  expect_ok(clcnn_conv2d_plan_create(ctx, &cd, xs, ws, 0, &conv), ctx);
+  expect_ok(clcnn_pool2d_plan_create(ctx, &pd, xs, &pool), ctx);
+  const clcnn_conv2d_desc churn = {1, 1, 1, 1, 1, 1, 1, 1, 1, CLCNN_CONV_AUTO};
+  for (int round = 0; round < 2; round++) {
+    if (round == 1) /* a new width per call: new programs, the plans' ones evicted */
+      for (size_t width = 10; width < 22; width++) {
+        size_t cs[4] = {1, cp.c, 5, width}, os[4] = {1, cp.k, 5, width};
+        clcnn_tensor *cx = tensor_with(ctx, cs, NULL), *cy = tensor_with(ctx, os, NULL);
+        expect_ok(clcnn_tensor_fill(cx, 1.0f), ctx);
+        expect_ok(clcnn_conv2d_forward(ctx, &churn, cx, w, NULL, cy), ctx);
+        clcnn_tensor_destroy(cx), clcnn_tensor_destroy(cy);
+      }
+    expect_ok(clcnn_conv2d_plan_forward(conv, x, w, b, y), ctx);
+    expect_values(ctx, y, y_ref, "forward");
+    expect_ok(clcnn_conv2d_plan_backward_data(conv, dy, w, dx), ctx);
+    expect_values(ctx, dx, dx_ref, "backward data");
+    expect_ok(clcnn_conv2d_plan_backward_weights(conv, x, dy, dw, db), ctx);
+    expect_values(ctx, dw, dw_ref, "backward weights");
+    expect_values(ctx, db, db_ref, "bias gradient");
+    expect_ok(clcnn_pool2d_plan_forward(pool, x, py), ctx);
+    expect_values(ctx, py, py_ref, "pool forward");
+    expect_ok(clcnn_pool2d_plan_backward(pool, x, py, pdy, pdx), ctx);
+    expect_values(ctx, pdx, pdx_ref, "pool backward");
+  }
+  /* the first width of the churn was evicted: running it again builds it again */
+  clcnn_program_stats before, after;
+  expect_ok(clcnn_context_program_stats(ctx, &before), ctx);
+  size_t cs[4] = {1, cp.c, 5, 10}, os[4] = {1, cp.k, 5, 10};
+  clcnn_tensor *cx = tensor_with(ctx, cs, NULL), *cy = tensor_with(ctx, os, NULL);
+  expect_ok(clcnn_tensor_fill(cx, 1.0f), ctx);
+  expect_ok(clcnn_conv2d_forward(ctx, &churn, cx, w, NULL, cy), ctx);
+  expect_ok(clcnn_context_program_stats(ctx, &after), ctx);
+  ck_assert_uint_gt(after.built_from_source, before.built_from_source);
+  clcnn_conv2d_plan_destroy(conv);
+  clcnn_pool2d_plan_destroy(pool);
+  clcnn_tensor *all[] = {x, w, b, dy, pdy, y, dx, dw, db, py, pdx, cx, cy};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) clcnn_tensor_destroy(all[i]);
+  free(xv), free(wv), free(bv), free(dyv), free(pdyv);
+  free(y_ref), free(dx_ref), free(dw_ref), free(db_ref), free(py_ref), free(pdx_ref);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
 /* Pooling plans: the one-shot bits forward and backward, the backward kernel each window
    shape gets, and shape checks. */
 START_TEST(pool_plans_match_one_shot_calls) {
@@ -393,6 +485,7 @@ static Suite *plan_suite(void) {
   tcase_add_test(life, constant_weights_are_transformed_once);
   tcase_add_test(life, descriptions_reproduce_plans);
   tcase_add_loop_test(life, plan_cache_is_bounded, 0, 2);
+  tcase_add_test(life, plans_survive_program_eviction);
   tcase_add_test(life, pool_plans_match_one_shot_calls);
   suite_add_tcase(s, life);
   TCase *sweep = support_tcase("sweep");

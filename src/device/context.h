@@ -23,8 +23,10 @@ struct clcnn_context {
   char *cache_dir;      /* on-disk program cache; NULL when off */
   uint64_t cache_limit; /* bytes the disk cache is trimmed to after each write */
   char *kernel_dir;     /* read the kernels/ files from here; NULL: the embedded copies */
-  /* the program layer's in-memory cache */
-  struct clcnn_program_entry *programs;
+                        /* the program layer's in-memory cache */
+  struct clcnn_program_entry *programs; /* most recently used first */
+  size_t program_count, program_capacity;
+  struct clcnn_kernel_set *keeper; /* retains every kernel handed out while set (plans) */
   clcnn_program_stats stats;
   /* the memory layer's scratch buffers (created on first use) */
   struct clcnn_workspace *workspace;

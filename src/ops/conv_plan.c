@@ -9,6 +9,7 @@
 #include "memory/workspace.h"
 #include "ops/conv_paths.h"
 #include "ops/plan_cache.h"
+#include "program/program.h"
 
 /* Weights a pass has packed into its own layout: kept in the plan with constant weights. */
 typedef struct packed_weights {
@@ -29,6 +30,7 @@ struct clcnn_conv2d_plan {
   clcnn_backward_data_conv data;
   clcnn_backward_weights_conv weights;
   packed_weights forward_packed, data_packed;
+  clcnn_kernel_set kept; /* the kernels of the paths above, valid while the plan lives */
   char describe[512];
 };
 
@@ -39,6 +41,7 @@ static clcnn_status prepare_forward(clcnn_conv2d_plan *plan, const char *fn) {
   clcnn_context *ctx = plan->ctx;
   clcnn_status status = CLCNN_OK;
   char params[256] = "";
+  clcnn_kernel_set *previous = clcnn_kernel_keep_into(ctx, &plan->kept);
   switch (plan->algo) {
   case CLCNN_CONV_DIRECT:
     status = clcnn_direct_setup(ctx, &plan->g, &plan->direct);
@@ -52,6 +55,7 @@ static clcnn_status prepare_forward(clcnn_conv2d_plan *plan, const char *fn) {
     status = clcnn_gemm_conv_check(ctx, fn, &plan->g, plan->algo);
     break;
   }
+  clcnn_kernel_keep_into(ctx, previous);
   if (status != CLCNN_OK) return status;
   char problem[160];
   clcnn_conv2d_problem_format(&plan->desc, plan->x_shape, plan->w_shape, problem, sizeof problem);
@@ -85,7 +89,7 @@ static clcnn_status plan_make(clcnn_context *ctx, const char *fn, const clcnn_co
                    ? clcnn_conv_auto_pick(ctx, &g, (flags & CLCNN_PLAN_CONSTANT_WEIGHTS) != 0)
                    : (clcnn_conv_algo)d->algo;
   if (build_forward && (status = prepare_forward(plan, fn)) != CLCNN_OK) {
-    free(plan);
+    clcnn_conv2d_plan_destroy(plan);
     return status;
   }
   *out = plan;
@@ -234,8 +238,10 @@ static clcnn_status backward_data(clcnn_conv2d_plan *plan, const char *fn, const
                                   const clcnn_tensor *w, clcnn_tensor *dx) {
   clcnn_status status = check_data_tensors(plan, fn, dy, w, dx);
   if (status == CLCNN_OK && !plan->data_ready) {
+    clcnn_kernel_set *previous = clcnn_kernel_keep_into(plan->ctx, &plan->kept);
     status = clcnn_backward_data_setup(
         plan->ctx, fn, &plan->g, (plan->flags & CLCNN_PLAN_CONSTANT_WEIGHTS) != 0, &plan->data);
+    clcnn_kernel_keep_into(plan->ctx, previous);
     plan->data_ready = status == CLCNN_OK;
   }
   if (status != CLCNN_OK) return status;
@@ -254,7 +260,9 @@ static clcnn_status backward_weights(clcnn_conv2d_plan *plan, const char *fn, co
                                      clcnn_tensor *dbias) {
   clcnn_status status = check_weight_tensors(plan, fn, x, dy, dw, dbias);
   if (status == CLCNN_OK && !plan->weights_ready) {
+    clcnn_kernel_set *previous = clcnn_kernel_keep_into(plan->ctx, &plan->kept);
     status = clcnn_backward_weights_setup(plan->ctx, fn, &plan->g, &plan->weights);
+    clcnn_kernel_keep_into(plan->ctx, previous);
     plan->weights_ready = status == CLCNN_OK;
   }
   return status == CLCNN_OK
@@ -316,6 +324,7 @@ void clcnn_conv2d_plan_destroy(clcnn_conv2d_plan *plan) {
   if (!plan) return;
   if (plan->forward_packed.buf) clReleaseMemObject(plan->forward_packed.buf);
   if (plan->data_packed.buf) clReleaseMemObject(plan->data_packed.buf);
+  clcnn_kernel_set_release(&plan->kept);
   free(plan);
 }
 

@@ -37,6 +37,7 @@ struct clcnn_pool2d_plan {
   cl_kernel forward_kernel;
   backward_kind backward;
   cl_kernel backward_kernel; /* NULL until the first backward call */
+  clcnn_kernel_set kept;     /* holds the two kernels while the plan lives */
   char describe[256];
 };
 
@@ -69,13 +70,13 @@ static clcnn_status rows_kernel(clcnn_pool2d_plan *plan, const char *name, cl_ke
   return clcnn_kernel_get(plan->ctx, "pool2d.cl", options, name, out);
 }
 
-static clcnn_status build_forward(clcnn_pool2d_plan *plan) {
+static clcnn_status forward_kernel(clcnn_pool2d_plan *plan) {
   if (!plan->rows)
     return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d", &plan->forward_kernel);
   return rows_kernel(plan, "pool2d_rows", &plan->forward_kernel);
 }
 
-static clcnn_status build_backward(clcnn_pool2d_plan *plan) {
+static clcnn_status backward_kernel(clcnn_pool2d_plan *plan) {
   if (plan->backward == BACKWARD_ROWS)
     return rows_kernel(plan, "pool2d_backward_rows", &plan->backward_kernel);
   if (plan->backward == BACKWARD_PLANES)
@@ -96,6 +97,14 @@ static clcnn_status build_backward(clcnn_pool2d_plan *plan) {
                           &plan->backward_kernel);
 }
 
+/* Obtains a kernel with the plan as its keeper, so that it outlives the program cache's copy. */
+static clcnn_status keep(clcnn_pool2d_plan *plan, clcnn_status (*obtain)(clcnn_pool2d_plan *)) {
+  clcnn_kernel_set *previous = clcnn_kernel_keep_into(plan->ctx, &plan->kept);
+  clcnn_status status = obtain(plan);
+  clcnn_kernel_keep_into(plan->ctx, previous);
+  return status;
+}
+
 static clcnn_status plan_make(clcnn_context *ctx, const char *fn, const clcnn_pool2d_desc *d,
                               const size_t x_shape[4], clcnn_pool2d_plan **out) {
   clcnn_pool_geometry g;
@@ -110,8 +119,8 @@ static clcnn_status plan_make(clcnn_context *ctx, const char *fn, const clcnn_po
   memcpy(plan->y_shape, y_shape, sizeof y_shape);
   plan->rows = g.kh * g.kw <= MAX_UNROLLED_TAPS;
   plan->backward = pick_backward(ctx, &g);
-  if ((status = build_forward(plan)) != CLCNN_OK) {
-    free(plan);
+  if ((status = keep(plan, forward_kernel)) != CLCNN_OK) {
+    clcnn_pool2d_plan_destroy(plan);
     return status;
   }
   char problem[160];
@@ -174,7 +183,7 @@ static clcnn_status backward(clcnn_pool2d_plan *plan, const char *fn, const clcn
   clcnn_context *ctx = plan->ctx;
   const clcnn_pool_geometry *g = &plan->g;
   clcnn_status status = check_backward_tensors(plan, fn, x, y, dy, dx);
-  if (status == CLCNN_OK && !plan->backward_kernel) status = build_backward(plan);
+  if (status == CLCNN_OK && !plan->backward_kernel) status = keep(plan, backward_kernel);
   if (status != CLCNN_OK) return status;
   if (plan->backward == BACKWARD_TILES) {
     clcnn_launch_dims dims = {2, {g->p, g->n * g->c}, {8, 1}};
@@ -260,6 +269,8 @@ const char *clcnn_pool2d_plan_describe(const clcnn_pool2d_plan *plan) {
 }
 
 void clcnn_pool2d_plan_destroy(clcnn_pool2d_plan *plan) {
+  if (!plan) return;
+  clcnn_kernel_set_release(&plan->kept);
   free(plan);
 }
 

@@ -179,10 +179,75 @@ static clcnn_status create_program(clcnn_context *ctx, const char *label, const 
   return status;
 }
 
+static void entry_free(clcnn_program_entry *e) {
+  for (size_t i = 0; i < e->kernel_count; i++) {
+    clReleaseKernel(e->kernels[i].kernel);
+    free(e->kernels[i].name);
+  }
+  free(e->kernels);
+  clReleaseProgram(e->program);
+  free(e->label);
+  free(e->options);
+  free(e);
+}
+
+/* The entry for (label, options), moved to the front as the most recently used. */
 static clcnn_program_entry *find_entry(clcnn_context *ctx, const char *label, const char *options) {
-  for (clcnn_program_entry *e = ctx->programs; e; e = e->next)
-    if (strcmp(e->label, label) == 0 && strcmp(e->options, options) == 0) return e;
+  for (clcnn_program_entry **link = &ctx->programs; *link; link = &(*link)->next) {
+    clcnn_program_entry *e = *link;
+    if (strcmp(e->label, label) != 0 || strcmp(e->options, options) != 0) continue;
+    *link = e->next;
+    e->next = ctx->programs;
+    ctx->programs = e;
+    return e;
+  }
   return NULL;
+}
+
+/* Drops least recently used programs beyond the capacity. Kernels kept by plans hold their
+   programs, so only the cache's references go. */
+static void evict_beyond_capacity(clcnn_context *ctx) {
+  while (ctx->program_count > ctx->program_capacity) {
+    clcnn_program_entry **link = &ctx->programs;
+    while ((*link)->next) link = &(*link)->next;
+    clcnn_program_entry *last = *link;
+    *link = NULL;
+    ctx->program_count--;
+    clcnn_log(ctx->errors.log_level, CLCNN_LOG_DEBUG,
+              "program %s (%s): released, least recently used of %zu", last->label, last->options,
+              ctx->program_capacity + 1);
+    entry_free(last);
+  }
+}
+
+clcnn_kernel_set *clcnn_kernel_keep_into(clcnn_context *ctx, clcnn_kernel_set *set) {
+  clcnn_kernel_set *previous = ctx->keeper;
+  ctx->keeper = set;
+  return previous;
+}
+
+void clcnn_kernel_set_release(clcnn_kernel_set *set) {
+  for (size_t i = 0; i < set->count; i++) clReleaseKernel(set->kernels[i]);
+  free(set->kernels);
+  *set = (clcnn_kernel_set){0};
+}
+
+static clcnn_status keep_kernel(clcnn_context *ctx, cl_kernel kernel) {
+  clcnn_kernel_set *set = ctx->keeper;
+  if (!set) return CLCNN_OK;
+  for (size_t i = 0; i < set->count; i++)
+    if (set->kernels[i] == kernel) return CLCNN_OK;
+  if (set->count == set->cap) {
+    size_t cap = set->cap ? 2 * set->cap : 8;
+    cl_kernel *grown = realloc(set->kernels, cap * sizeof *grown);
+    if (!grown) return clcnn_fail(ctx, CLCNN_OUT_OF_MEMORY, "kernel set: host allocation failed");
+    set->kernels = grown;
+    set->cap = cap;
+  }
+  cl_int err = clRetainKernel(kernel);
+  if (err != CL_SUCCESS) return clcnn_fail_cl(ctx, err, "clRetainKernel", "kernel set");
+  set->kernels[set->count++] = kernel;
+  return CLCNN_OK;
 }
 
 static clcnn_status add_entry(clcnn_context *ctx, const char *label, const char *options,
@@ -200,6 +265,7 @@ static clcnn_status add_entry(clcnn_context *ctx, const char *label, const char 
   e->program = program;
   e->next = ctx->programs;
   ctx->programs = e;
+  ctx->program_count++;
   *out = e;
   return CLCNN_OK;
 }
@@ -250,7 +316,14 @@ static clcnn_status get_kernel(clcnn_context *ctx, const char *label, source_get
     if (status == CLCNN_OK) status = add_entry(ctx, label, options, program, &e);
     if (status != CLCNN_OK) return status;
   }
-  return entry_kernel(ctx, e, kernel_name, out);
+  cl_kernel kernel = NULL;
+  status = entry_kernel(ctx, e, kernel_name, &kernel);
+  if (status == CLCNN_OK) status = keep_kernel(ctx, kernel);
+  if (status == CLCNN_OK) *out = kernel;
+  /* after taking the kernel: the entry just used is the most recent and is never the one
+     evicted (capacity >= 1) */
+  evict_beyond_capacity(ctx);
+  return status;
 }
 
 static clcnn_status source_from_registry(clcnn_context *ctx, const void *file,
@@ -280,16 +353,9 @@ void clcnn_program_cache_release(clcnn_context *ctx) {
   clcnn_program_entry *e = ctx->programs;
   while (e) {
     clcnn_program_entry *next = e->next;
-    for (size_t i = 0; i < e->kernel_count; i++) {
-      clReleaseKernel(e->kernels[i].kernel);
-      free(e->kernels[i].name);
-    }
-    free(e->kernels);
-    clReleaseProgram(e->program);
-    free(e->label);
-    free(e->options);
-    free(e);
+    entry_free(e);
     e = next;
   }
   ctx->programs = NULL;
+  ctx->program_count = 0;
 }

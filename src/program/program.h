@@ -5,7 +5,7 @@
 #include <clcnn/clcnn.h>
 
 /* Kernel `kernel_name` of kernels/<file> built with `options` (extra -D flags, may be ""). The
-   kernel object belongs to the context's cache: do not release it. */
+   kernel object belongs to the context's cache: do not release it (see the keeper below). */
 clcnn_status clcnn_kernel_get(clcnn_context *ctx, const char *file, const char *options,
                               const char *kernel_name, cl_kernel *out);
 
@@ -13,6 +13,20 @@ clcnn_status clcnn_kernel_get(clcnn_context *ctx, const char *file, const char *
    must be unique per source. */
 clcnn_status clcnn_kernel_from_source(clcnn_context *ctx, const char *label, const char *source,
                                       const char *options, const char *kernel_name, cl_kernel *out);
+
+/* Kernels a plan holds on to. The context's program cache keeps at most
+   CLCNN_PROGRAM_CACHE_SIZE programs and releases the least recently used one beyond that, so a
+   kernel obtained above stays valid only for the call at hand, unless it was obtained while a
+   kernel set was the context's keeper: each kernel handed out then is retained into the set
+   (a kernel holds its program), and lives until clcnn_kernel_set_release. */
+typedef struct clcnn_kernel_set {
+  cl_kernel *kernels;
+  size_t count, cap;
+} clcnn_kernel_set;
+
+/* Makes set (may be NULL) the keeper of ctx and returns the previous one, to be restored. */
+clcnn_kernel_set *clcnn_kernel_keep_into(clcnn_context *ctx, clcnn_kernel_set *set);
+void clcnn_kernel_set_release(clcnn_kernel_set *set);
 
 /* Releases every cached program and kernel of ctx. */
 void clcnn_program_cache_release(clcnn_context *ctx);

@@ -28,6 +28,10 @@ static void release_cl_objects(clcnn_context *ctx) {
 }
 
 #define DEFAULT_PLAN_CACHE_SIZE 64
+/* Programs kept in memory per context beyond those plans hold. One call uses a handful of
+   kernels between fetching and launching them, so the least is 8. */
+#define DEFAULT_PROGRAM_CACHE_SIZE 128
+#define MIN_PROGRAM_CACHE_SIZE 8
 /* Longest cache folder path kept; a longer one runs without the disk cache (and says so). */
 #define CACHE_DIR_CAPACITY 4096
 
@@ -37,7 +41,9 @@ static clcnn_status init_runtime_settings(clcnn_context *ctx, const char *cache_
   ctx->workspace_limit = clcnn_workspace_limit_from_env(ctx->errors.log_level);
   ctx->plan_cache_capacity =
       clcnn_env_size("CLCNN_PLAN_CACHE_SIZE", 0, DEFAULT_PLAN_CACHE_SIZE, ctx->errors.log_level);
-    ctx->cache_limit = clcnn_cache_limit_from_env(ctx->errors.log_level);
+  ctx->cache_limit = clcnn_cache_limit_from_env(ctx->errors.log_level);
+  ctx->program_capacity = clcnn_env_size("CLCNN_PROGRAM_CACHE_SIZE", MIN_PROGRAM_CACHE_SIZE,
+                                         DEFAULT_PROGRAM_CACHE_SIZE, ctx->errors.log_level);
   char dir[CACHE_DIR_CAPACITY];
   if (clcnn_cache_dir_resolve(cache_option, dir, sizeof dir) != CLCNN_OK) {
     clcnn_log(ctx->errors.log_level, CLCNN_LOG_WARN,
