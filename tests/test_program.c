@@ -298,8 +298,9 @@ START_TEST(cache_trim_removes_least_recently_used) {
 }
 END_TEST
 
-/* Seconds of the newest modification time among dir's complete cache files. */
-static time_t newest_cache_use(const char *dir) {
+/* Seconds of the newest modification time among dir's complete cache files; with `age`,
+   first sets every one of them to `age`. */
+static time_t newest_cache_use(const char *dir, time_t age) {
   DIR *d = opendir(dir);
   ck_assert_ptr_nonnull(d);
   time_t newest = 0;
@@ -308,6 +309,8 @@ static time_t newest_cache_use(const char *dir) {
     if (!strstr(ent->d_name, ".clbin") || strstr(ent->d_name, ".tmp.")) continue;
     char path[4400];
     snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+    struct timespec old[2] = {{age, 0}, {age, 0}};
+    if (age) ck_assert_int_eq(utimensat(AT_FDCWD, path, old, 0), 0);
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);
     if (st.st_mtime > newest) newest = st.st_mtime;
@@ -334,23 +337,14 @@ START_TEST(contexts_keep_the_disk_cache_bounded) {
   ck_assert_uint_le(bytes, 1024 * 1024);
   ck_assert(!exists(dir, "00000000000000f0.clbin") && !exists(dir, "00000000000000f1.clbin"));
   /* What was just written is the most recently used and stays; a load marks it used again. */
-  time_t written = newest_cache_use(dir);
+  time_t written = newest_cache_use(dir, 0);
   ck_assert(written > 1000000002);
   expect_ok(clcnn_cache_trim(dir, 1024 * 1024, NULL), NULL);
-  ck_assert_uint_eq(newest_cache_use(dir), written);
-  char path[4400];
-  struct dirent *ent;
-  DIR *d = opendir(dir);
-  while ((ent = readdir(d)) != NULL) /* age every file, then load */
-    if (strstr(ent->d_name, ".clbin")) {
-      snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
-      struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
-      utimensat(AT_FDCWD, path, old, 0);
-    }
-  closedir(d);
+  ck_assert_uint_eq(newest_cache_use(dir, 0), written);
+  ck_assert_uint_eq(newest_cache_use(dir, 1000000000), 1000000000); /* age all, then load */
   clcnn_program_stats second = context_round(dir);
   ck_assert_uint_ge(second.loaded_from_disk, 1);
-  ck_assert(newest_cache_use(dir) > 1000000000);
+  ck_assert(newest_cache_use(dir, 0) > 1000000000);
   unsetenv("CLCNN_CACHE_MAX_MB");
   support_remove_tree(dir);
 }

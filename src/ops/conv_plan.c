@@ -355,10 +355,8 @@ static clcnn_status cached_plan(clcnn_context *ctx, const char *fn, const clcnn_
   clcnn_status status =
       plan_make(ctx, fn, &key_desc, x_shape, w_shape, 0, pass == PASS_FORWARD, out);
   if (status != CLCNN_OK) return status;
-  int kept;
-  status = clcnn_plan_cache_insert(ctx, &key, *out, destroy_cached, &kept);
-  *owned = !kept;
-  return status;
+  *owned = !clcnn_plan_cache_insert(ctx, &key, *out, destroy_cached);
+  return CLCNN_OK;
 }
 
 clcnn_status clcnn_conv2d_forward(clcnn_context *ctx, const clcnn_conv2d_desc *d,

@@ -57,11 +57,10 @@ void *clcnn_plan_cache_find(clcnn_context *ctx, const clcnn_plan_key *key) {
   return NULL;
 }
 
-clcnn_status clcnn_plan_cache_insert(clcnn_context *ctx, const clcnn_plan_key *key, void *plan,
-                                     clcnn_plan_destroy_fn destroy, int *kept) {
+int clcnn_plan_cache_insert(clcnn_context *ctx, const clcnn_plan_key *key, void *plan,
+                            clcnn_plan_destroy_fn destroy) {
   struct clcnn_plan_cache *cache = cache_of(ctx);
-  *kept = cache != NULL;
-  if (!cache) return CLCNN_OK; /* capacity 0, or no memory for the cache: run uncached */
+  if (!cache) return 0; /* capacity 0, or no memory for the cache: run uncached */
   size_t slot = cache->count;
   if (cache->count == ctx->plan_cache_capacity) {
     slot = 0;
@@ -73,7 +72,7 @@ clcnn_status clcnn_plan_cache_insert(clcnn_context *ctx, const clcnn_plan_key *k
     cache->count++;
   }
   cache->entries[slot] = (cache_entry){*key, plan, destroy, ++cache->clock};
-  return CLCNN_OK;
+  return 1;
 }
 
 clcnn_status clcnn_context_plan_cache_stats(const clcnn_context *ctx, clcnn_plan_cache_stats *out) {

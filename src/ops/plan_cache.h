@@ -16,9 +16,10 @@ typedef void (*clcnn_plan_destroy_fn)(void *plan);
 
 /* The cached plan for key (now the most recently used), or NULL. */
 void *clcnn_plan_cache_find(clcnn_context *ctx, const clcnn_plan_key *key);
-/* Hands plan to the cache, evicting the least recently used plan when full. With a capacity
-   of 0 the plan is not kept: *kept is 0 and the caller destroys it after use. */
-clcnn_status clcnn_plan_cache_insert(clcnn_context *ctx, const clcnn_plan_key *key, void *plan,
-                                     clcnn_plan_destroy_fn destroy, int *kept);
+/* Hands plan to the cache, evicting the least recently used plan when full, and returns 1.
+   Returns 0 when the cache does not take it (capacity 0, or no memory for the cache): the
+   caller destroys the plan after use. */
+int clcnn_plan_cache_insert(clcnn_context *ctx, const clcnn_plan_key *key, void *plan,
+                            clcnn_plan_destroy_fn destroy);
 
 #endif

@@ -291,10 +291,8 @@ static clcnn_status cached_plan(clcnn_context *ctx, const char *fn, const clcnn_
   if ((*out = clcnn_plan_cache_find(ctx, &key)) != NULL) return CLCNN_OK;
   clcnn_status status = plan_make(ctx, fn, d, x_shape, out);
   if (status != CLCNN_OK) return status;
-  int kept;
-  status = clcnn_plan_cache_insert(ctx, &key, *out, destroy_cached, &kept);
-  *owned = !kept;
-  return status;
+  *owned = !clcnn_plan_cache_insert(ctx, &key, *out, destroy_cached);
+  return CLCNN_OK;
 }
 
 clcnn_status clcnn_pool2d_forward(clcnn_context *ctx, const clcnn_pool2d_desc *d,

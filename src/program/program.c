@@ -315,14 +315,12 @@ static clcnn_status get_kernel(clcnn_context *ctx, const char *label, source_get
     clcnn_kernel_source_free(&src);
     if (status == CLCNN_OK) status = add_entry(ctx, label, options, program, &e);
     if (status != CLCNN_OK) return status;
+    evict_beyond_capacity(ctx); /* the new entry is the most recent: never the one evicted */
   }
   cl_kernel kernel = NULL;
   status = entry_kernel(ctx, e, kernel_name, &kernel);
   if (status == CLCNN_OK) status = keep_kernel(ctx, kernel);
   if (status == CLCNN_OK) *out = kernel;
-  /* after taking the kernel: the entry just used is the most recent and is never the one
-     evicted (capacity >= 1) */
-  evict_beyond_capacity(ctx);
   return status;
 }
 

@@ -135,7 +135,7 @@ static clcnn_status open_first_working(clcnn_context *ctx, const clcnn_device_li
 /* PoCL builds every kernel through its own cache folder and reports a plain build failure
    when it cannot write there (a read-only home in a container). When a PoCL device failed
    and that folder (or the nearest existing folder above it) is not writable, the hint
-      names it and the fix; else "". (PoCL then also lists its platform without devices.) */
+   names it and the fix; else "". (PoCL then also lists its platform without devices.) */
 static int pocl_installed(void) {
   cl_platform_id platforms[16];
   cl_uint n = 0;
