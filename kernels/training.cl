@@ -1,12 +1,15 @@
 /* Elementwise training kernels: activations, softmax cross-entropy per sample, SGD. */
 
-/* act: 0 ReLU, 1 sigmoid, 2 tanh. NaN propagates through each, as in PyTorch. */
+/* act: 0 ReLU, 1 sigmoid, 2 tanh, 3 ReLU6 (min(max(x, 0), 6)). NaN propagates through each, as in PyTorch. */
 __kernel void activation_forward(__global const float *x, const ulong x_off, __global float *y,
                                  const ulong y_off, const ulong count, const int act) {
   const size_t i = get_global_id(0);
   if (i >= count) return;
   const float v = x[x_off + i];
-  y[y_off + i] = act == 0 ? (v < 0.0f ? 0.0f : v) : act == 1 ? 1.0f / (1.0f + exp(-v)) : tanh(v);
+  y[y_off + i] = act == 0   ? (v < 0.0f ? 0.0f : v)
+                 : act == 1 ? 1.0f / (1.0f + exp(-v))
+                 : act == 2 ? tanh(v)
+                            : (v < 0.0f ? 0.0f : v > 6.0f ? 6.0f : v);
 }
 
 __kernel void activation_backward(__global const float *y, const ulong y_off,
@@ -15,10 +18,12 @@ __kernel void activation_backward(__global const float *y, const ulong y_off,
   const size_t i = get_global_id(0);
   if (i >= count) return;
   const float v = y[y_off + i], g = dy[dy_off + i];
-  /* ReLU: PyTorch's threshold rule, zero where y <= 0 (so a NaN output passes g on) */
+  /* ReLU: PyTorch's threshold rule, zero where y <= 0 (so a NaN output passes g on); ReLU6:
+     hardtanh's, zero where y is at either bound */
   dx[dx_off + i] = act == 0   ? (v <= 0.0f ? 0.0f : g)
                    : act == 1 ? g * v * (1.0f - v)
-                              : g * (1.0f - v * v);
+                   : act == 2 ? g * (1.0f - v * v)
+                              : (v <= 0.0f || v >= 6.0f ? 0.0f : g);
 }
 
 /* One sample per work-item: loss[n] = logsumexp(logits) - logits[label];

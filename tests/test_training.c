@@ -46,8 +46,8 @@ START_TEST(activations_forward_and_backward) {
   expect_ok(clcnn_activation_backward(ctx, CLCNN_ACT_TANH, tx, tdy, tdx), ctx);
   for (int i = 0; i < 4; i++) t[i] = 1 - t[i] * t[i];
   expect_values(ctx, tdx, t, 4, 1e-6f);
-  expect_error(clcnn_activation_forward(ctx, 3, tx, ty), CLCNN_INVALID_ARGUMENT, ctx,
-               "unknown activation 3");
+  expect_error(clcnn_activation_forward(ctx, 4, tx, ty), CLCNN_INVALID_ARGUMENT, ctx,
+               "unknown activation 4");
   clcnn_tensor *wrong = tensor_of(ctx, 1, 5, NULL);
   expect_error(clcnn_activation_forward(ctx, CLCNN_ACT_RELU, tx, wrong), CLCNN_INVALID_ARGUMENT,
                ctx, "y is 1x5x1x1, expected 1x4x1x1");

@@ -8,5 +8,6 @@
 #include <clcnn/pool2d.h>
 #include <clcnn/training.h>
 #include <clcnn/plan.h>
+#include <clcnn/network.h>
 
 #endif

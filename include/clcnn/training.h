@@ -12,7 +12,8 @@ extern "C" {
 typedef enum clcnn_activation {
   CLCNN_ACT_RELU = 0,
   CLCNN_ACT_SIGMOID = 1,
-  CLCNN_ACT_TANH = 2
+  CLCNN_ACT_TANH = 2,
+  CLCNN_ACT_RELU6 = 3 /* min(max(x, 0), 6); NaN propagates */
 } clcnn_activation;
 
 /* Elementwise, any shape (x and y the same shape); y may be x (in place). */

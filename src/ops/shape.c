@@ -244,3 +244,10 @@ clcnn_status clcnn_check_distinct(clcnn_context *ctx, const char *fn, const clcn
                     "%zu..%zu of the parent); the output must not alias an input",
                     fn, out_name, in_name, out->root_byte, out_end, in->root_byte, in_end);
 }
+
+clcnn_status clcnn_check_in_place(clcnn_context *ctx, const char *fn, const clcnn_tensor *out,
+                                  const char *out_name, const clcnn_tensor *in,
+                                  const char *in_name) {
+  if (in && out && in->root == out->root && in->root_byte == out->root_byte) return CLCNN_OK;
+  return clcnn_check_distinct(ctx, fn, out, out_name, in, in_name);
+}

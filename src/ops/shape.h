@@ -42,4 +42,10 @@ clcnn_status clcnn_check_distinct(clcnn_context *ctx, const char *fn, const clcn
                                   const char *out_name, const clcnn_tensor *in,
                                   const char *in_name);
 
+/* For outputs that may be their input: OK when out is exactly in (same memory), else
+   clcnn_check_distinct. */
+clcnn_status clcnn_check_in_place(clcnn_context *ctx, const char *fn, const clcnn_tensor *out,
+                                  const char *out_name, const clcnn_tensor *in,
+                                  const char *in_name);
+
 #endif

@@ -10,9 +10,12 @@
 #include "program/program.h"
 
 static clcnn_status check_act(clcnn_context *ctx, const char *fn, int act) {
-  if (act == CLCNN_ACT_RELU || act == CLCNN_ACT_SIGMOID || act == CLCNN_ACT_TANH) return CLCNN_OK;
+  if (act == CLCNN_ACT_RELU || act == CLCNN_ACT_SIGMOID || act == CLCNN_ACT_TANH ||
+      act == CLCNN_ACT_RELU6)
+    return CLCNN_OK;
   return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,
-                    "%s: unknown activation %d (expected 0 relu, 1 sigmoid, 2 tanh)", fn, act);
+                    "%s: unknown activation %d (expected 0 relu, 1 sigmoid, 2 tanh, 3 relu6)", fn,
+                    act);
 }
 
 /* Kernel kernel_name of training.cl over count elements; args from CLCNN_ARGS. */
@@ -32,10 +35,8 @@ clcnn_status clcnn_activation_forward(clcnn_context *ctx, int act, const clcnn_t
   if (status == CLCNN_OK) status = check_act(ctx, fn, act);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, NULL);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "y", y, x->shape);
+  if (status == CLCNN_OK) status = clcnn_check_in_place(ctx, fn, y, "y", x, "x");
   if (status != CLCNN_OK) return status;
-  if (y->root != x->root ||
-      y->root_byte != x->root_byte) /* in place allowed, partial overlap not */
-    if ((status = clcnn_check_distinct(ctx, fn, y, "y", x, "x")) != CLCNN_OK) return status;
   return CLCNN_LOCKED(
       ctx, launch_1d(ctx, "activation_forward", x->count,
                      CLCNN_ARGS(CLCNN_MEM(x->buf), CLCNN_ULONG(x->offset), CLCNN_MEM(y->buf),
@@ -51,8 +52,7 @@ clcnn_status clcnn_activation_backward(clcnn_context *ctx, int act, const clcnn_
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dy", dy, y->shape);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dx", dx, y->shape);
   if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, dx, "dx", y, "y");
-  if (status == CLCNN_OK && (dx->root != dy->root || dx->root_byte != dy->root_byte))
-    status = clcnn_check_distinct(ctx, fn, dx, "dx", dy, "dy");
+  if (status == CLCNN_OK) status = clcnn_check_in_place(ctx, fn, dx, "dx", dy, "dy");
   if (status != CLCNN_OK) return status;
   return CLCNN_LOCKED(
       ctx, launch_1d(ctx, "activation_backward", y->count,

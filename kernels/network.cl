@@ -1,0 +1,50 @@
+/* Inference kernels for the layers of common convnets: elementwise add and clip, batch
+   normalization per channel, softmax over channels. NaN propagates through each. */
+
+__kernel void add(__global const float *a, const ulong a_off, __global const float *b,
+                  const ulong b_off, __global float *y, const ulong y_off, const ulong count) {
+  const size_t i = get_global_id(0);
+  if (i >= count) return;
+  y[y_off + i] = a[a_off + i] + b[b_off + i];
+}
+
+/* Comparisons rather than fmin/fmax, which would drop a NaN. */
+__kernel void clip(__global const float *x, const ulong x_off, __global float *y,
+                   const ulong y_off, const ulong count, const float lo, const float hi) {
+  const size_t i = get_global_id(0);
+  if (i >= count) return;
+  const float v = x[x_off + i];
+  y[y_off + i] = v < lo ? lo : v > hi ? hi : v;
+}
+
+/* dim 0 over the H*W positions of a plane, dim 1 over the N*C planes. */
+__kernel void batchnorm_inference(__global const float *x, const ulong x_off, __global float *y,
+                                  const ulong y_off, __global const float *scale,
+                                  const ulong scale_off, __global const float *shift,
+                                  const ulong shift_off, __global const float *mean,
+                                  const ulong mean_off, __global const float *var,
+                                  const ulong var_off, const float eps, const int C,
+                                  const int HW) {
+  const int i = get_global_id(0), plane = get_global_id(1);
+  if (i >= HW) return;
+  const int c = plane % C;
+  const float a = scale[scale_off + c] / sqrt(var[var_off + c] + eps);
+  const size_t at = (size_t)plane * HW + i;
+  y[y_off + at] = (x[x_off + at] - mean[mean_off + c]) * a + shift[shift_off + c];
+}
+
+/* One work-item per (n, position): three passes over the C channels (stride HW). */
+__kernel void softmax_channels(__global const float *x, const ulong x_off, __global float *y,
+                               const ulong y_off, const int C, const int HW, const int NHW) {
+  const int id = get_global_id(0);
+  if (id >= NHW) return;
+  const size_t base = (size_t)(id / HW) * C * HW + id % HW;
+  __global const float *in = x + x_off + base;
+  __global float *out = y + y_off + base;
+  float m = -INFINITY;
+  for (int c = 0; c < C; c++) m = fmax(m, in[(size_t)c * HW]);
+  float sum = 0.0f;
+  for (int c = 0; c < C; c++) sum += exp(in[(size_t)c * HW] - m);
+  const float inv = 1.0f / sum;
+  for (int c = 0; c < C; c++) out[(size_t)c * HW] = exp(in[(size_t)c * HW] - m) * inv;
+}

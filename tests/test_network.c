@@ -1,0 +1,213 @@
+/* The inference ops of common convnets (add, clip, ReLU6, softmax, concatenation, batch
+   normalization) against plain-C loops, in place where allowed, and their bad-input rules. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+static clcnn_tensor *make(clcnn_context *ctx, const size_t s[4], const float *v) {
+  clcnn_tensor *t;
+  expect_ok(clcnn_tensor_create(ctx, s[0], s[1], s[2], s[3], &t), ctx);
+  if (v) expect_ok(clcnn_tensor_write(t, v, s[0] * s[1] * s[2] * s[3]), ctx);
+  return t;
+}
+
+/* Reads t and compares with want (NaN must match NaN). */
+static void expect_near(clcnn_context *ctx, const clcnn_tensor *t, const float *want, size_t n,
+                        float tol) {
+  float *got = malloc(n * sizeof *got);
+  expect_ok(clcnn_tensor_read(t, got, n), ctx);
+  for (size_t i = 0; i < n; i++) {
+    if (isnan(want[i])) {
+      ck_assert_msg(isnan(got[i]), "[%zu] = %g, expected NaN", i, got[i]);
+      continue;
+    }
+    ck_assert_msg(fabsf(got[i] - want[i]) <= tol, "[%zu] = %.8g, expected %.8g", i, got[i],
+                  want[i]);
+  }
+  free(got);
+}
+
+START_TEST(add_out_of_place_and_in_place) {
+  clcnn_context *ctx = support_context();
+  const size_t s[4] = {2, 3, 4, 5}, n = 120;
+  unsigned seed = 11;
+  float *a = support_values(n, &seed, 0), *b = support_values(n, &seed, 0), want[120];
+  for (size_t i = 0; i < n; i++) want[i] = a[i] + b[i];
+  clcnn_tensor *ta = make(ctx, s, a), *tb = make(ctx, s, b), *ty = make(ctx, s, NULL);
+  expect_ok(clcnn_add(ctx, ta, tb, ty), ctx);
+  expect_near(ctx, ty, want, n, 0);
+  expect_ok(clcnn_add(ctx, ta, tb, tb), ctx); /* y is b */
+  expect_near(ctx, tb, want, n, 0);
+  const size_t other[4] = {2, 3, 5, 4};
+  clcnn_tensor *wrong = make(ctx, other, NULL);
+  expect_error(clcnn_add(ctx, ta, wrong, ty), CLCNN_INVALID_ARGUMENT, ctx,
+               "b is 2x3x5x4, expected 2x3x4x5");
+  expect_error(clcnn_add(ctx, ta, NULL, ty), CLCNN_INVALID_ARGUMENT, ctx, "b is NULL");
+  clcnn_tensor *part;
+  expect_ok(clcnn_tensor_wrap(ctx, clcnn_tensor_buffer(ta), 10, 1, 2, 4, 5, &part), ctx);
+  expect_ok(clcnn_add(ctx, part, part, part), ctx); /* y is a and b */
+  clcnn_tensor *ta2;
+  expect_ok(clcnn_tensor_wrap(ctx, clcnn_tensor_buffer(ta), 0, 1, 2, 4, 5, &ta2), ctx);
+  expect_error(clcnn_add(ctx, ta2, part, part), CLCNN_INVALID_ARGUMENT, ctx, "y overlaps a");
+  clcnn_tensor_destroy(ta2);
+  clcnn_tensor *all[] = {ta, tb, ty, wrong, part};
+  for (int i = 0; i < 5; i++) clcnn_tensor_destroy(all[i]);
+  free(a);
+  free(b);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+START_TEST(clip_and_relu6_keep_nan) {
+  clcnn_context *ctx = support_context();
+  const size_t s[4] = {1, 8, 1, 1};
+  const float x[8] = {-3, -0.5f, 0, 2, 5.5f, 6, 9, NAN};
+  const float clip[8] = {-1, -0.5f, 0, 2, 3, 3, 3, NAN};
+  const float relu6[8] = {0, 0, 0, 2, 5.5f, 6, 6, NAN};
+  const float relu6_grad[8] = {0, 0, 0, 1, 1, 0, 0, 1};
+  const float ones[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  clcnn_tensor *tx = make(ctx, s, x), *ty = make(ctx, s, NULL), *tg = make(ctx, s, ones);
+  expect_ok(clcnn_clip(ctx, tx, -1, 3, ty), ctx);
+  expect_near(ctx, ty, clip, 8, 0);
+  expect_ok(clcnn_clip(ctx, tx, -INFINITY, INFINITY, ty), ctx);
+  expect_near(ctx, ty, x, 8, 0);
+  expect_ok(clcnn_activation_forward(ctx, CLCNN_ACT_RELU6, tx, ty), ctx);
+  expect_near(ctx, ty, relu6, 8, 0);
+  expect_ok(clcnn_activation_backward(ctx, CLCNN_ACT_RELU6, ty, tg, tg), ctx);
+  expect_near(ctx, tg, relu6_grad, 8, 0);
+  expect_ok(clcnn_clip(ctx, tx, 0, 6, tx), ctx); /* in place */
+  expect_near(ctx, tx, relu6, 8, 0);
+  expect_error(clcnn_clip(ctx, tx, 2, 1, ty), CLCNN_INVALID_ARGUMENT, ctx,
+               "lo = 2, hi = 1 must be numbers with lo <= hi");
+  expect_error(clcnn_clip(ctx, tx, NAN, 1, ty), CLCNN_INVALID_ARGUMENT, ctx, "lo = nan");
+  clcnn_tensor_destroy(tx);
+  clcnn_tensor_destroy(ty);
+  clcnn_tensor_destroy(tg);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+static void ref_softmax(const size_t s[4], const float *x, float *y) {
+  const size_t hw = s[2] * s[3];
+  for (size_t n = 0; n < s[0]; n++)
+    for (size_t p = 0; p < hw; p++) {
+      const float *in = x + n * s[1] * hw + p;
+      double m = -INFINITY, sum = 0;
+      for (size_t c = 0; c < s[1]; c++) m = in[c * hw] > m ? in[c * hw] : m;
+      for (size_t c = 0; c < s[1]; c++) sum += exp(in[c * hw] - m);
+      for (size_t c = 0; c < s[1]; c++)
+        y[n * s[1] * hw + p + c * hw] = (float)(exp(in[c * hw] - m) / sum);
+    }
+}
+
+START_TEST(softmax_over_channels) {
+  clcnn_context *ctx = support_context();
+  const size_t s[4] = {2, 5, 3, 2}, n = 60;
+  unsigned seed = 5;
+  float *x = support_values(n, &seed, 0), want[60];
+  for (size_t i = 0; i < n; i++) x[i] *= 30.0f; /* large logits: the max must be subtracted */
+  x[7] = 1000.0f;
+  ref_softmax(s, x, want);
+  clcnn_tensor *tx = make(ctx, s, x), *ty = make(ctx, s, NULL);
+  expect_ok(clcnn_softmax_forward(ctx, tx, ty), ctx);
+  expect_near(ctx, ty, want, n, 1e-6f);
+  expect_ok(clcnn_softmax_forward(ctx, tx, tx), ctx);
+  expect_near(ctx, tx, want, n, 1e-6f);
+  const size_t t[4] = {2, 5, 2, 3};
+  clcnn_tensor *wrong = make(ctx, t, NULL);
+  expect_error(clcnn_softmax_forward(ctx, tx, wrong), CLCNN_INVALID_ARGUMENT, ctx,
+               "y is 2x5x2x3, expected 2x5x3x2");
+  clcnn_tensor_destroy(tx);
+  clcnn_tensor_destroy(ty);
+  clcnn_tensor_destroy(wrong);
+  free(x);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+START_TEST(concat_channels_of_three) {
+  clcnn_context *ctx = support_context();
+  const size_t c[3] = {2, 1, 3}, hw = 6, n = 2;
+  unsigned seed = 9;
+  clcnn_tensor *xs[3];
+  float *v[3], want[2 * 6 * 6];
+  size_t at = 0;
+  for (int i = 0; i < 3; i++) {
+    const size_t s[4] = {n, c[i], 2, 3};
+    v[i] = support_values(n * c[i] * hw, &seed, 0);
+    xs[i] = make(ctx, s, v[i]);
+  }
+  for (size_t b = 0; b < n; b++)
+    for (int i = 0; i < 3; i++)
+      for (size_t k = 0; k < c[i] * hw; k++) want[at++] = v[i][b * c[i] * hw + k];
+  const size_t ys[4] = {n, 6, 2, 3};
+  clcnn_tensor *y = make(ctx, ys, NULL);
+  expect_ok(clcnn_concat_channels(ctx, (const clcnn_tensor *const *)xs, 3, y), ctx);
+  expect_near(ctx, y, want, n * 6 * hw, 0);
+  expect_error(clcnn_concat_channels(ctx, (const clcnn_tensor *const *)xs, 2, y),
+               CLCNN_INVALID_ARGUMENT, ctx, "the inputs have 3 channels in all, y has 6");
+  expect_error(clcnn_concat_channels(ctx, (const clcnn_tensor *const *)xs, 0, y),
+               CLCNN_INVALID_ARGUMENT, ctx, "count is 0");
+  const clcnn_tensor *self[2] = {xs[0], y};
+  expect_error(clcnn_concat_channels(ctx, self, 2, y), CLCNN_INVALID_ARGUMENT, ctx,
+               "y overlaps xs[1]");
+  const size_t other[4] = {n, 1, 3, 2};
+  clcnn_tensor *odd = make(ctx, other, NULL);
+  const clcnn_tensor *bad[2] = {xs[0], odd};
+  expect_error(clcnn_concat_channels(ctx, bad, 2, y), CLCNN_INVALID_ARGUMENT, ctx,
+               "xs[1] is 2x1x3x2, expected 2x(any)x2x3");
+  for (int i = 0; i < 3; i++) {
+    clcnn_tensor_destroy(xs[i]);
+    free(v[i]);
+  }
+  clcnn_tensor_destroy(y);
+  clcnn_tensor_destroy(odd);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+START_TEST(batchnorm_per_channel) {
+  clcnn_context *ctx = support_context();
+  const size_t s[4] = {2, 3, 2, 2}, pc[4] = {1, 3, 1, 1}, n = 24;
+  unsigned seed = 21;
+  float *x = support_values(n, &seed, 0), want[24];
+  const float scale[3] = {1.5f, -0.5f, 2}, shift[3] = {0.1f, 0.2f, -0.3f};
+  const float mean[3] = {0.25f, -0.1f, 0}, var[3] = {0.5f, 2, 0.01f}, eps = 1e-5f;
+  for (size_t i = 0; i < n; i++) {
+    size_t ch = (i / 4) % 3;
+    want[i] = (float)((x[i] - mean[ch]) / sqrt((double)var[ch] + eps) * scale[ch] + shift[ch]);
+  }
+  clcnn_tensor *tx = make(ctx, s, x), *ty = make(ctx, s, NULL);
+  clcnn_tensor *p[4] = {make(ctx, pc, scale), make(ctx, pc, shift), make(ctx, pc, mean),
+                        make(ctx, pc, var)};
+  expect_ok(clcnn_batchnorm_inference(ctx, tx, p[0], p[1], p[2], p[3], eps, ty), ctx);
+  expect_near(ctx, ty, want, n, 1e-5f);
+  expect_ok(clcnn_batchnorm_inference(ctx, tx, p[0], p[1], p[2], p[3], eps, tx), ctx);
+  expect_near(ctx, tx, want, n, 1e-5f);
+  expect_error(clcnn_batchnorm_inference(ctx, tx, p[0], p[1], p[2], p[3], -1, ty),
+               CLCNN_INVALID_ARGUMENT, ctx, "eps = -1");
+  expect_error(clcnn_batchnorm_inference(ctx, tx, p[0], tx, p[2], p[3], eps, ty),
+               CLCNN_INVALID_ARGUMENT, ctx, "shift is 2x3x2x2, expected 1x3x1x1");
+  expect_error(clcnn_batchnorm_inference(ctx, tx, p[0], p[1], p[2], p[3], eps, p[3]),
+               CLCNN_INVALID_ARGUMENT, ctx, "y is 1x3x1x1, expected 2x3x2x2");
+  for (int i = 0; i < 4; i++) clcnn_tensor_destroy(p[i]);
+  clcnn_tensor_destroy(tx);
+  clcnn_tensor_destroy(ty);
+  free(x);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+int main(void) {
+  Suite *suite = suite_create("network");
+  TCase *tc = support_tcase("ops");
+  tcase_add_test(tc, add_out_of_place_and_in_place);
+  tcase_add_test(tc, clip_and_relu6_keep_nan);
+  tcase_add_test(tc, softmax_over_channels);
+  tcase_add_test(tc, concat_channels_of_three);
+  tcase_add_test(tc, batchnorm_per_channel);
+  suite_add_tcase(suite, tc);
+  return support_run(suite);
+}
