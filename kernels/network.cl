@@ -9,8 +9,8 @@ __kernel void add(__global const float *a, const ulong a_off, __global const flo
 }
 
 /* Comparisons rather than fmin/fmax, which would drop a NaN. */
-__kernel void clip(__global const float *x, const ulong x_off, __global float *y,
-                   const ulong y_off, const ulong count, const float lo, const float hi) {
+__kernel void clip(__global const float *x, const ulong x_off, __global float *y, const ulong y_off,
+                   const ulong count, const float lo, const float hi) {
   const size_t i = get_global_id(0);
   if (i >= count) return;
   const float v = x[x_off + i];
@@ -23,8 +23,7 @@ __kernel void batchnorm_inference(__global const float *x, const ulong x_off, __
                                   const ulong scale_off, __global const float *shift,
                                   const ulong shift_off, __global const float *mean,
                                   const ulong mean_off, __global const float *var,
-                                  const ulong var_off, const float eps, const int C,
-                                  const int HW) {
+                                  const ulong var_off, const float eps, const int C, const int HW) {
   const int i = get_global_id(0), plane = get_global_id(1);
   if (i >= HW) return;
   const int c = plane % C;

@@ -1,6 +1,7 @@
 /* Elementwise training kernels: activations, softmax cross-entropy per sample, SGD. */
 
-/* act: 0 ReLU, 1 sigmoid, 2 tanh, 3 ReLU6 (min(max(x, 0), 6)). NaN propagates through each, as in PyTorch. */
+/* act: 0 ReLU, 1 sigmoid, 2 tanh, 3 ReLU6 (min(max(x, 0), 6)). NaN propagates through each, as in
+ * PyTorch. */
 __kernel void activation_forward(__global const float *x, const ulong x_off, __global float *y,
                                  const ulong y_off, const ulong count, const int act) {
   const size_t i = get_global_id(0);
@@ -9,7 +10,9 @@ __kernel void activation_forward(__global const float *x, const ulong x_off, __g
   y[y_off + i] = act == 0   ? (v < 0.0f ? 0.0f : v)
                  : act == 1 ? 1.0f / (1.0f + exp(-v))
                  : act == 2 ? tanh(v)
-                            : (v < 0.0f ? 0.0f : v > 6.0f ? 6.0f : v);
+                            : (v < 0.0f   ? 0.0f
+                               : v > 6.0f ? 6.0f
+                                          : v);
 }
 
 __kernel void activation_backward(__global const float *y, const ulong y_off,

@@ -14,6 +14,7 @@ static void usage(FILE *out) {
                "commands:\n"
                "  demo               walk the CNN tutorial on the selected device\n"
                "  train [options]    train LeNet on Fashion-MNIST\n"
+               "  run MODEL.onnx     run an ONNX model (--input/--output .npy, --bench)\n"
                "  devices [--json]   list OpenCL platforms and devices, mark the one clcnn picks\n"
                "  cache [clear]      show or empty the on-disk program cache\n"
                "  bench [SHAPE ...]  time convolution and pooling against CLBlast Convgemm\n"
@@ -49,6 +50,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "bench") == 0) return clcnn_cmd_bench(argc - 1, argv + 1);
   if (strcmp(cmd, "demo") == 0) return clcnn_cmd_demo(argc - 1, argv + 1);
   if (strcmp(cmd, "train") == 0) return clcnn_cmd_train(argc - 1, argv + 1);
+  if (strcmp(cmd, "run") == 0) return clcnn_cmd_run(argc - 1, argv + 1);
   if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
     printf("clcnn %s\n", clcnn_version());
     return 0;

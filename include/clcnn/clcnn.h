@@ -9,5 +9,6 @@
 #include <clcnn/training.h>
 #include <clcnn/plan.h>
 #include <clcnn/network.h>
+#include <clcnn/model.h>
 
 #endif

@@ -1,0 +1,78 @@
+/* The private form of a loaded model: values (activations and constants) and the layers
+   that compute them, built from ONNX nodes by model_build.c and run by model.c. */
+#ifndef CLCNN_MODELS_GRAPH_H
+#define CLCNN_MODELS_GRAPH_H
+
+#include <pthread.h>
+
+#include <clcnn/clcnn.h>
+
+#include "models/onnx.h"
+
+typedef enum layer_kind {
+  LAYER_CONV,   /* convolution or fully connected layer, bias and activation fused */
+  LAYER_POOL,   /* max / average pooling, global ones included */
+  LAYER_ACT,    /* relu, sigmoid, tanh, relu6 */
+  LAYER_CLIP,   /* clip to [lo, hi] */
+  LAYER_ADD,    /* sum of two or more inputs */
+  LAYER_CONCAT, /* along channels */
+  LAYER_BN,     /* inference batch normalization (when it could not be folded) */
+  LAYER_SOFTMAX /* over channels */
+} layer_kind;
+
+enum { LAYER_MAX_INPUTS = 64, ACT_NONE = -1 };
+
+typedef struct model_layer {
+  layer_kind kind;
+  int in[LAYER_MAX_INPUTS];
+  size_t n_in;
+  int out;
+  int act; /* LAYER_CONV: fused activation or ACT_NONE; LAYER_ACT: the activation */
+  float lo, hi;
+  /* LAYER_CONV: weights and bias on the host while loading, on the device after */
+  clcnn_conv2d_desc conv;
+  size_t w_shape[4];
+  float *w_host, *b_host;
+  clcnn_tensor *w, *b;
+  clcnn_conv2d_plan *conv_plan;
+  /* LAYER_POOL */
+  clcnn_pool2d_desc pool;
+  clcnn_pool2d_plan *pool_plan;
+  /* LAYER_BN: scale, shift, mean, var (host while loading) */
+  float *bn_host[4];
+  clcnn_tensor *bn[4];
+  float eps;
+} model_layer;
+
+typedef struct model_value {
+  char *name;
+  int rank;                    /* 2 or 4 for activations; 0 for constants */
+  size_t shape[4];             /* 4-D view: a 2-D N x K value is N x K x 1 x 1 */
+  const onnx_tensor *constant; /* while loading */
+  int storage;                 /* the value whose memory this one shares (itself unless an alias) */
+  int producer;                /* layer index; -1 for graph inputs and constants */
+  int uses;                    /* node inputs and graph outputs that name it */
+  int last_use;                /* storage roots: the last layer that reads the memory */
+  int slot;                    /* storage roots: the buffer it lives in */
+  clcnn_tensor *view;
+} model_value;
+
+struct clcnn_model {
+  clcnn_context *ctx;
+  size_t batch;
+  model_value *values;
+  size_t n_values;
+  model_layer *layers;
+  size_t n_layers;
+  int *inputs, *outputs;
+  size_t n_inputs, n_outputs;
+  clcnn_tensor **slots;
+  size_t n_slots;
+  pthread_mutex_t lock;
+};
+
+/* Fills m's values and layers from the decoded graph (nothing on the device yet). On failure
+   the context holds the message and m keeps what was built, for clcnn_model_destroy. */
+clcnn_status model_build(clcnn_model *m, const onnx_model *onnx);
+
+#endif

@@ -1,0 +1,335 @@
+/* clcnn_model: loading (decode, build, memory by lifetime, plans with constant weights),
+   shape queries and runs. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "device/context.h"
+#include "memory/tensor.h"
+#include "models/graph.h"
+#include "ops/shape.h"
+#include "program/file_io.h"
+
+void clcnn_model_destroy(clcnn_model *m) {
+  if (!m) return;
+  for (size_t i = 0; i < m->n_layers; i++) {
+    model_layer *l = &m->layers[i];
+    clcnn_conv2d_plan_destroy(l->conv_plan);
+    clcnn_pool2d_plan_destroy(l->pool_plan);
+    clcnn_tensor_destroy(l->w);
+    clcnn_tensor_destroy(l->b);
+    free(l->w_host);
+    free(l->b_host);
+    for (int k = 0; k < 4; k++) {
+      clcnn_tensor_destroy(l->bn[k]);
+      free(l->bn_host[k]);
+    }
+  }
+  for (size_t i = 0; i < m->n_values; i++) {
+    clcnn_tensor_destroy(m->values[i].view);
+    free(m->values[i].name);
+  }
+  for (size_t i = 0; i < m->n_slots; i++) clcnn_tensor_destroy(m->slots[i]);
+  free(m->slots);
+  free(m->values);
+  free(m->layers);
+  free(m->inputs);
+  free(m->outputs);
+  pthread_mutex_destroy(&m->lock);
+  free(m);
+}
+
+static size_t count_of(const size_t s[4]) {
+  return s[0] * s[1] * s[2] * s[3];
+}
+
+/* Each storage root gets a buffer slot from its producer to its last reader: a free slot is
+   reused (the smallest that fits, else the largest, grown), so activations share memory by
+   lifetime. Graph inputs and outputs keep their slots for the whole run. */
+static clcnn_status assign_slots(clcnn_model *m, size_t **sizes) {
+  size_t n = m->n_values, n_slots = 0;
+  size_t *size = calloc(n ? n : 1, sizeof *size);
+  char *busy = calloc(n ? n : 1, 1);
+  if (!size || !busy) {
+    free(size);
+    free(busy);
+    return clcnn_fail(m->ctx, CLCNN_OUT_OF_MEMORY, "clcnn_model_load: host allocation failed");
+  }
+  for (size_t v = 0; v < n; v++) m->values[v].last_use = -1;
+  for (size_t i = 0; i < m->n_layers; i++)
+    for (size_t k = 0; k < m->layers[i].n_in; k++)
+      m->values[m->values[m->layers[i].in[k]].storage].last_use = (int)i;
+  for (size_t i = 0; i < m->n_outputs; i++)
+    m->values[m->values[m->outputs[i]].storage].last_use = (int)m->n_layers;
+  for (size_t i = 0; i < m->n_inputs; i++) m->values[m->inputs[i]].last_use = (int)m->n_layers;
+  for (int step = -1; step < (int)m->n_layers; step++) {
+    /* step -1 places the graph inputs, step i the output of layer i */
+    size_t first = step < 0 ? 0 : (size_t)m->layers[step].out, last = step < 0 ? n : first + 1;
+    for (size_t v = first; v < last; v++) {
+      model_value *val = &m->values[v];
+      if (val->rank <= 0 || val->storage != (int)v || (step < 0 && val->producer >= 0)) continue;
+      if (step < 0 && !(val->last_use >= 0)) continue;
+      size_t need = count_of(val->shape), best = n_slots;
+      for (size_t s = 0; s < n_slots; s++) {
+        if (busy[s]) continue;
+        int fits = size[s] >= need, best_fits = best < n_slots && size[best] >= need;
+        if (best == n_slots || (fits && (!best_fits || size[s] < size[best])) ||
+            (!fits && !best_fits && size[s] > size[best]))
+          best = s;
+      }
+      if (best == n_slots) n_slots++;
+      if (size[best] < need) size[best] = need;
+      busy[best] = 1;
+      val->slot = (int)best;
+    }
+    for (size_t v = 0; step >= 0 && v < n; v++) /* free what this layer read for the last time */
+      if (m->values[v].last_use == step && m->values[v].slot >= 0 && m->values[v].storage == (int)v)
+        busy[m->values[v].slot] = 0;
+  }
+  free(busy);
+  m->n_slots = n_slots;
+  *sizes = size;
+  return CLCNN_OK;
+}
+
+/* Slot buffers, and a view of its slot for every computed value. */
+static clcnn_status make_views(clcnn_model *m) {
+  size_t *sizes = NULL;
+  clcnn_status status = assign_slots(m, &sizes);
+  if (status != CLCNN_OK) return status;
+  m->slots = calloc(m->n_slots ? m->n_slots : 1, sizeof *m->slots);
+  if (!m->slots)
+    status = clcnn_fail(m->ctx, CLCNN_OUT_OF_MEMORY, "clcnn_model_load: host allocation failed");
+  for (size_t s = 0; s < m->n_slots && status == CLCNN_OK; s++)
+    status = clcnn_tensor_create(m->ctx, 1, sizes[s], 1, 1, &m->slots[s]);
+  free(sizes);
+  for (size_t v = 0; v < m->n_values && status == CLCNN_OK; v++) {
+    model_value *val = &m->values[v];
+    if (val->rank <= 0) continue;
+    const model_value *root = &m->values[val->storage];
+    if (root->slot < 0) continue; /* computed but never read: no layer writes it either */
+    status = clcnn_tensor_wrap(m->ctx, clcnn_tensor_buffer(m->slots[root->slot]), 0, val->shape[0],
+                               val->shape[1], val->shape[2], val->shape[3], &val->view);
+  }
+  return status;
+}
+
+static clcnn_status upload(clcnn_model *m, const size_t shape[4], const float *host,
+                           clcnn_tensor **out) {
+  clcnn_status status = clcnn_tensor_create(m->ctx, shape[0], shape[1], shape[2], shape[3], out);
+  return status == CLCNN_OK ? clcnn_tensor_write(*out, host, count_of(shape)) : status;
+}
+
+/* Weights to the device and a plan per convolution and pooling layer. */
+static clcnn_status make_layers(clcnn_model *m) {
+  clcnn_status status = CLCNN_OK;
+  for (size_t i = 0; i < m->n_layers && status == CLCNN_OK; i++) {
+    model_layer *l = &m->layers[i];
+    const size_t *xs = m->values[l->in[0]].shape;
+    if (l->kind == LAYER_CONV) {
+      const size_t bs[4] = {1, l->w_shape[0], 1, 1};
+      status = upload(m, l->w_shape, l->w_host, &l->w);
+      if (status == CLCNN_OK && l->b_host) status = upload(m, bs, l->b_host, &l->b);
+      if (status == CLCNN_OK)
+        status = clcnn_conv2d_plan_create(m->ctx, &l->conv, xs, l->w_shape,
+                                          CLCNN_PLAN_CONSTANT_WEIGHTS, &l->conv_plan);
+      free(l->w_host);
+      free(l->b_host);
+      l->w_host = l->b_host = NULL;
+    } else if (l->kind == LAYER_POOL) {
+      status = clcnn_pool2d_plan_create(m->ctx, &l->pool, xs, &l->pool_plan);
+    } else if (l->kind == LAYER_BN) {
+      const size_t ps[4] = {1, xs[1], 1, 1};
+      for (int k = 0; k < 4 && status == CLCNN_OK; k++) {
+        status = upload(m, ps, l->bn_host[k], &l->bn[k]);
+        free(l->bn_host[k]);
+        l->bn_host[k] = NULL;
+      }
+    }
+  }
+  return status;
+}
+
+clcnn_status clcnn_model_load_memory(clcnn_context *ctx, const void *data, size_t size,
+                                     size_t batch, clcnn_model **out) {
+  const char *fn = "clcnn_model_load";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status != CLCNN_OK) return status;
+  if (!out) return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: out is NULL", fn);
+  *out = NULL;
+  if (!data || size == 0)
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: %s", fn,
+                      !data ? "data is NULL" : "the model is 0 bytes");
+  if (batch == 0 || batch > ((size_t)1 << 31))
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: batch %zu, expected 1..2^31", fn, batch);
+  char error[512];
+  onnx_model onnx;
+  if (onnx_decode((pb_bytes){data, size}, &onnx, error, sizeof error)) {
+    onnx_free(&onnx);
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: not a valid ONNX model: %s", fn, error);
+  }
+  clcnn_model *m = calloc(1, sizeof *m);
+  if (!m) {
+    onnx_free(&onnx);
+    return clcnn_fail(ctx, CLCNN_OUT_OF_MEMORY, "%s: host allocation failed", fn);
+  }
+  m->ctx = ctx;
+  m->batch = batch;
+  pthread_mutex_init(&m->lock, NULL);
+  status = model_build(m, &onnx);
+  onnx_free(&onnx);
+  if (status == CLCNN_OK) status = make_views(m);
+  if (status == CLCNN_OK) status = make_layers(m);
+  if (status != CLCNN_OK) {
+    clcnn_model_destroy(m);
+    return status;
+  }
+  *out = m;
+  return CLCNN_OK;
+}
+
+clcnn_status clcnn_model_load(clcnn_context *ctx, const char *path, size_t batch,
+                              clcnn_model **out) {
+  const char *fn = "clcnn_model_load";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status != CLCNN_OK) return status;
+  if (!path) return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: path is NULL", fn);
+  size_t size;
+  char *data = clcnn_file_read_all(path, &size);
+  if (!data)
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: cannot read '%s': %s", fn, path,
+                      strerror(errno));
+  status = clcnn_model_load_memory(ctx, data, size, batch, out);
+  free(data);
+  return status;
+}
+
+size_t clcnn_model_input_count(const clcnn_model *m) {
+  return m ? m->n_inputs : 0;
+}
+size_t clcnn_model_output_count(const clcnn_model *m) {
+  return m ? m->n_outputs : 0;
+}
+
+static clcnn_status shape_of(const clcnn_model *m, const int *list, size_t count, size_t i,
+                             size_t shape[4], const char *fn) {
+  if (!m) return CLCNN_INVALID_ARGUMENT;
+  if (!shape) return clcnn_fail(m->ctx, CLCNN_INVALID_ARGUMENT, "%s: shape is NULL", fn);
+  if (i >= count)
+    return clcnn_fail(m->ctx, CLCNN_INVALID_ARGUMENT, "%s: index %zu, the model has %zu", fn, i,
+                      count);
+  memcpy(shape, m->values[list[i]].shape, 4 * sizeof *shape);
+  return CLCNN_OK;
+}
+
+clcnn_status clcnn_model_input_shape(const clcnn_model *m, size_t i, size_t shape[4]) {
+  return shape_of(m, m ? m->inputs : NULL, m ? m->n_inputs : 0, i, shape,
+                  "clcnn_model_input_shape");
+}
+
+clcnn_status clcnn_model_output_shape(const clcnn_model *m, size_t i, size_t shape[4]) {
+  return shape_of(m, m ? m->outputs : NULL, m ? m->n_outputs : 0, i, shape,
+                  "clcnn_model_output_shape");
+}
+
+int clcnn_model_input_rank(const clcnn_model *m, size_t i) {
+  return m && i < m->n_inputs ? m->values[m->inputs[i]].rank : 0;
+}
+
+int clcnn_model_output_rank(const clcnn_model *m, size_t i) {
+  return m && i < m->n_outputs ? m->values[m->outputs[i]].rank : 0;
+}
+
+const char *clcnn_model_input_name(const clcnn_model *m, size_t i) {
+  return m && i < m->n_inputs ? m->values[m->inputs[i]].name : NULL;
+}
+
+const char *clcnn_model_output_name(const clcnn_model *m, size_t i) {
+  return m && i < m->n_outputs ? m->values[m->outputs[i]].name : NULL;
+}
+
+/* One layer on the views of its values. */
+static clcnn_status run_layer(clcnn_model *m, const model_layer *l) {
+  clcnn_context *ctx = m->ctx;
+  clcnn_tensor *y = m->values[l->out].view, *x = m->values[l->in[0]].view;
+  clcnn_status status = CLCNN_OK;
+  switch (l->kind) {
+  case LAYER_CONV:
+    status = clcnn_conv2d_plan_forward(l->conv_plan, x, l->w, l->b, y);
+    if (status == CLCNN_OK && l->act != ACT_NONE)
+      status = clcnn_activation_forward(ctx, l->act, y, y);
+    return status;
+  case LAYER_POOL:
+    return clcnn_pool2d_plan_forward(l->pool_plan, x, y);
+  case LAYER_ACT:
+    return clcnn_activation_forward(ctx, l->act, x, y);
+  case LAYER_CLIP:
+    return clcnn_clip(ctx, x, l->lo, l->hi, y);
+  case LAYER_ADD:
+    status = clcnn_add(ctx, x, m->values[l->in[1]].view, y);
+    for (size_t k = 2; k < l->n_in && status == CLCNN_OK; k++)
+      status = clcnn_add(ctx, y, m->values[l->in[k]].view, y);
+    return status;
+  case LAYER_CONCAT: {
+    const clcnn_tensor *xs[LAYER_MAX_INPUTS];
+    for (size_t k = 0; k < l->n_in; k++) xs[k] = m->values[l->in[k]].view;
+    return clcnn_concat_channels(ctx, xs, l->n_in, y);
+  }
+  case LAYER_BN:
+    return clcnn_batchnorm_inference(ctx, x, l->bn[0], l->bn[1], l->bn[2], l->bn[3], l->eps, y);
+  case LAYER_SOFTMAX:
+    return clcnn_softmax_forward(ctx, x, y);
+  }
+  return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "clcnn_model_run: layer kind %d", (int)l->kind);
+}
+
+static clcnn_status copy(clcnn_context *ctx, const clcnn_tensor *src, clcnn_tensor *dst) {
+  const size_t f = sizeof(float);
+  cl_int err = clEnqueueCopyBuffer(ctx->queue, src->buf, dst->buf, src->offset * f, dst->offset * f,
+                                   src->count * f, 0, NULL, NULL);
+  return err == CL_SUCCESS ? CLCNN_OK : clcnn_fail_wait(ctx, err, "clEnqueueCopyBuffer (model)");
+}
+
+static clcnn_status check_run(clcnn_model *m, const clcnn_tensor *const *inputs,
+                              clcnn_tensor *const *outputs) {
+  const char *fn = "clcnn_model_run";
+  clcnn_context *ctx = m->ctx;
+  if (!inputs || !outputs)
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: %s is NULL", fn,
+                      inputs ? "outputs" : "inputs");
+  clcnn_status status = CLCNN_OK;
+  char name[64];
+  for (size_t i = 0; i < m->n_inputs && status == CLCNN_OK; i++) {
+    snprintf(name, sizeof name, "inputs[%zu]", i);
+    status = clcnn_check_tensor(ctx, fn, name, inputs[i], m->values[m->inputs[i]].shape);
+  }
+  for (size_t i = 0; i < m->n_outputs && status == CLCNN_OK; i++) {
+    snprintf(name, sizeof name, "outputs[%zu]", i);
+    status = clcnn_check_tensor(ctx, fn, name, outputs[i], m->values[m->outputs[i]].shape);
+    for (size_t k = 0; k < m->n_inputs && status == CLCNN_OK; k++)
+      status = clcnn_check_distinct(ctx, fn, outputs[i], name, inputs[k], "an input");
+    for (size_t k = 0; k < i && status == CLCNN_OK; k++)
+      status = clcnn_check_distinct(ctx, fn, outputs[i], name, outputs[k], "another output");
+  }
+  return status;
+}
+
+clcnn_status clcnn_model_run(clcnn_model *m, const clcnn_tensor *const *inputs,
+                             clcnn_tensor *const *outputs) {
+  if (!m) return CLCNN_INVALID_ARGUMENT;
+  clcnn_context *ctx = m->ctx;
+  clcnn_status status = clcnn_context_check(ctx, "clcnn_model_run");
+  if (status == CLCNN_OK) status = check_run(m, inputs, outputs);
+  if (status != CLCNN_OK) return status;
+  pthread_mutex_lock(&m->lock);
+  for (size_t i = 0; i < m->n_inputs && status == CLCNN_OK; i++)
+    status = CLCNN_LOCKED(ctx, copy(ctx, inputs[i], m->values[m->inputs[i]].view));
+  for (size_t i = 0; i < m->n_layers && status == CLCNN_OK; i++)
+    status = run_layer(m, &m->layers[i]);
+  for (size_t i = 0; i < m->n_outputs && status == CLCNN_OK; i++)
+    status = CLCNN_LOCKED(ctx, copy(ctx, m->values[m->outputs[i]].view, outputs[i]));
+  pthread_mutex_unlock(&m->lock);
+  return status;
+}
