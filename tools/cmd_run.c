@@ -15,12 +15,13 @@
 static void usage(FILE *out) {
   fprintf(out,
           "usage: clcnn run MODEL.onnx [--input FILE.npy] [--output FILE.npy] [--batch N]\n"
-          "                 [--bench] [--runs R] [--seed S]\n"
+          "                 [--bench] [--runs R] [--seed S] [--profile]\n"
           "  Loads the model for batch N (default: the input file's first dimension, else 1),\n"
           "  runs it on the input (default: seeded uniform values in [-1, 1)), writes the first\n"
           "  output to --output, and prints the top-5 classes of each of the first 4 samples\n"
           "  when the output is N x K. --bench adds the load time, the first run's time and the\n"
-          "  median of R further runs (default 20) with images/s.\n");
+          "  median of R further runs (default 20) with images/s. --profile times each layer\n"
+          "  of one more run (waiting after each) and prints it with the layer's plan.\n");
 }
 
 static double now_ms(void) {
@@ -37,12 +38,12 @@ static int cmp_double(const void *a, const void *b) {
 typedef struct run_args {
   const char *model, *input, *output;
   size_t batch;
-  int bench, runs;
+  int bench, runs, profile;
   unsigned seed;
 } run_args;
 
 static int parse(int argc, char **argv, run_args *a) {
-  *a = (run_args){NULL, NULL, NULL, 0, 0, 20, 1};
+  *a = (run_args){NULL, NULL, NULL, 0, 0, 20, 0, 1};
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
     int takes = !strcmp(arg, "--input") || !strcmp(arg, "--output") || !strcmp(arg, "--batch") ||
@@ -64,6 +65,8 @@ static int parse(int argc, char **argv, run_args *a) {
       a->seed = (unsigned)strtoul(value, &end, 10);
     else if (!strcmp(arg, "--bench"))
       a->bench = 1;
+    else if (!strcmp(arg, "--profile"))
+      a->profile = 1;
     else if (arg[0] == '-' || a->model) {
       fprintf(stderr, "clcnn run: unexpected argument '%s'\n", arg);
       return -1;
@@ -143,6 +146,27 @@ static int timed_run(session *s, double *ms) {
   return status == CLCNN_OK ? 0 : fail(s, "run", status);
 }
 
+/* One run timed layer by layer: a line per layer, then the total. */
+static int profile(session *s) {
+  size_t n = clcnn_model_layer_count(s->model);
+  double *ms = calloc(n ? n : 1, sizeof *ms), total = 0;
+  if (!ms) return 1;
+  clcnn_status status =
+      clcnn_model_run_profiled(s->model, (const clcnn_tensor *const *)&s->x, &s->y, ms);
+  if (status != CLCNN_OK) {
+    free(ms);
+    return fail(s, "profiled run", status);
+  }
+  printf("layer      ms  plan\n");
+  for (size_t i = 0; i < n; i++) {
+    printf("%5zu %8.3f  %s\n", i, ms[i], clcnn_model_layer_describe(s->model, i));
+    total += ms[i];
+  }
+  printf("total %7.3f ms over %zu layers\n", total, n);
+  free(ms);
+  return 0;
+}
+
 static int run_model(const run_args *a, session *s, const npy_array *file) {
   double t0 = now_ms(), first_ms, load_ms;
   size_t batch = a->batch ? a->batch : file->data ? file->shape[0] : 1;
@@ -181,6 +205,7 @@ static int run_model(const run_args *a, session *s, const npy_array *file) {
     bad = 1;
   }
   free(y);
+  if (!bad && a->profile) bad = profile(s);
   if (bad || !a->bench) return bad;
   double *ms = malloc((size_t)a->runs * sizeof *ms);
   for (int r = 0; ms && r < a->runs && !bad; r++) bad = timed_run(s, &ms[r]);

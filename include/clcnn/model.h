@@ -35,6 +35,15 @@ CLCNN_API clcnn_status clcnn_model_run(clcnn_model *m, const clcnn_tensor *const
                                        clcnn_tensor *const *outputs);
 CLCNN_API void clcnn_model_destroy(clcnn_model *m); /* NULL: no-op */
 
+/* The layers clcnn made of the graph (after folding and fusion), each described in one line
+   (a convolution or pooling layer by its plan's description); NULL when i is out of range. */
+CLCNN_API size_t clcnn_model_layer_count(const clcnn_model *m);
+CLCNN_API const char *clcnn_model_layer_describe(const clcnn_model *m, size_t i);
+/* clcnn_model_run that waits after each layer and writes its wall time in milliseconds to
+   layer_ms[i] (clcnn_model_layer_count values): slower than a plain run, for profiling. */
+CLCNN_API clcnn_status clcnn_model_run_profiled(clcnn_model *m, const clcnn_tensor *const *inputs,
+                                                clcnn_tensor *const *outputs, double *layer_ms);
+
 #ifdef __cplusplus
 }
 #endif

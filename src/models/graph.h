@@ -42,6 +42,7 @@ typedef struct model_layer {
   float *bn_host[4];
   clcnn_tensor *bn[4];
   float eps;
+  char *describe; /* one line, made when the layer's plans are */
 } model_layer;
 
 typedef struct model_value {
@@ -50,6 +51,7 @@ typedef struct model_value {
   size_t shape[4];             /* 4-D view: a 2-D N x K value is N x K x 1 x 1 */
   const onnx_tensor *constant; /* while loading */
   int storage;                 /* the value whose memory this one shares (itself unless an alias) */
+  int alias_of;                /* the value this one is a view of (-1 unless an alias) */
   int producer;                /* layer index; -1 for graph inputs and constants */
   int uses;                    /* node inputs and graph outputs that name it */
   int last_use;                /* storage roots: the last layer that reads the memory */

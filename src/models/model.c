@@ -1,9 +1,11 @@
 /* clcnn_model: loading (decode, build, memory by lifetime, plans with constant weights),
    shape queries and runs. */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/error.h"
 #include "device/context.h"
@@ -22,6 +24,7 @@ void clcnn_model_destroy(clcnn_model *m) {
     clcnn_tensor_destroy(l->b);
     free(l->w_host);
     free(l->b_host);
+    free(l->describe);
     for (int k = 0; k < 4; k++) {
       clcnn_tensor_destroy(l->bn[k]);
       free(l->bn_host[k]);
@@ -122,6 +125,37 @@ static clcnn_status upload(clcnn_model *m, const size_t shape[4], const float *h
   return status == CLCNN_OK ? clcnn_tensor_write(*out, host, count_of(shape)) : status;
 }
 
+static const char *act_name(int act) {
+  static const char *const names[] = {"relu", "sigmoid", "tanh", "relu6"};
+  return act >= 0 && act < 4 ? names[act] : "none";
+}
+
+/* The layer's line for clcnn_model_layer_describe. */
+static clcnn_status describe(clcnn_model *m, model_layer *l) {
+  char line[512];
+  const size_t *s = m->values[l->out].shape;
+  switch (l->kind) {
+  case LAYER_CONV:
+    snprintf(line, sizeof line, "conv %s%s%s", clcnn_conv2d_plan_describe(l->conv_plan),
+             l->act == ACT_NONE ? "" : " +", l->act == ACT_NONE ? "" : act_name(l->act));
+    break;
+  case LAYER_POOL:
+    snprintf(line, sizeof line, "pool %s", clcnn_pool2d_plan_describe(l->pool_plan));
+    break;
+  default: {
+    static const char *const kinds[] = {"conv", "pool",   "activation", "clip",
+                                        "add",  "concat", "batchnorm",  "softmax"};
+    snprintf(line, sizeof line, "%s%s%s %zu input%s -> %zux%zux%zux%zu", kinds[l->kind],
+             l->kind == LAYER_ACT ? " " : "", l->kind == LAYER_ACT ? act_name(l->act) : "", l->n_in,
+             l->n_in == 1 ? "" : "s", s[0], s[1], s[2], s[3]);
+  }
+  }
+  if (!(l->describe = malloc(strlen(line) + 1)))
+    return clcnn_fail(m->ctx, CLCNN_OUT_OF_MEMORY, "clcnn_model_load: host allocation failed");
+  strcpy(l->describe, line);
+  return CLCNN_OK;
+}
+
 /* Weights to the device and a plan per convolution and pooling layer. */
 static clcnn_status make_layers(clcnn_model *m) {
   clcnn_status status = CLCNN_OK;
@@ -148,6 +182,7 @@ static clcnn_status make_layers(clcnn_model *m) {
         l->bn_host[k] = NULL;
       }
     }
+    if (status == CLCNN_OK) status = describe(m, l);
   }
   return status;
 }
@@ -316,8 +351,14 @@ static clcnn_status check_run(clcnn_model *m, const clcnn_tensor *const *inputs,
   return status;
 }
 
-clcnn_status clcnn_model_run(clcnn_model *m, const clcnn_tensor *const *inputs,
-                             clcnn_tensor *const *outputs) {
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static clcnn_status run(clcnn_model *m, const clcnn_tensor *const *inputs,
+                        clcnn_tensor *const *outputs, double *layer_ms) {
   if (!m) return CLCNN_INVALID_ARGUMENT;
   clcnn_context *ctx = m->ctx;
   clcnn_status status = clcnn_context_check(ctx, "clcnn_model_run");
@@ -326,10 +367,35 @@ clcnn_status clcnn_model_run(clcnn_model *m, const clcnn_tensor *const *inputs,
   pthread_mutex_lock(&m->lock);
   for (size_t i = 0; i < m->n_inputs && status == CLCNN_OK; i++)
     status = CLCNN_LOCKED(ctx, copy(ctx, inputs[i], m->values[m->inputs[i]].view));
-  for (size_t i = 0; i < m->n_layers && status == CLCNN_OK; i++)
+  if (layer_ms && status == CLCNN_OK) status = clcnn_context_finish(ctx);
+  for (size_t i = 0; i < m->n_layers && status == CLCNN_OK; i++) {
+    double t0 = layer_ms ? now_ms() : 0;
     status = run_layer(m, &m->layers[i]);
+    if (layer_ms && status == CLCNN_OK) status = clcnn_context_finish(ctx);
+    if (layer_ms) layer_ms[i] = now_ms() - t0;
+  }
   for (size_t i = 0; i < m->n_outputs && status == CLCNN_OK; i++)
     status = CLCNN_LOCKED(ctx, copy(ctx, m->values[m->outputs[i]].view, outputs[i]));
   pthread_mutex_unlock(&m->lock);
   return status;
+}
+
+clcnn_status clcnn_model_run(clcnn_model *m, const clcnn_tensor *const *inputs,
+                             clcnn_tensor *const *outputs) {
+  return run(m, inputs, outputs, NULL);
+}
+
+clcnn_status clcnn_model_run_profiled(clcnn_model *m, const clcnn_tensor *const *inputs,
+                                      clcnn_tensor *const *outputs, double *layer_ms) {
+  if (m && !layer_ms)
+    return clcnn_fail(m->ctx, CLCNN_INVALID_ARGUMENT, "clcnn_model_run_profiled: layer_ms is NULL");
+  return run(m, inputs, outputs, layer_ms);
+}
+
+size_t clcnn_model_layer_count(const clcnn_model *m) {
+  return m ? m->n_layers : 0;
+}
+
+const char *clcnn_model_layer_describe(const clcnn_model *m, size_t i) {
+  return m && i < m->n_layers ? m->layers[i].describe : NULL;
 }

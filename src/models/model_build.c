@@ -55,6 +55,7 @@ static clcnn_status add_value(builder *b, pb_bytes name, int *out) {
   v->storage = (int)m->n_values;
   v->producer = -1;
   v->slot = -1;
+  v->alias_of = -1;
   *out = (int)m->n_values++;
   return CLCNN_OK;
 }
@@ -176,6 +177,7 @@ static clcnn_status set_output(builder *b, int rank, const size_t shape[4], int 
   memcpy(val->shape, shape, sizeof val->shape);
   val->producer = layer >= 0 ? layer : b->m->values[storage].producer;
   val->storage = layer >= 0 ? v : b->m->values[storage].storage;
+  val->alias_of = layer >= 0 ? -1 : storage;
   if (layer >= 0) b->m->layers[layer].out = v;
   return CLCNN_OK;
 }
@@ -189,13 +191,18 @@ static model_layer *new_layer(builder *b, layer_kind kind, int *index) {
   return l;
 }
 
-/* The convolution layer that alone reads value v, with no activation fused yet: the place
-   to fold a following batch normalization, bias or activation. -1 when there is none. */
+/* The convolution layer that alone computes value v (directly or through same-shaped views
+   each read once), with no activation fused yet: the place to fold a following batch
+   normalization, bias or activation. -1 when there is none. */
 static int foldable_conv(const builder *b, int v) {
   const model_value *val = &b->m->values[v];
-  if (val->producer < 0 || val->uses != 1 || val->storage != v) return -1;
+  for (; val->alias_of >= 0; val = &b->m->values[val->alias_of])
+    if (val->uses != 1 || memcmp(val->shape, b->m->values[val->alias_of].shape, sizeof val->shape))
+      return -1;
+  if (val->producer < 0 || val->uses != 1) return -1;
   const model_layer *l = &b->m->layers[val->producer];
-  return l->kind == LAYER_CONV && l->out == v && l->act == ACT_NONE ? val->producer : -1;
+  return l->kind == LAYER_CONV && &b->m->values[l->out] == val && l->act == ACT_NONE ? val->producer
+                                                                                     : -1;
 }
 
 static float *copy_floats(const float *src, size_t count) {
