@@ -108,7 +108,7 @@ def resnet18(seed=0, folded=False, width=64, size=224, classes=1000):
     return g.model([(x, (1, 3, size, size))], [y], "resnet18")
 
 
-def mobilenet_v2(seed=0, width=1.0, size=224, classes=1000):
+def mobilenet_v2(seed=0, width=1.0, size=224, classes=1000, last=None):
     g = Graph(seed)
 
     def cbr(x, cin, cout, k, stride, groups=1, relu6=True):
@@ -136,17 +136,18 @@ def mobilenet_v2(seed=0, width=1.0, size=224, classes=1000):
             z = cbr(z, hidden, cout, 1, 1, relu6=False)
             y = g.node("Add", [y, z]) if stride == 1 and cin == cout else z
             cin = cout
-    last = ch(1280) if width > 1 else 1280
+    last = last or (ch(1280) if width > 1 else 1280)
     y = cbr(y, cin, last, 1, 1)
     y = g.node("Flatten", [g.node("GlobalAveragePool", [y])], axis=1)
     y = g.gemm(y, last, classes)
     return g.model([(x, (1, 3, size, size))], [y], "mobilenet_v2")
 
 
-def squeezenet11(seed=0, size=224, classes=1000):
+def squeezenet11(seed=0, size=224, classes=1000, div=1):
     g = Graph(seed)
 
     def fire(x, cin, s, e):
+        cin, s, e = cin // div, s // div, e // div
         sq = g.node("Relu", [g.conv(x, cin, s, 1, pad=0)])
         a = g.node("Relu", [g.conv(sq, s, e, 1, pad=0)])
         b = g.node("Relu", [g.conv(sq, s, e, 3, pad=1)])
@@ -156,13 +157,13 @@ def squeezenet11(seed=0, size=224, classes=1000):
         return g.node("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1)
 
     x = "input"
-    y = pool(g.node("Relu", [g.conv(x, 3, 64, 3, stride=2, pad=0)]))
+    y = pool(g.node("Relu", [g.conv(x, 3, 64 // div, 3, stride=2, pad=0)]))
     y = pool(fire(fire(y, 64, 16, 64), 128, 16, 64))
     y = pool(fire(fire(y, 128, 32, 128), 256, 32, 128))
     y = fire(fire(y, 256, 48, 192), 384, 48, 192)
     y = fire(fire(y, 384, 64, 256), 512, 64, 256)
     y = g.node("Dropout", [y])
-    y = g.node("Relu", [g.conv(y, 512, classes, 1, pad=0)])
+    y = g.node("Relu", [g.conv(y, 512 // div, classes, 1, pad=0)])
     y = g.node("Flatten", [g.node("GlobalAveragePool", [y])], axis=1)
     return g.model([(x, (1, 3, size, size))], [y], "squeezenet1_1")
 

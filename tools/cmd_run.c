@@ -1,6 +1,6 @@
-/* clcnn run: an ONNX model on one input (a .npy file or seeded random values): the output
-   to a .npy file, the top-5 classes of a classifier, and with --bench the load, first-run
-   and median times. */
+/* clcnn run: an ONNX model on its inputs (.npy files or seeded random values): outputs to
+   .npy files, the top-5 classes of a classifier, and with --bench the load, first-run and
+   median times, with --profile the time of every layer. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,16 +12,19 @@
 #include "commands.h"
 #include "npy.h"
 
+enum { MAX_FILES = 16 };
+
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: clcnn run MODEL.onnx [--input FILE.npy] [--output FILE.npy] [--batch N]\n"
+          "usage: clcnn run MODEL.onnx [--input FILE.npy]... [--output FILE.npy]... [--batch N]\n"
           "                 [--bench] [--runs R] [--seed S] [--profile]\n"
-          "  Loads the model for batch N (default: the input file's first dimension, else 1),\n"
-          "  runs it on the input (default: seeded uniform values in [-1, 1)), writes the first\n"
-          "  output to --output, and prints the top-5 classes of each of the first 4 samples\n"
-          "  when the output is N x K. --bench adds the load time, the first run's time and the\n"
-          "  median of R further runs (default 20) with images/s. --profile times each layer\n"
-          "  of one more run (waiting after each) and prints it with the layer's plan.\n");
+          "  Loads the model for batch N (default: the first input file's first dimension,\n"
+          "  else 1) and runs it. The i-th --input feeds the model's i-th input (inputs without\n"
+          "  a file get seeded uniform values in [-1, 1)); the i-th --output receives its i-th\n"
+          "  output. Prints the top-5 classes of the first 4 samples when the first output is\n"
+          "  N x K. --bench adds the load time, the first run's time and the median of R\n"
+          "  further runs (default 20) with images/s. --profile times each layer of one more\n"
+          "  run (waiting after each) and prints it with the layer's plan.\n");
 }
 
 static double now_ms(void) {
@@ -36,33 +39,53 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 typedef struct run_args {
-  const char *model, *input, *output;
-  size_t batch;
+  const char *model, *inputs[MAX_FILES], *outputs[MAX_FILES];
+  size_t n_inputs, n_outputs, batch;
   int bench, runs, profile;
   unsigned seed;
 } run_args;
 
+static int parse_number(const char *arg, const char *value, unsigned long *out) {
+  char *end;
+  *out = strtoul(value, &end, 10);
+  if (*end || end == value || *out == 0) {
+    fprintf(stderr, "clcnn run: %s '%s' is not a positive number\n", arg, value);
+    return -1;
+  }
+  return 0;
+}
+
 static int parse(int argc, char **argv, run_args *a) {
-  *a = (run_args){NULL, NULL, NULL, 0, 0, 20, 0, 1};
+  memset(a, 0, sizeof *a);
+  a->runs = 20;
+  a->seed = 1;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
     int takes = !strcmp(arg, "--input") || !strcmp(arg, "--output") || !strcmp(arg, "--batch") ||
                 !strcmp(arg, "--runs") || !strcmp(arg, "--seed");
+    unsigned long v = 0;
     if (takes && !value) {
       fprintf(stderr, "clcnn run: %s needs a value\n", arg);
       return -1;
     }
-    char *end = NULL;
+    if ((!strcmp(arg, "--input") && a->n_inputs == MAX_FILES) ||
+        (!strcmp(arg, "--output") && a->n_outputs == MAX_FILES)) {
+      fprintf(stderr, "clcnn run: more than %d %s files\n", MAX_FILES, arg);
+      return -1;
+    }
+    if ((!strcmp(arg, "--batch") || !strcmp(arg, "--runs") || !strcmp(arg, "--seed")) &&
+        parse_number(arg, value, &v) != 0)
+      return -1;
     if (!strcmp(arg, "--input"))
-      a->input = value;
+      a->inputs[a->n_inputs++] = value;
     else if (!strcmp(arg, "--output"))
-      a->output = value;
+      a->outputs[a->n_outputs++] = value;
     else if (!strcmp(arg, "--batch"))
-      a->batch = strtoul(value, &end, 10);
+      a->batch = v;
     else if (!strcmp(arg, "--runs"))
-      a->runs = (int)strtol(value, &end, 10);
+      a->runs = v > 100000 ? 100000 : (int)v;
     else if (!strcmp(arg, "--seed"))
-      a->seed = (unsigned)strtoul(value, &end, 10);
+      a->seed = (unsigned)v;
     else if (!strcmp(arg, "--bench"))
       a->bench = 1;
     else if (!strcmp(arg, "--profile"))
@@ -72,40 +95,59 @@ static int parse(int argc, char **argv, run_args *a) {
       return -1;
     } else
       a->model = arg;
-    if (end && (*end || end == value || (!strcmp(arg, "--batch") && a->batch == 0) ||
-                (!strcmp(arg, "--runs") && a->runs < 1))) {
-      fprintf(stderr, "clcnn run: %s '%s' is not a positive number\n", arg, value);
-      return -1;
-    }
     i += takes;
   }
   if (!a->model) fprintf(stderr, "clcnn run: no model given\n");
   return a->model ? 0 : -1;
 }
 
-/* The input values: the file's (shape checked against the model) or seeded random ones. */
-static float *input_values(const run_args *a, const npy_array *file, const size_t shape[4],
-                           int rank) {
-  size_t count = shape[0] * shape[1] * shape[2] * shape[3];
-  if (file->data) {
-    size_t want[4] = {shape[0], shape[1], shape[2], shape[3]};
+typedef struct session {
+  clcnn_context *ctx;
+  clcnn_model *model;
+  clcnn_tensor **x, **y;
+  size_t n_x, n_y;
+  npy_array files[MAX_FILES];
+} session;
+
+static int fail(session *s, const char *what, clcnn_status status) {
+  fprintf(stderr, "clcnn run: %s: %s: %s\n", what, clcnn_status_string(status),
+          clcnn_last_error(s->ctx));
+  return 1;
+}
+
+static size_t count4(const size_t s[4]) {
+  return s[0] * s[1] * s[2] * s[3];
+}
+
+/* Input i's values: file i's (its shape checked against the model's) or seeded random. */
+static int fill_input(session *s, const run_args *a, size_t i) {
+  size_t shape[4];
+  clcnn_model_input_shape(s->model, i, shape);
+  int rank = clcnn_model_input_rank(s->model, i);
+  const npy_array *file = i < a->n_inputs ? &s->files[i] : NULL;
+  if (file) {
     int same = file->rank == rank;
-    for (int i = 0; same && i < rank; i++) same = file->shape[i] == want[i];
+    for (int d = 0; same && d < rank; d++) same = file->shape[d] == shape[d];
     if (!same) {
-      fprintf(stderr, "clcnn run: %s has shape (", a->input);
-      for (int i = 0; i < file->rank; i++) fprintf(stderr, "%s%zu", i ? ", " : "", file->shape[i]);
-      fprintf(stderr, "), the model takes %zux%zux%zux%zu (rank %d)\n", shape[0], shape[1],
-              shape[2], shape[3], rank);
-      return NULL;
+      fprintf(stderr, "clcnn run: %s has shape (", a->inputs[i]);
+      for (int d = 0; d < file->rank; d++) fprintf(stderr, "%s%zu", d ? ", " : "", file->shape[d]);
+      fprintf(stderr, "), input '%s' takes %zux%zux%zux%zu (rank %d)\n",
+              clcnn_model_input_name(s->model, i), shape[0], shape[1], shape[2], shape[3], rank);
+      return 1;
     }
   }
-  float *v = malloc(count * sizeof *v);
-  unsigned s = a->seed;
-  for (size_t i = 0; v && i < count; i++) {
-    s = s * 1103515245u + 12345u;
-    v[i] = file->data ? file->data[i] : (float)((s >> 8) & 0xFFFF) / 32768.0f - 1.0f;
+  clcnn_status status =
+      clcnn_tensor_create(s->ctx, shape[0], shape[1], shape[2], shape[3], &s->x[i]);
+  if (status != CLCNN_OK) return fail(s, "input tensor", status);
+  float *v = file ? file->data : malloc(count4(shape) * sizeof *v);
+  unsigned seed = a->seed + (unsigned)i;
+  for (size_t k = 0; !file && v && k < count4(shape); k++) {
+    seed = seed * 1103515245u + 12345u;
+    v[k] = (float)((seed >> 8) & 0xFFFF) / 32768.0f - 1.0f;
   }
-  return v;
+  status = v ? clcnn_tensor_write(s->x[i], v, count4(shape)) : CLCNN_OUT_OF_MEMORY;
+  if (!file) free(v);
+  return status == CLCNN_OK ? 0 : fail(s, "input values", status);
 }
 
 static void print_top5(const float *y, size_t n, size_t k) {
@@ -125,25 +167,32 @@ static void print_top5(const float *y, size_t n, size_t k) {
   }
 }
 
-typedef struct session {
-  clcnn_context *ctx;
-  clcnn_model *model;
-  clcnn_tensor *x, *y;
-  size_t xs[4], ys[4];
-} session;
-
-static int fail(session *s, const char *what, clcnn_status status) {
-  fprintf(stderr, "clcnn run: %s: %s: %s\n", what, clcnn_status_string(status),
-          clcnn_last_error(s->ctx));
-  return 1;
-}
-
 static int timed_run(session *s, double *ms) {
   double t0 = now_ms();
-  clcnn_status status = clcnn_model_run(s->model, (const clcnn_tensor *const *)&s->x, &s->y);
+  clcnn_status status = clcnn_model_run(s->model, (const clcnn_tensor *const *)s->x, s->y);
   if (status == CLCNN_OK) status = clcnn_context_finish(s->ctx);
   *ms = now_ms() - t0;
   return status == CLCNN_OK ? 0 : fail(s, "run", status);
+}
+
+/* Output i read back: top-5 for the first when it is N x K, written to its file if any. */
+static int report_output(session *s, const run_args *a, size_t i) {
+  size_t shape[4];
+  clcnn_model_output_shape(s->model, i, shape);
+  int rank = clcnn_model_output_rank(s->model, i);
+  float *y = malloc(count4(shape) * sizeof *y);
+  if (!y) return fail(s, "output", CLCNN_OUT_OF_MEMORY);
+  clcnn_status status = clcnn_tensor_read(s->y[i], y, count4(shape));
+  int bad = status != CLCNN_OK ? fail(s, "read", status) : 0;
+  printf("output %zu '%s': %zux%zux%zux%zu\n", i, clcnn_model_output_name(s->model, i), shape[0],
+         shape[1], shape[2], shape[3]);
+  if (!bad && i == 0 && rank == 2 && shape[1] >= 2) print_top5(y, shape[0], shape[1]);
+  if (!bad && i < a->n_outputs && npy_write(a->outputs[i], y, shape, rank) != 0) {
+    fprintf(stderr, "clcnn run: cannot write %s\n", a->outputs[i]);
+    bad = 1;
+  }
+  free(y);
+  return bad;
 }
 
 /* One run timed layer by layer: a line per layer, then the total. */
@@ -152,7 +201,7 @@ static int profile(session *s) {
   double *ms = calloc(n ? n : 1, sizeof *ms), total = 0;
   if (!ms) return 1;
   clcnn_status status =
-      clcnn_model_run_profiled(s->model, (const clcnn_tensor *const *)&s->x, &s->y, ms);
+      clcnn_model_run_profiled(s->model, (const clcnn_tensor *const *)s->x, s->y, ms);
   if (status != CLCNN_OK) {
     free(ms);
     return fail(s, "profiled run", status);
@@ -167,49 +216,11 @@ static int profile(session *s) {
   return 0;
 }
 
-static int run_model(const run_args *a, session *s, const npy_array *file) {
-  double t0 = now_ms(), first_ms, load_ms;
-  size_t batch = a->batch ? a->batch : file->data ? file->shape[0] : 1;
-  clcnn_status status = clcnn_model_load(s->ctx, a->model, batch, &s->model);
-  if (status != CLCNN_OK) return fail(s, "load", status);
-  load_ms = now_ms() - t0;
-  if (clcnn_model_input_count(s->model) != 1) {
-    fprintf(stderr, "clcnn run: the model has %zu inputs; clcnn run feeds models of one\n",
-            clcnn_model_input_count(s->model));
-    return 1;
-  }
-  clcnn_model_input_shape(s->model, 0, s->xs);
-  clcnn_model_output_shape(s->model, 0, s->ys);
-  float *x = input_values(a, file, s->xs, clcnn_model_input_rank(s->model, 0));
-  if (!x) return 1;
-  size_t ycount = s->ys[0] * s->ys[1] * s->ys[2] * s->ys[3];
-  float *y = malloc(ycount * sizeof *y);
-  if ((status = clcnn_tensor_create(s->ctx, s->xs[0], s->xs[1], s->xs[2], s->xs[3], &s->x)) ||
-      (status = clcnn_tensor_create(s->ctx, s->ys[0], s->ys[1], s->ys[2], s->ys[3], &s->y)) ||
-      (status = clcnn_tensor_write(s->x, x, s->xs[0] * s->xs[1] * s->xs[2] * s->xs[3]))) {
-    free(x), free(y);
-    return fail(s, "tensors", status);
-  }
-  free(x);
-  int bad = !y || timed_run(s, &first_ms);
-  if (!bad && (status = clcnn_tensor_read(s->y, y, ycount)) != CLCNN_OK)
-    bad = fail(s, "read", status);
-  int rank = clcnn_model_output_rank(s->model, 0);
-  printf("model %s: input %s %zux%zux%zux%zu, output %s %zux%zux%zux%zu on %s\n", a->model,
-         clcnn_model_input_name(s->model, 0), s->xs[0], s->xs[1], s->xs[2], s->xs[3],
-         clcnn_model_output_name(s->model, 0), s->ys[0], s->ys[1], s->ys[2], s->ys[3],
-         clcnn_context_device_name(s->ctx));
-  if (!bad && rank == 2 && s->ys[1] >= 2) print_top5(y, s->ys[0], s->ys[1]);
-  if (!bad && a->output && npy_write(a->output, y, s->ys, rank) != 0) {
-    fprintf(stderr, "clcnn run: cannot write %s\n", a->output);
-    bad = 1;
-  }
-  free(y);
-  if (!bad && a->profile) bad = profile(s);
-  if (bad || !a->bench) return bad;
+static int bench(session *s, const run_args *a, double load_ms, double first_ms, size_t batch) {
   double *ms = malloc((size_t)a->runs * sizeof *ms);
-  for (int r = 0; ms && r < a->runs && !bad; r++) bad = timed_run(s, &ms[r]);
-  if (ms && !bad) {
+  int bad = !ms;
+  for (int r = 0; !bad && r < a->runs; r++) bad = timed_run(s, &ms[r]);
+  if (!bad) {
     qsort(ms, (size_t)a->runs, sizeof *ms, cmp_double);
     double median = ms[a->runs / 2];
     printf("load %.1f ms, first run %.1f ms, median %.2f ms per batch of %zu over %d runs, "
@@ -218,6 +229,38 @@ static int run_model(const run_args *a, session *s, const npy_array *file) {
   }
   free(ms);
   return bad;
+}
+
+static int run_model(const run_args *a, session *s) {
+  double t0 = now_ms(), first_ms;
+  size_t batch = a->batch ? a->batch : a->n_inputs ? s->files[0].shape[0] : 1;
+  clcnn_status status = clcnn_model_load(s->ctx, a->model, batch, &s->model);
+  if (status != CLCNN_OK) return fail(s, "load", status);
+  double load_ms = now_ms() - t0;
+  s->n_x = clcnn_model_input_count(s->model);
+  s->n_y = clcnn_model_output_count(s->model);
+  if (a->n_inputs > s->n_x || a->n_outputs > s->n_y) {
+    fprintf(stderr, "clcnn run: %zu input and %zu output files for a model of %zu and %zu\n",
+            a->n_inputs, a->n_outputs, s->n_x, s->n_y);
+    return 1;
+  }
+  s->x = calloc(s->n_x, sizeof *s->x);
+  s->y = calloc(s->n_y, sizeof *s->y);
+  if (!s->x || !s->y) return fail(s, "tensors", CLCNN_OUT_OF_MEMORY);
+  printf("model %s on %s, batch %zu\n", a->model, clcnn_context_device_name(s->ctx), batch);
+  for (size_t i = 0; i < s->n_x; i++)
+    if (fill_input(s, a, i)) return 1;
+  for (size_t i = 0; i < s->n_y; i++) {
+    size_t shape[4];
+    clcnn_model_output_shape(s->model, i, shape);
+    if ((status = clcnn_tensor_create(s->ctx, shape[0], shape[1], shape[2], shape[3], &s->y[i])))
+      return fail(s, "output tensor", status);
+  }
+  if (timed_run(s, &first_ms)) return 1;
+  for (size_t i = 0; i < s->n_y; i++)
+    if (report_output(s, a, i)) return 1;
+  if (a->profile && profile(s)) return 1;
+  return a->bench ? bench(s, a, load_ms, first_ms, batch) : 0;
 }
 
 int clcnn_cmd_run(int argc, char **argv) {
@@ -230,19 +273,23 @@ int clcnn_cmd_run(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  npy_array file = {0};
+  session s;
+  memset(&s, 0, sizeof s);
   char error[512];
-  if (a.input && npy_read(a.input, &file, error, sizeof error) != 0) {
-    fprintf(stderr, "clcnn run: %s\n", error);
-    return 1;
-  }
-  session s = {0};
-  clcnn_status status = clcnn_context_create(NULL, &s.ctx);
-  int rc = status != CLCNN_OK ? fail(&s, "context", status) : run_model(&a, &s, &file);
-  clcnn_tensor_destroy(s.x);
-  clcnn_tensor_destroy(s.y);
+  int rc = 0;
+  for (size_t i = 0; i < a.n_inputs && !rc; i++)
+    if (npy_read(a.inputs[i], &s.files[i], error, sizeof error) != 0) {
+      fprintf(stderr, "clcnn run: %s\n", error);
+      rc = 1;
+    }
+  clcnn_status status = rc ? CLCNN_OK : clcnn_context_create(NULL, &s.ctx);
+  if (!rc) rc = status != CLCNN_OK ? fail(&s, "context", status) : run_model(&a, &s);
+  for (size_t i = 0; s.x && i < s.n_x; i++) clcnn_tensor_destroy(s.x[i]);
+  for (size_t i = 0; s.y && i < s.n_y; i++) clcnn_tensor_destroy(s.y[i]);
+  free(s.x);
+  free(s.y);
   clcnn_model_destroy(s.model);
   clcnn_context_destroy(s.ctx);
-  free(file.data);
+  for (size_t i = 0; i < a.n_inputs; i++) free(s.files[i].data);
   return rc;
 }

@@ -165,13 +165,22 @@ static clcnn_status only_first_output(builder *b) {
   return CLCNN_OK;
 }
 
+/* The value of the node's first output, which must be named. */
+static clcnn_status first_output(builder *b, int *out) {
+  *out = -1;
+  if (b->node->n_outputs == 0 || (*out = find_value(b->m, b->node->outputs[0])) < 0)
+    return fail(b, CLCNN_INVALID_ARGUMENT, "the node's first output has no name");
+  return CLCNN_OK;
+}
+
 /* The node's first output: computed by layer (or a view of storage when layer is -1). */
 static clcnn_status set_output(builder *b, int rank, const size_t shape[4], int layer,
                                int storage) {
   if (b->node->n_outputs == 0) return fail(b, CLCNN_INVALID_ARGUMENT, "the node has no output");
   clcnn_status status = only_first_output(b);
   if (status != CLCNN_OK) return status;
-  int v = find_value(b->m, b->node->outputs[0]);
+  int v;
+  if ((status = first_output(b, &v)) != CLCNN_OK) return status;
   model_value *val = &b->m->values[v];
   val->rank = rank;
   memcpy(val->shape, shape, sizeof val->shape);
@@ -710,7 +719,8 @@ static clcnn_status op_identity(builder *b) {
   if (v >= 0 && b->m->values[v].rank == 0) { /* a constant passed on */
     clcnn_status status = only_first_output(b);
     if (status != CLCNN_OK) return status;
-    int out = find_value(b->m, node->outputs[0]);
+    int out;
+    if ((status = first_output(b, &out)) != CLCNN_OK) return status;
     b->m->values[out].rank = 0;
     b->m->values[out].constant = b->m->values[v].constant;
     return CLCNN_OK;
@@ -748,7 +758,9 @@ static clcnn_status op_constant(builder *b) {
     t = s;
   }
   if (!t) return fail(b, CLCNN_INVALID_ARGUMENT, "the value attribute holds no tensor");
-  int out = find_value(b->m, node->outputs[0]);
+  int out;
+  clcnn_status status = first_output(b, &out);
+  if (status != CLCNN_OK) return status;
   b->m->values[out].rank = 0;
   b->m->values[out].constant = t;
   return CLCNN_OK;

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Writes tests/models/: small ONNX models that exercise every operator clcnn runs (and tiny
+versions of the five networks), each with an input and ONNX Runtime's outputs as .npy files,
+plus models the loader must refuse. Run it after changing scripts/onnx_models.py; the
+tests read the committed files and need neither Python nor ONNX Runtime.
+usage: scripts/make_test_models.py [OUT_DIR]"""
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onnx_models import Graph, lenet, mobilenet_v2, resnet18, squeezenet11, vgg11  # noqa: E402
+
+
+def conv_variants():
+    g = Graph(1)
+    x = "x"
+    a = g.node("Relu", [g.conv(x, 4, 6, 3, stride=2, pad=0, groups=2, dilation=2)])
+    b = g.node("Conv", [x, g.weight(4, 4, 3, 3)], kernel_shape=[3, 3], strides=[2, 2],
+               auto_pad="SAME_UPPER")
+    c = g.node("Conv", [x, g.weight(4, 4, 2, 2)], strides=[2, 2], auto_pad="SAME_LOWER")
+    d = g.node("Conv", [x, g.weight(5, 4, 3, 1), g.const(np.full(5, 0.5, np.float32))],
+               auto_pad="VALID")
+    e = g.node("Clip", [g.conv(x, 4, 4, 3), g.const(np.float32(0)), g.const(np.float32(6))])
+    return g.model([(x, (2, 4, 11, 9))], [a, b, c, d, e], "conv_variants")
+
+
+def dense_variants():
+    g = Graph(2)
+    x = "x"
+    y = g.node("Flatten", [x], axis=1)
+    y = g.node("Gemm", [y, g.weight(36, 12), g.const(np.float32([0.25]))], alpha=0.5, beta=2.0)
+    y = g.node("Sigmoid", [y])
+    y = g.node("MatMul", [y, g.weight(12, 7)])
+    y = g.node("Add", [y, g.const(np.linspace(-1, 1, 7).astype(np.float32))])
+    y = g.node("Tanh", [y])
+    y = g.node("Softmax", [y], axis=1)
+    return g.model([(x, (3, 4, 3, 3))], [y], "dense_variants")
+
+
+def pool_variants():
+    g = Graph(3)
+    x = "x"
+    a = g.node("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 0, 1, 1],
+               ceil_mode=1)
+    b = g.node("AveragePool", [x], kernel_shape=[3, 2], strides=[2, 1], pads=[1, 1, 1, 0],
+               count_include_pad=1)
+    c = g.node("AveragePool", [x], kernel_shape=[2, 2], strides=[2, 2], pads=[1, 1, 0, 0])
+    d = g.node("MaxPool", [x], kernel_shape=[2, 2], auto_pad="SAME_UPPER", strides=[2, 2])
+    e = g.node("Concat", [g.node("GlobalMaxPool", [x]), g.node("GlobalAveragePool", [x])],
+               axis=1)
+    return g.model([(x, (2, 3, 7, 8))], [a, b, c, d, e], "pool_variants")
+
+
+def graph_variants():
+    """Unfoldable batch normalization, clip, sum, identity, dropout, reshape by a Constant,
+    softmax over channels of a 4-D tensor, two inputs and two outputs."""
+    g = Graph(4)
+    x, z = "x", "z"
+    y = g.node("Add", [x, z])
+    y = g.bn(y, 3)
+    y = g.node("Clip", [y, g.const(np.float32(-0.5)), g.const(np.float32(0.75))])
+    s = g.node("Sum", [y, x, g.node("Identity", [z])])
+    s = g.node("Dropout", [s])
+    soft = g.node("Softmax", [s], axis=1)
+    conv = g.conv(s, 3, 4, 3)
+    bn = g.bn(conv, 4)  # folded into the convolution
+    shape = g.node("Constant", [], value=numpy_helper.from_array(np.int64([0, -1])))
+    flat = g.node("Reshape", [g.node("Relu", [bn]), shape])
+    return g.model([(x, (2, 3, 5, 4)), (z, (2, 3, 5, 4))], [soft, flat], "graph_variants")
+
+
+def legacy_opset():
+    """Opset 10: Clip bounds as attributes, Softmax of a flattened N x K."""
+    g = Graph(5, opset=10)
+    x = "x"
+    y = g.node("Clip", [g.conv(x, 2, 3, 3)], min=-0.3, max=0.4)
+    y = g.node("Flatten", [g.node("GlobalAveragePool", [y])], axis=1)
+    y = g.node("Softmax", [y])
+    return g.model([(x, (1, 2, 6, 6))], [y], "legacy_opset")
+
+
+GOOD = {
+    "conv_variants": conv_variants,
+    "dense_variants": dense_variants,
+    "pool_variants": pool_variants,
+    "graph_variants": graph_variants,
+    "legacy_opset": legacy_opset,
+    "lenet": lenet,
+    "resnet18_tiny": lambda: resnet18(width=4, size=32, classes=10),
+    "resnet18_tiny_folded": lambda: resnet18(folded=True, width=4, size=32, classes=10),
+    "mobilenet_v2_tiny": lambda: mobilenet_v2(width=0.25, size=32, classes=10, last=64),
+    "squeezenet1_1_small": lambda: squeezenet11(size=48, classes=10, div=8),
+    "vgg11_tiny": lambda: vgg11(width=4, size=32, classes=10, hidden=32),
+}
+
+
+def input_shapes(model, batch):
+    return [(i.name, [batch] + [d.dim_value for d in i.type.tensor_type.shape.dim[1:]])
+            for i in model.graph.input]
+
+
+def write_good(out):
+    for name, make in GOOD.items():
+        model = make()
+        batch = 2 if name != "lenet" else 3
+        path = os.path.join(out, name + ".onnx")
+        onnx.save(model, path)
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        session = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+        rng = np.random.default_rng(7)
+        feeds = {}
+        for k, (iname, shape) in enumerate(input_shapes(model, batch)):
+            feeds[iname] = rng.uniform(-1, 1, shape).astype(np.float32)
+            np.save(os.path.join(out, f"{name}.in{k}.npy"), feeds[iname])
+        for k, y in enumerate(session.run(None, feeds)):
+            np.save(os.path.join(out, f"{name}.out{k}.npy"), y.astype(np.float32))
+        print(name, os.path.getsize(path), "bytes")
+
+
+def unchecked(nodes, inits, inputs, outputs, opset=13):
+    graph = helper.make_graph(nodes, "bad", inputs, outputs, inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def short_tensor():
+    """3x2x3x3 weights holding 17 floats."""
+    t = TensorProto()
+    t.name, t.data_type = "w", TensorProto.FLOAT
+    t.dims.extend([3, 2, 3, 3])
+    t.raw_data = np.ones(17, np.float32).tobytes()
+    return t
+
+
+def write_bad(out):
+    f = TensorProto.FLOAT
+    vi = helper.make_tensor_value_info
+    x = vi("x", f, ["N", 2, 4, 4])
+    y = vi("y", f, None)
+    w = numpy_helper.from_array(np.ones((3, 2, 3, 3), np.float32), "w")
+    bad = {
+        "unknown_op": unchecked([helper.make_node("LSTM", ["x"], ["y"], name="rnn")], [], [x],
+                                [y]),
+        "bad_chain": unchecked([helper.make_node("Conv", ["x", "w"], ["c"], name="c1"),
+                                helper.make_node("Add", ["c", "x"], ["y"], name="sum")],
+                               [w], [x], [y]),
+        "short_initializer": unchecked(
+            [helper.make_node("Conv", ["x", "w"], ["y"], name="c1")],
+            [short_tensor()], [x], [y]),
+        "huge_dimension": unchecked([helper.make_node("Relu", ["x"], ["y"], name="r")], [],
+                                    [vi("x", f, ["N", 3, 1 << 30, 1 << 30])], [y]),
+        "missing_input": unchecked([helper.make_node("Relu", ["nowhere"], ["y"], name="r")], [],
+                                   [x], [y]),
+        "wrong_window": unchecked([helper.make_node("MaxPool", ["x"], ["y"], name="p",
+                                                    kernel_shape=[2, 2], dilations=[2, 2])],
+                                  [], [x], [y]),
+    }
+    for name, model in bad.items():
+        with open(os.path.join(out, f"bad_{name}.onnx"), "wb") as fh:
+            fh.write(model.SerializeToString())
+        print("bad", name)
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "tests", "models")
+    os.makedirs(out, exist_ok=True)
+    write_good(out)
+    write_bad(out)
+
+
+if __name__ == "__main__":
+    main()
