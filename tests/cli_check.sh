@@ -51,5 +51,19 @@ out=$("$clcnn" train --data /nonexistent/fashion 2>&1) && fail "train without da
 expect_in "$out" "/nonexistent/fashion/train-images-idx3-ubyte" "train names the missing file"
 out=$("$clcnn" train --lr -1 2>&1) && fail "train accepted lr -1" || pass
 expect_in "$out" "lr > 0" "train rejects a negative lr"
+models=$(cd "$(dirname "$0")" && pwd)/models
+tmp=$(mktemp -d)
+out=$("$clcnn" run "$models/lenet.onnx" --input "$models/lenet.in0.npy" --output "$tmp/y.npy" \
+      --bench --runs 3 --profile 2>&1) && pass || fail "run lenet exited non-zero: $out"
+for want in "batch 3" "output 0 'v33': 3x10x1x1" "sample 2 top-5:" "images/s" "total"; do
+  expect_in "$out" "$want" "run lenet"
+done
+[ -s "$tmp/y.npy" ] && pass || fail "run wrote no output file"
+out=$("$clcnn" run "$models/bad_unknown_op.onnx" 2>&1) && fail "run accepted LSTM" || pass
+expect_in "$out" "operator LSTM is not supported" "run names the unsupported operator"
+out=$("$clcnn" run "$models/lenet.onnx" --input "$models/resnet18_tiny.in0.npy" 2>&1) \
+  && fail "run accepted an input of the wrong shape" || pass
+expect_in "$out" "takes 2x1x28x28" "run names the expected input shape"
+rm -rf "$tmp"
 echo "cli: $((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

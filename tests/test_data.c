@@ -1,6 +1,7 @@
 /* The IDX reader on good and corrupted files, and a short LeNet training run that must
    learn (loss below a threshold), on the real Fashion-MNIST files. */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "fashion_mnist.h"
 #include "idx_reader.h"
 #include "lenet.h"
+#include "onnx_writer.h"
 #include "support.h"
 
 static void write_bytes(const char *path, const unsigned char *data, size_t size, int gzip) {
@@ -104,11 +106,50 @@ START_TEST(short_training_run_learns) {
 }
 END_TEST
 
+/* A trained-then-saved LeNet (sigmoid, average pooling: the less common branches) loaded
+   back through the ONNX loader gives the logits of the network it was saved from. */
+START_TEST(saved_lenet_runs_as_onnx_model) {
+  clcnn_context *ctx = support_context();
+  lenet net;
+  expect_ok(lenet_create(ctx, CLCNN_ACT_SIGMOID, CLCNN_POOL_AVG, 3, &net), ctx);
+  lenet_batch *b;
+  expect_ok(lenet_batch_for(&net, 5, &b), ctx);
+  unsigned seed = 4;
+  float *x = support_values(5 * 784, &seed, 0), want[50], got[50];
+  expect_ok(clcnn_tensor_write(b->x, x, 5 * 784), ctx);
+  expect_ok(lenet_forward(&net, b), ctx);
+  expect_ok(clcnn_tensor_read(b->z5, want, 50), ctx);
+  char dir[256], path[300];
+  support_make_temp_dir(dir, sizeof dir);
+  snprintf(path, sizeof path, "%s/lenet.onnx", dir);
+  expect_ok(lenet_save_onnx(&net, path), ctx);
+  clcnn_model *m;
+  expect_ok(clcnn_model_load(ctx, path, 5, &m), ctx);
+  ck_assert_str_eq(clcnn_model_input_name(m, 0), "input");
+  ck_assert_str_eq(clcnn_model_output_name(m, 0), "logits");
+  ck_assert_int_eq(clcnn_model_output_rank(m, 0), 2);
+  clcnn_tensor *y;
+  expect_ok(clcnn_tensor_create(ctx, 5, 10, 1, 1, &y), ctx);
+  expect_ok(clcnn_model_run(m, (const clcnn_tensor *const *)&b->x, &y), ctx);
+  expect_ok(clcnn_tensor_read(y, got, 50), ctx);
+  for (int i = 0; i < 50; i++)
+    ck_assert_msg(fabsf(got[i] - want[i]) <= 1e-5f, "logit %d: %g, the network gave %g", i, got[i],
+                  want[i]);
+  clcnn_tensor_destroy(y);
+  clcnn_model_destroy(m);
+  lenet_destroy(&net);
+  support_remove_tree(dir);
+  free(x);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
 static Suite *data_suite(void) {
   Suite *s = suite_create("data");
   TCase *tc = support_tcase("data");
   tcase_add_test(tc, idx_reader_accepts_good_and_rejects_corrupt_files);
   tcase_add_test(tc, short_training_run_learns);
+  tcase_add_test(tc, saved_lenet_runs_as_onnx_model);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "fashion_mnist.h"
 #include "lenet.h"
+#include "onnx_writer.h"
 
 typedef struct train_options {
   const char *data;
@@ -20,16 +21,20 @@ typedef struct train_options {
   float lr, momentum;
   int act, pool;
   unsigned seed;
+  const char *save; /* ONNX file for the trained network, or NULL */
 } train_options;
 
 static void usage(FILE *out) {
   fprintf(out,
           "usage: clcnn train [--data DIR] [--epochs N] [--batch N] [--lr F] [--momentum F]\n"
           "                   [--act relu|sigmoid] [--pool max|avg] [--seed N] [--limit N]\n"
+          "                   [--save FILE.onnx]\n"
           "  Trains LeNet on Fashion-MNIST (IDX files, gzip or plain; default %s,\n"
           "  from Debian's dataset-fashion-mnist) with minibatch SGD and momentum, shuffled\n"
           "  each epoch from the seed. Defaults: 10 epochs, batch 256, lr 0.05, momentum 0.9,\n"
-          "  relu, max pooling, seed 1, all 60000 training images (--limit takes fewer).\n",
+          "  relu, max pooling, seed 1, all 60000 training images (--limit takes fewer).\n"
+          "  --save writes the trained network as an ONNX model (opset 13, input 'input'\n"
+          "  N x 1 x 28 x 28, output 'logits' N x 10) that clcnn run and ONNX Runtime load.\n",
           FASHION_MNIST_DEFAULT_DIR);
 }
 
@@ -41,7 +46,7 @@ static double now_s(void) {
 
 static int parse(int argc, char **argv, train_options *o) {
   *o = (train_options){
-      FASHION_MNIST_DEFAULT_DIR, 10, 256, 0, 0.05f, 0.9f, CLCNN_ACT_RELU, CLCNN_POOL_MAX, 1};
+      FASHION_MNIST_DEFAULT_DIR, 10, 256, 0, 0.05f, 0.9f, CLCNN_ACT_RELU, CLCNN_POOL_MAX, 1, NULL};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     char *end = NULL;
@@ -59,6 +64,8 @@ static int parse(int argc, char **argv, train_options *o) {
       o->lr = strtof(v, &end);
     else if (strcmp(a, "--momentum") == 0)
       o->momentum = strtof(v, &end);
+    else if (strcmp(a, "--save") == 0)
+      o->save = v;
     else if (strcmp(a, "--seed") == 0)
       o->seed = (unsigned)strtoul(v, &end, 10);
     else if (strcmp(a, "--act") == 0 && (strcmp(v, "relu") == 0 || strcmp(v, "sigmoid") == 0))
@@ -201,6 +208,8 @@ int clcnn_cmd_train(int argc, char **argv) {
            o.pool == CLCNN_POOL_MAX ? "max" : "avg");
     s = lenet_create(ctx, o.act, o.pool, o.seed, &net);
     if (s == CLCNN_OK) s = run_epochs(&net, &o, &train, &test, img, lab);
+    if (s == CLCNN_OK && o.save && (s = lenet_save_onnx(&net, o.save)) == CLCNN_OK)
+      printf("saved the trained network to %s\n", o.save);
     lenet_destroy(&net);
   }
   if (s != CLCNN_OK)
