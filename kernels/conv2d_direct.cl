@@ -12,7 +12,7 @@
    weight block run one after another and the block stays in cache. */
 __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __global const float *wr,
                             const ulong wr_off, __global const float *bias, const ulong bias_off,
-                            const int has_bias, __global float *y, const ulong y_off) {
+                            const int epi, __global float *y, const ulong y_off) {
   const int t = get_global_id(0);
   if (t >= TILES_P * TILES_Q) return;
   const int tq = t % TILES_Q, tp = t / TILES_Q;
@@ -69,7 +69,7 @@ __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __glob
     for (int l = 0; l < VEC; l++) {
       const int k = k0 + l;
       if (k >= KG) break;
-      const float b = has_bias ? bias[bias_off + g * KG + k] : 0.0f;
+      const float b = EPI_HAS_BIAS(epi) ? bias[bias_off + g * KG + k] : 0.0f;
       __global float *yk = y + y_off + ((size_t)n * K + g * KG + k) * OUT_PLANE;
 #pragma unroll
       for (int th = 0; th < TH; th++) {
@@ -77,7 +77,8 @@ __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __glob
 #pragma unroll
         for (int tw = 0; tw < TW; tw++) {
           const int q = q0 + tw;
-          if (p < P && q < Q) yk[p * OUT_ROW + q * OUT_COL] = lanes[th][tw][l] + b;
+          if (p < P && q < Q)
+            yk[p * OUT_ROW + q * OUT_COL] = EPI_ACT(float, lanes[th][tw][l] + b, epi);
         }
       }
     }

@@ -12,8 +12,8 @@
 
 __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
                                  __global const float *wr, const ulong wr_off,
-                                 __global const float *bias, const ulong bias_off,
-                                 const int has_bias, __global float *y, const ulong y_off) {
+                                 __global const float *bias, const ulong bias_off, const int epi,
+                                 __global float *y, const ulong y_off) {
   const int t = get_global_id(0);
   if (t >= TILES_P * TILES_Q) return;
   const int tq = t % TILES_Q, tp = t / TILES_Q;
@@ -49,13 +49,13 @@ __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
   for (int kc = 0; kc < KC; kc++) {
     const int k = kcb * KC + kc;
     if (k >= KG) break;
-    const float b = has_bias ? bias[bias_off + g * KG + k] : 0.0f;
+    const float b = EPI_HAS_BIAS(epi) ? bias[bias_off + g * KG + k] : 0.0f;
     __global float *yk = y + y_off + ((size_t)n * K + g * KG + k) * OUT_PLANE;
 #pragma unroll
     for (int th = 0; th < TH; th++) {
       const int p = p0 + th;
       if (p >= P) break;
-      const floatW v = acc[kc][th] + b;
+      const floatW v = EPI_ACT(floatW, acc[kc][th] + b, epi);
       if (OUT_COL == 1 && q0 + VW <= Q) {
         vstoreW(v, 0, yk + p * OUT_ROW + q0);
       } else {

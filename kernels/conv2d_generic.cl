@@ -1,7 +1,7 @@
 /* Direct convolution for any descriptor: one work-item per output element, bounds-checked. */
 __kernel void conv2d_generic(__global const float *x, const ulong x_off, __global const float *w,
                              const ulong w_off, __global const float *bias, const ulong bias_off,
-                             const int has_bias, __global float *y, const ulong y_off, const int N,
+                             const int epi, __global float *y, const ulong y_off, const int N,
                              const int C, const int H, const int W, const int K, const int R,
                              const int S, const int P, const int Q, const int groups, const int sh,
                              const int sw, const int dh, const int dw, const int pt, const int pl) {
@@ -12,7 +12,7 @@ __kernel void conv2d_generic(__global const float *x, const ulong x_off, __globa
   const int cg = C / groups, kg = K / groups, g = k / kg;
   __global const float *xn = x + x_off + ((size_t)n * C + (size_t)g * cg) * H * W;
   __global const float *wk = w + w_off + (size_t)k * cg * R * S;
-  float acc = has_bias ? bias[bias_off + k] : 0.0f;
+  float acc = EPI_HAS_BIAS(epi) ? bias[bias_off + k] : 0.0f;
   const int ih0 = p * sh - pt, iw0 = q * sw - pl;
   for (int c = 0; c < cg; c++) {
     for (int r = 0; r < R; r++) {
@@ -25,5 +25,5 @@ __kernel void conv2d_generic(__global const float *x, const ulong x_off, __globa
       }
     }
   }
-  y[y_off + nk * P * Q + (size_t)p * Q + q] = acc;
+  y[y_off + nk * P * Q + (size_t)p * Q + q] = EPI_ACT(float, acc, epi);
 }

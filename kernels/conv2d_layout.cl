@@ -58,12 +58,14 @@ __kernel void im2col(__global const float *x, const ulong x_off, __global float 
   col[n * image_stride + crs * row_stride + pq] = v;
 }
 
-/* y[n][k][i] += bias[k] for i < PQ. */
-__kernel void add_bias(__global float *y, const ulong y_off, __global const float *bias,
-                       const ulong bias_off, const int K, const int PQ, const int N) {
+/* The epilogue of the GEMM paths, in place: y[n][k][i] = act(y + bias[k]) for i < PQ. */
+__kernel void epilogue(__global float *y, const ulong y_off, __global const float *bias,
+                       const ulong bias_off, const int epi, const int K, const int PQ,
+                       const int N) {
   const int i = get_global_id(0), k = get_global_id(1), n = get_global_id(2);
   if (i >= PQ || k >= K || n >= N) return;
-  y[y_off + ((size_t)n * K + k) * PQ + i] += bias[bias_off + k];
+  const size_t at = y_off + ((size_t)n * K + k) * PQ + i;
+  y[at] = EPI_ACT(float, y[at] + (EPI_HAS_BIAS(epi) ? bias[bias_off + k] : 0.0f), epi);
 }
 
 /* wf[g*CG + c][kk][R-1-r][S-1-s] = w[g*KG + kk][c][r][s]: the filters of the transposed

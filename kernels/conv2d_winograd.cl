@@ -109,7 +109,7 @@ __kernel void winograd_gemm(__global const float *u, __global const float *v, __
 }
 
 __kernel void winograd_output(__global const float *m, __global const float *bias,
-                              const ulong bias_off, const int has_bias, __global float *y,
+                              const ulong bias_off, const int epi, __global float *y,
                               const ulong y_off, const int tiles, const int tpad) {
   const int t = get_global_id(0), k0 = get_global_id(1) * VEC;
   if (t >= tiles || k0 >= K) return;
@@ -137,14 +137,16 @@ __kernel void winograd_output(__global const float *m, __global const float *bia
   const int tq = t % TQ, tp = (t / TQ) % TP, n = t / (TQ * TP), p0 = tp * 4, q0 = tq * 4;
   for (int l = 0; l < VEC && k0 + l < K; l++) {
     const int k = k0 + l;
-    const float bk = has_bias ? bias[bias_off + k] : 0.0f;
+    const float bk = EPI_HAS_BIAS(epi) ? bias[bias_off + k] : 0.0f;
     __global float *yk = y + y_off + ((size_t)n * K + k) * P * Q + p0 * Q + q0;
     if (p0 + 4 <= P && q0 + 4 <= Q) {
 #pragma unroll
-      for (int i = 0; i < 4; i++) vstore4(vload4(0, out[l][i]) + bk, 0, yk + i * Q);
+      for (int i = 0; i < 4; i++)
+        vstore4(EPI_ACT(float4, vload4(0, out[l][i]) + bk, epi), 0, yk + i * Q);
     } else {
       for (int i = 0; i < 4 && p0 + i < P; i++)
-        for (int j = 0; j < 4 && q0 + j < Q; j++) yk[i * Q + j] = out[l][i][j] + bk;
+        for (int j = 0; j < 4 && q0 + j < Q; j++)
+          yk[i * Q + j] = EPI_ACT(float, out[l][i][j] + bk, epi);
     }
   }
 }

@@ -5,6 +5,19 @@
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 
+/* The convolution epilogue: kernels take one int `epi` (see src/ops/conv_paths.h): bit 0 says
+   a bias is added, bits 1..3 hold the activation + 1 (0 none, 1 ReLU, 2 sigmoid, 3 tanh,
+   4 ReLU6). EPI_ACT(T, v, epi) applies it to v of float type T (scalar or vector); NaN
+   propagates, as in the standalone activations. */
+#define EPI_HAS_BIAS(epi) ((epi)&1)
+#define EPI_RELU_(T, v) select((v), (T)(0.0f), (v) < 0.0f)
+#define EPI_ACT(T, v, epi)                                                                         \
+  ((epi) >> 1 == 1   ? EPI_RELU_(T, v)                                                             \
+   : (epi) >> 1 == 2 ? (T)(1.0f) / ((T)(1.0f) + exp(-(v)))                                         \
+   : (epi) >> 1 == 3 ? tanh(v)                                                                     \
+   : (epi) >> 1 == 4 ? select(EPI_RELU_(T, v), (T)(6.0f), (v) > 6.0f)                              \
+                     : (v))
+
 #ifdef VEC
 #define floatV CAT(float, VEC)
 #define intV CAT(int, VEC)

@@ -197,8 +197,10 @@ START_TEST(run_checks_its_tensors) {
   expect_error(clcnn_model_run(m, (const clcnn_tensor *const *)&x, &x), CLCNN_INVALID_ARGUMENT, ctx,
                "outputs[0] is 3x4x3x3, expected 3x7x1x1");
   expect_error(clcnn_model_run(m, NULL, &y), CLCNN_INVALID_ARGUMENT, ctx, "inputs is NULL");
-  /* Gemm, Sigmoid, MatMul with the Add folded into its bias, Tanh, Softmax */
-  ck_assert_uint_eq(clcnn_model_layer_count(m), 5);
+  /* Gemm with Sigmoid fused, MatMul with the Add folded into its bias and Tanh fused, Softmax */
+  ck_assert_uint_eq(clcnn_model_layer_count(m), 3);
+  ck_assert_ptr_nonnull(strstr(clcnn_model_layer_describe(m, 0), "act=sigmoid"));
+  ck_assert_ptr_nonnull(strstr(clcnn_model_layer_describe(m, 1), "act=tanh"));
   for (size_t i = 0; i < clcnn_model_layer_count(m); i++)
     ck_assert_ptr_nonnull(clcnn_model_layer_describe(m, i));
   ck_assert_ptr_null(clcnn_model_layer_describe(m, 99));

@@ -424,6 +424,88 @@ END_TEST
 
 /* Pooling plans: the one-shot bits forward and backward, the backward kernel each window
    shape gets, and shape checks. */
+static double ref_act(double v, int act) {
+  switch (act) {
+  case CLCNN_ACT_RELU:
+    return v < 0 ? 0 : v;
+  case CLCNN_ACT_SIGMOID:
+    return 1 / (1 + exp(-v));
+  case CLCNN_ACT_TANH:
+    return tanh(v);
+  default:
+    return v < 0 ? 0 : v > 6 ? 6 : v;
+  }
+}
+
+/* Every forward path with each fused activation against the reference convolution followed
+   by the activation, a NaN input included (it must come out NaN, not be clamped away). */
+START_TEST(fused_activations_match_reference) {
+  static const struct {
+    ref_conv p;
+    int algo;
+  } cases[] = {
+      {{2, 16, 9, 9, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, CLCNN_CONV_DIRECT}, /* tiled */
+      {{2, 3, 10, 11, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, CLCNN_CONV_DIRECT}, /* wide */
+      {{1, 2, 12, 12, 3, 9, 9, 1, 1, 0, 0, 0, 0, 1, 1, 1}, CLCNN_CONV_DIRECT}, /* generic */
+      {{2, 32, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, CLCNN_CONV_WINOGRAD},
+      {{2, 8, 7, 7, 6, 3, 3, 2, 2, 1, 0, 1, 0, 1, 1, 1}, CLCNN_CONV_IM2COL_GEMM},
+      {{2, 8, 5, 6, 12, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, CLCNN_CONV_GEMM_1X1},
+  };
+  const ref_conv *p = &cases[_i].p;
+  clcnn_context *ctx = support_context();
+  clcnn_conv2d_desc d = ref_conv_desc(p, cases[_i].algo);
+  size_t xs[4] = {p->n, p->c, p->h, p->w}, ws[4] = {p->k, p->c / p->groups, p->r, p->s};
+  size_t ys[4] = {p->n, p->k, ref_conv_out_h(p), ref_conv_out_w(p)}, bs[4] = {1, p->k, 1, 1};
+  unsigned seed = 17 + (unsigned)_i;
+  float *xv = support_values(count_of(xs), &seed, 1), *wv = support_values(count_of(ws), &seed, 1);
+  float *bv = support_values(p->k, &seed, 0), *want = malloc(count_of(ys) * sizeof *want);
+  /* Winograd's transforms mix a tile's inputs, so a NaN spreads over its whole tile there */
+  int with_nan = cases[_i].algo != CLCNN_CONV_WINOGRAD;
+  /* and rounds more: the bound of the Winograd tests, 4e-4 sqrt(9 C) for integer data */
+  double tol = with_nan ? 1e-4 : 4e-4 * sqrt(9.0 * (double)p->c);
+  if (with_nan) xv[count_of(xs) / 2 + 1] = NAN;
+  ref_conv2d(p, xv, wv, bv, want);
+  clcnn_tensor *x = tensor_with(ctx, xs, xv), *w = tensor_with(ctx, ws, wv);
+  clcnn_tensor *b = tensor_with(ctx, bs, bv), *y = tensor_with(ctx, ys, NULL);
+  clcnn_conv2d_plan *plan;
+  expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, CLCNN_PLAN_CONSTANT_WEIGHTS, &plan), ctx);
+  expect_error(clcnn_conv2d_plan_set_activation(plan, 4), CLCNN_INVALID_ARGUMENT, ctx,
+               "unknown activation 4");
+  for (int act = CLCNN_ACT_RELU; act <= CLCNN_ACT_RELU6; act++) {
+    expect_ok(clcnn_conv2d_plan_set_activation(plan, act), ctx);
+    ck_assert_ptr_nonnull(strstr(clcnn_conv2d_plan_describe(plan), " act="));
+    expect_ok(clcnn_conv2d_plan_forward(plan, x, w, b, y), ctx);
+    float *got = read_all(ctx, y);
+    size_t nans = 0;
+    for (size_t i = 0; i < count_of(ys); i++) {
+      double v = ref_act(want[i], act);
+      if (isnan(v)) {
+        ck_assert_msg(isnan(got[i]), "act %d [%zu] = %g, expected NaN", act, i, got[i]);
+        nans++;
+        continue;
+      }
+      ck_assert_msg(fabs(got[i] - v) <= tol * (1 + fabs(v)),
+                    "%s act %d [%zu] = %.7g, expected %.7g", clcnn_conv2d_plan_describe(plan), act,
+                    i, got[i], v);
+    }
+    ck_assert(!with_nan || nans > 0);
+    free(got);
+  }
+  expect_ok(clcnn_conv2d_plan_set_activation(plan, -1), ctx); /* back to the plain convolution */
+  ck_assert_ptr_null(strstr(clcnn_conv2d_plan_describe(plan), " act="));
+  expect_ok(clcnn_conv2d_plan_forward(plan, x, w, b, y), ctx);
+  float *got = read_all(ctx, y);
+  for (size_t i = 0; i < count_of(ys); i++)
+    if (!isnan(want[i])) ck_assert(fabs(got[i] - want[i]) <= tol * (1 + fabs(want[i])));
+  free(got);
+  clcnn_conv2d_plan_destroy(plan);
+  clcnn_tensor *all[] = {x, w, b, y};
+  for (int i = 0; i < 4; i++) clcnn_tensor_destroy(all[i]);
+  free(xv), free(wv), free(bv), free(want);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
 START_TEST(pool_plans_match_one_shot_calls) {
   clcnn_context *ctx = support_context();
   const struct {
@@ -487,6 +569,7 @@ static Suite *plan_suite(void) {
   tcase_add_loop_test(life, plan_cache_is_bounded, 0, 2);
   tcase_add_test(life, plans_survive_program_eviction);
   tcase_add_test(life, pool_plans_match_one_shot_calls);
+  tcase_add_loop_test(life, fused_activations_match_reference, 0, 6);
   suite_add_tcase(s, life);
   TCase *sweep = support_tcase("sweep");
   tcase_add_loop_test(sweep, plans_match_one_shot_calls, 0, (int)ref_conv_sweep_count);

@@ -42,6 +42,11 @@ CLCNN_API clcnn_status clcnn_conv2d_plan_backward_weights(clcnn_conv2d_plan *pla
                                                           clcnn_tensor *dbias /* may be NULL */);
 /* The forward algorithm the plan runs, never CLCNN_CONV_AUTO; -1 for a NULL plan. */
 CLCNN_API int clcnn_conv2d_plan_algo(const clcnn_conv2d_plan *plan);
+/* Fuses an activation into the plan's forward pass, y = act(x (*) w + bias), applied as each
+   output is stored (one pass over memory): a clcnn_activation, or -1 for none (the default).
+   NaN propagates as in clcnn_activation_forward. The backward passes stay those of the
+   convolution alone. The description gains " act=NAME". */
+CLCNN_API clcnn_status clcnn_conv2d_plan_set_activation(clcnn_conv2d_plan *plan, int act);
 /* One line that reproduces the plan: the problem in the shape syntax below (which `clcnn bench`
    takes), then algo=NAME and the kernel parameters. Owned by the plan; "" for NULL. */
 CLCNN_API const char *clcnn_conv2d_plan_describe(const clcnn_conv2d_plan *plan);

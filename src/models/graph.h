@@ -10,7 +10,7 @@
 #include "models/onnx.h"
 
 typedef enum layer_kind {
-  LAYER_CONV,   /* convolution or fully connected layer, bias and activation fused */
+  LAYER_CONV,   /* convolution or fully connected layer; bias and activation in its epilogue */
   LAYER_POOL,   /* max / average pooling, global ones included */
   LAYER_ACT,    /* relu, sigmoid, tanh, relu6 */
   LAYER_CLIP,   /* clip to [lo, hi] */

@@ -136,8 +136,7 @@ static clcnn_status describe(clcnn_model *m, model_layer *l) {
   const size_t *s = m->values[l->out].shape;
   switch (l->kind) {
   case LAYER_CONV:
-    snprintf(line, sizeof line, "conv %s%s%s", clcnn_conv2d_plan_describe(l->conv_plan),
-             l->act == ACT_NONE ? "" : " +", l->act == ACT_NONE ? "" : act_name(l->act));
+    snprintf(line, sizeof line, "conv %s", clcnn_conv2d_plan_describe(l->conv_plan));
     break;
   case LAYER_POOL:
     snprintf(line, sizeof line, "pool %s", clcnn_pool2d_plan_describe(l->pool_plan));
@@ -169,6 +168,8 @@ static clcnn_status make_layers(clcnn_model *m) {
       if (status == CLCNN_OK)
         status = clcnn_conv2d_plan_create(m->ctx, &l->conv, xs, l->w_shape,
                                           CLCNN_PLAN_CONSTANT_WEIGHTS, &l->conv_plan);
+      if (status == CLCNN_OK && l->act != ACT_NONE)
+        status = clcnn_conv2d_plan_set_activation(l->conv_plan, l->act);
       free(l->w_host);
       free(l->b_host);
       l->w_host = l->b_host = NULL;
@@ -292,10 +293,7 @@ static clcnn_status run_layer(clcnn_model *m, const model_layer *l) {
   clcnn_status status = CLCNN_OK;
   switch (l->kind) {
   case LAYER_CONV:
-    status = clcnn_conv2d_plan_forward(l->conv_plan, x, l->w, l->b, y);
-    if (status == CLCNN_OK && l->act != ACT_NONE)
-      status = clcnn_activation_forward(ctx, l->act, y, y);
-    return status;
+    return clcnn_conv2d_plan_forward(l->conv_plan, x, l->w, l->b, y);
   case LAYER_POOL:
     return clcnn_pool2d_plan_forward(l->pool_plan, x, y);
   case LAYER_ACT:

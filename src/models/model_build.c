@@ -365,14 +365,14 @@ static clcnn_status op_matmul(builder *b) {
   return status == CLCNN_OK ? fully_connected(b, x, bm, 0, 1.0f, NULL, 0.0f) : status;
 }
 
-/* An elementwise activation (ReLU and ReLU6 fused into a convolution that alone feeds it). */
+/* An elementwise activation, fused into a convolution that alone feeds it. */
 static clcnn_status activation(builder *b, int act, float lo, float hi) {
   int x;
   clcnn_status status = act_input(b, 0, 0, &x);
   if (status != CLCNN_OK) return status;
   const model_value *v = &b->m->values[x];
   int conv = foldable_conv(b, x);
-  if (conv >= 0 && (act == CLCNN_ACT_RELU || act == CLCNN_ACT_RELU6)) {
+  if (conv >= 0 && act >= 0) { /* into the convolution's epilogue */
     b->m->layers[conv].act = act;
     return set_output(b, v->rank, v->shape, -1, x);
   }

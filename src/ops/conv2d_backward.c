@@ -218,8 +218,9 @@ static clcnn_status phases_data(clcnn_context *ctx, const clcnn_backward_data_co
     const clcnn_data_phase *ph = &bd->phase[i];
     struct clcnn_tensor dx_view = *dx;
     dx_view.offset = dx->offset + ph->dx_offset;
-    status = clcnn_direct_run(
-        ctx, &ph->dc, dy, (clcnn_buffer_view){w.buf, w.offset + ph->packed_offset}, NULL, &dx_view);
+    status =
+        clcnn_direct_run(ctx, &ph->dc, dy, (clcnn_buffer_view){w.buf, w.offset + ph->packed_offset},
+                         CLCNN_NO_EPILOGUE, &dx_view);
   }
   return status;
 }
@@ -235,8 +236,9 @@ clcnn_status clcnn_backward_data_run(clcnn_context *ctx, const clcnn_backward_da
   size_t dy_shape[4] = {t->n, t->c, t->h, t->w}, dx_shape[4] = {t->n, t->k, t->p, t->q};
   memcpy(dy_view.shape, dy_shape, sizeof dy_shape);
   memcpy(dx_view.shape, dx_shape, sizeof dx_shape);
-  if (bd->winograd) return clcnn_winograd_run(ctx, &bd->wc, &dy_view, w.buf, NULL, &dx_view);
-  return clcnn_direct_run(ctx, &bd->dc, &dy_view, w, NULL, &dx_view);
+  if (bd->winograd)
+    return clcnn_winograd_run(ctx, &bd->wc, &dy_view, w.buf, CLCNN_NO_EPILOGUE, &dx_view);
+  return clcnn_direct_run(ctx, &bd->dc, &dy_view, w, CLCNN_NO_EPILOGUE, &dx_view);
 }
 
 /* ---- weight and bias gradients ----------------------------------------------------------- */

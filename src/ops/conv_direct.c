@@ -174,24 +174,24 @@ clcnn_status clcnn_conv_pad_input(clcnn_context *ctx, const clcnn_tensor *x,
 }
 
 static clcnn_status run_generic(clcnn_context *ctx, const clcnn_direct_conv *dc,
-                                const clcnn_tensor *x, clcnn_buffer_view w,
-                                const clcnn_tensor *bias, clcnn_tensor *y) {
+                                const clcnn_tensor *x, clcnn_buffer_view w, clcnn_epilogue epi,
+                                clcnn_tensor *y) {
   const clcnn_conv_geometry *g = &dc->g;
   clcnn_launch_dims dims = {3, {g->q, g->p, g->n * g->k}, {0}};
-  return CLCNN_LAUNCH(ctx, dc->kernel, "conv2d_generic", &dims, CLCNN_MEM(x->buf),
-                      CLCNN_ULONG(x->offset), CLCNN_MEM(w.buf), CLCNN_ULONG(w.offset),
-                      CLCNN_MEM(bias ? bias->buf : y->buf), CLCNN_ULONG(bias ? bias->offset : 0),
-                      CLCNN_INT(bias != NULL), CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset),
-                      CLCNN_INT(g->n), CLCNN_INT(g->c), CLCNN_INT(g->h), CLCNN_INT(g->w),
-                      CLCNN_INT(g->k), CLCNN_INT(g->r), CLCNN_INT(g->s), CLCNN_INT(g->p),
-                      CLCNN_INT(g->q), CLCNN_INT(g->groups), CLCNN_INT(g->sh), CLCNN_INT(g->sw),
-                      CLCNN_INT(g->dh), CLCNN_INT(g->dw), CLCNN_INT(g->pt), CLCNN_INT(g->pl));
+  return CLCNN_LAUNCH(
+      ctx, dc->kernel, "conv2d_generic", &dims, CLCNN_MEM(x->buf), CLCNN_ULONG(x->offset),
+      CLCNN_MEM(w.buf), CLCNN_ULONG(w.offset), CLCNN_MEM(epi.bias ? epi.bias->buf : y->buf),
+      CLCNN_ULONG(epi.bias ? epi.bias->offset : 0), CLCNN_INT(CLCNN_EPI_FLAGS(epi)),
+      CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset), CLCNN_INT(g->n), CLCNN_INT(g->c), CLCNN_INT(g->h),
+      CLCNN_INT(g->w), CLCNN_INT(g->k), CLCNN_INT(g->r), CLCNN_INT(g->s), CLCNN_INT(g->p),
+      CLCNN_INT(g->q), CLCNN_INT(g->groups), CLCNN_INT(g->sh), CLCNN_INT(g->sw), CLCNN_INT(g->dh),
+      CLCNN_INT(g->dw), CLCNN_INT(g->pt), CLCNN_INT(g->pl));
 }
 
 clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
-                              const clcnn_tensor *x, clcnn_buffer_view w, const clcnn_tensor *bias,
+                              const clcnn_tensor *x, clcnn_buffer_view w, clcnn_epilogue epi,
                               clcnn_tensor *y) {
-  if (!dc->fast) return run_generic(ctx, dc, x, w, bias, y);
+  if (!dc->fast) return run_generic(ctx, dc, x, w, epi, y);
   const clcnn_conv_geometry *g = &dc->g;
   cl_mem xp = x->buf;
   clcnn_status status = CLCNN_OK;
@@ -207,9 +207,9 @@ clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
       status = CLCNN_LAUNCH(
           ctx, dc->kernel, dc->wide ? "conv2d_direct_wide" : "conv2d_direct", &dims, CLCNN_MEM(xp),
           CLCNN_ULONG(dc->needs_pad ? 0 : x->offset + n0 * g->c * g->h * g->w), CLCNN_MEM(w.buf),
-          CLCNN_ULONG(w.offset), CLCNN_MEM(bias ? bias->buf : w.buf),
-          CLCNN_ULONG(bias ? bias->offset : 0), CLCNN_INT(bias != NULL), CLCNN_MEM(y->buf),
-          CLCNN_ULONG(y->offset + n0 * g->k * dc->out_plane));
+          CLCNN_ULONG(w.offset), CLCNN_MEM(epi.bias ? epi.bias->buf : w.buf),
+          CLCNN_ULONG(epi.bias ? epi.bias->offset : 0), CLCNN_INT(CLCNN_EPI_FLAGS(epi)),
+          CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset + n0 * g->k * dc->out_plane));
   }
   return status;
 }

@@ -1,5 +1,5 @@
 /* The CLBlast paths: im2col into a workspace then GEMM, and 1x1 convolution as a GEMM
-   straight on the input; bias is added by a kernel afterwards. */
+   straight on the input; bias and activation are applied by a kernel afterwards. */
 #include "device/context.h"
 #include "gemm/gemm.h"
 #include "memory/workspace.h"
@@ -16,16 +16,17 @@ size_t clcnn_conv_im2col_chunk(const clcnn_context *ctx, const clcnn_conv_geomet
   return clcnn_workspace_items(ctx, g->cg * g->r * g->s * g->p * g->q * sizeof(float), g->n);
 }
 
-clcnn_status clcnn_conv_add_bias(clcnn_context *ctx, const clcnn_conv_geometry *g,
-                                 const clcnn_tensor *bias, clcnn_tensor *y) {
-  if (!bias) return CLCNN_OK;
+clcnn_status clcnn_conv_epilogue(clcnn_context *ctx, const clcnn_conv_geometry *g,
+                                 clcnn_epilogue epi, clcnn_tensor *y) {
+  if (!epi.bias && epi.act == CLCNN_EPI_NONE) return CLCNN_OK;
   cl_kernel kernel;
-  clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "add_bias", &kernel);
+  clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "epilogue", &kernel);
   if (status != CLCNN_OK) return status;
   clcnn_launch_dims dims = {3, {g->p * g->q, g->k, g->n}, {0}};
-  return CLCNN_LAUNCH(ctx, kernel, "add_bias", &dims, CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset),
-                      CLCNN_MEM(bias->buf), CLCNN_ULONG(bias->offset), CLCNN_INT(g->k),
-                      CLCNN_INT(g->p * g->q), CLCNN_INT(g->n));
+  return CLCNN_LAUNCH(ctx, kernel, "epilogue", &dims, CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset),
+                      CLCNN_MEM(epi.bias ? epi.bias->buf : y->buf),
+                      CLCNN_ULONG(epi.bias ? epi.bias->offset : 0), CLCNN_INT(CLCNN_EPI_FLAGS(epi)),
+                      CLCNN_INT(g->k), CLCNN_INT(g->p * g->q), CLCNN_INT(g->n));
 }
 
 /* Product of group gi's filters with `images` column (or input) matrices, one per image. */
@@ -88,7 +89,7 @@ clcnn_status clcnn_gemm_conv_check(clcnn_context *ctx, const char *fn, const clc
 
 clcnn_status clcnn_conv_im2col_gemm(clcnn_context *ctx, const clcnn_conv_geometry *g,
                                     const clcnn_tensor *x, const clcnn_tensor *w,
-                                    const clcnn_tensor *bias, clcnn_tensor *y) {
+                                    clcnn_epilogue epi, clcnn_tensor *y) {
   size_t chunk = clcnn_conv_im2col_chunk(ctx, g);
   size_t per_image = g->cg * g->r * g->s * g->p * g->q;
   cl_mem col;
@@ -101,17 +102,17 @@ clcnn_status clcnn_conv_im2col_gemm(clcnn_context *ctx, const clcnn_conv_geometr
       if (status == CLCNN_OK) status = group_gemm(ctx, g, w, y, gi, col, 0, per_image, n0, images);
     }
   }
-  return status == CLCNN_OK ? clcnn_conv_add_bias(ctx, g, bias, y) : status;
+  return status == CLCNN_OK ? clcnn_conv_epilogue(ctx, g, epi, y) : status;
 }
 
 clcnn_status clcnn_conv_gemm_1x1(clcnn_context *ctx, const clcnn_conv_geometry *g,
-                                 const clcnn_tensor *x, const clcnn_tensor *w,
-                                 const clcnn_tensor *bias, clcnn_tensor *y) {
+                                 const clcnn_tensor *x, const clcnn_tensor *w, clcnn_epilogue epi,
+                                 clcnn_tensor *y) {
   clcnn_status status = CLCNN_OK;
   size_t hw = g->h * g->w;
   for (size_t gi = 0; status == CLCNN_OK && gi < g->groups; gi++)
     status = group_gemm(ctx, g, w, y, gi, x->buf, x->offset + gi * g->cg * hw, g->c * hw, 0, g->n);
-  return status == CLCNN_OK ? clcnn_conv_add_bias(ctx, g, bias, y) : status;
+  return status == CLCNN_OK ? clcnn_conv_epilogue(ctx, g, epi, y) : status;
 }
 
 /* AUTO, measured with clcnn bench on PoCL 3.1 (2 AVX-512 cores), in one process against

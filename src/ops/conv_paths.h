@@ -15,6 +15,17 @@ typedef struct clcnn_buffer_view {
 /* Vector width along output channels: the device's preference, no wider than kg needs. */
 int clcnn_conv_vector_width(const clcnn_context *ctx, size_t kg);
 
+/* What the forward kernels apply to each output before storing it: a bias (NULL: none) and
+   an activation (CLCNN_EPI_NONE or a clcnn_activation). */
+typedef struct clcnn_epilogue {
+  const clcnn_tensor *bias;
+  int act;
+} clcnn_epilogue;
+#define CLCNN_EPI_NONE (-1)
+#define CLCNN_NO_EPILOGUE ((clcnn_epilogue){NULL, CLCNN_EPI_NONE})
+/* The int the kernels take (kernels/prelude.cl): bit 0 bias, bits 1..3 activation + 1. */
+#define CLCNN_EPI_FLAGS(e) (((e).bias != NULL) | (((e).act + 1) << 1))
+
 /* ---- Direct: vectorized register tiles on zero-padded input, or a generic kernel ---------- */
 
 typedef struct clcnn_direct_conv {
@@ -44,9 +55,10 @@ clcnn_status clcnn_direct_setup_strided(clcnn_context *ctx, const clcnn_conv_geo
 /* Blocked weights [G][KB][CG][R][S][KV*VEC] from w (K x CG x R x S) into packed. */
 clcnn_status clcnn_direct_pack(clcnn_context *ctx, const clcnn_direct_conv *dc, clcnn_buffer_view w,
                                clcnn_buffer_view packed);
-/* y = x (*) w + bias; w is the packed buffer for the fast kernel, the plain filters otherwise. */
+/* y = act(x (*) w + bias); w is the packed buffer for the fast kernel, the plain filters
+   otherwise. */
 clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
-                              const clcnn_tensor *x, clcnn_buffer_view w, const clcnn_tensor *bias,
+                              const clcnn_tensor *x, clcnn_buffer_view w, clcnn_epilogue epi,
                               clcnn_tensor *y);
 void clcnn_direct_describe(const clcnn_direct_conv *dc, char *out, size_t cap);
 
@@ -72,7 +84,7 @@ clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcn
 clcnn_status clcnn_winograd_pack(clcnn_context *ctx, const clcnn_winograd_conv *wc,
                                  clcnn_buffer_view w, int flipped, cl_mem packed);
 clcnn_status clcnn_winograd_run(clcnn_context *ctx, const clcnn_winograd_conv *wc,
-                                const clcnn_tensor *x, cl_mem packed, const clcnn_tensor *bias,
+                                const clcnn_tensor *x, cl_mem packed, clcnn_epilogue epi,
                                 clcnn_tensor *y);
 
 /* ---- Backward data: a transposed convolution ------------------------------------------ */
@@ -151,10 +163,10 @@ clcnn_status clcnn_gemm_conv_check(clcnn_context *ctx, const char *fn, const clc
                                    clcnn_conv_algo algo);
 clcnn_status clcnn_conv_im2col_gemm(clcnn_context *ctx, const clcnn_conv_geometry *g,
                                     const clcnn_tensor *x, const clcnn_tensor *w,
-                                    const clcnn_tensor *bias, clcnn_tensor *y);
+                                    clcnn_epilogue epi, clcnn_tensor *y);
 clcnn_status clcnn_conv_gemm_1x1(clcnn_context *ctx, const clcnn_conv_geometry *g,
-                                 const clcnn_tensor *x, const clcnn_tensor *w,
-                                 const clcnn_tensor *bias, clcnn_tensor *y);
+                                 const clcnn_tensor *x, const clcnn_tensor *w, clcnn_epilogue epi,
+                                 clcnn_tensor *y);
 
 /* 1 when the 1x1 GEMM path applies: 1x1 filter, stride 1, no padding. */
 int clcnn_conv_is_plain_1x1(const clcnn_conv_geometry *g);
@@ -184,8 +196,8 @@ clcnn_status clcnn_conv_pad_input(clcnn_context *ctx, const clcnn_tensor *x,
                                   const clcnn_conv_geometry *g, size_t n0, size_t images, size_t xh,
                                   size_t xw, cl_mem xp);
 
-/* y[n][k][..] += bias[k] (GEMM paths). */
-clcnn_status clcnn_conv_add_bias(clcnn_context *ctx, const clcnn_conv_geometry *g,
-                                 const clcnn_tensor *bias, clcnn_tensor *y);
+/* y[n][k][..] = act(y + bias[k]) in place (GEMM paths); nothing when epi is empty. */
+clcnn_status clcnn_conv_epilogue(clcnn_context *ctx, const clcnn_conv_geometry *g,
+                                 clcnn_epilogue epi, clcnn_tensor *y);
 
 #endif

@@ -24,6 +24,7 @@ struct clcnn_conv2d_plan {
   size_t x_shape[4], w_shape[4], y_shape[4];
   unsigned flags;
   clcnn_conv_algo algo;
+  int act; /* the forward pass's fused activation, or CLCNN_EPI_NONE */
   int forward_ready, data_ready, weights_ready;
   clcnn_direct_conv direct;
   clcnn_winograd_conv winograd;
@@ -32,24 +33,40 @@ struct clcnn_conv2d_plan {
   packed_weights forward_packed, data_packed;
   clcnn_kernel_set kept; /* the kernels of the paths above, valid while the plan lives */
   char describe[512];
+  char params[256]; /* the kernel parameters, for describe */
 };
 
 /* ---- algorithm choice and set-up --------------------------------------------------------- */
+
+static const char *const act_names[] = {"relu", "sigmoid", "tanh", "relu6"};
+
+/* The problem, the algorithm, its kernel parameters, the flags and the fused activation. */
+static void describe(clcnn_conv2d_plan *plan) {
+  char problem[160];
+  clcnn_conv2d_problem_format(&plan->desc, plan->x_shape, plan->w_shape, problem, sizeof problem);
+  snprintf(plan->describe, sizeof plan->describe, "%s algo=%s%s%s%s%s%s", problem,
+           clcnn_conv_algo_name(plan->algo), plan->params[0] ? " " : "", plan->params,
+           plan->flags & CLCNN_PLAN_CONSTANT_WEIGHTS ? " constant-weights" : "",
+           plan->act == CLCNN_EPI_NONE ? "" : " act=",
+           plan->act == CLCNN_EPI_NONE ? "" : act_names[plan->act]);
+}
 
 static clcnn_status prepare_forward(clcnn_conv2d_plan *plan, const char *fn) {
   if (plan->forward_ready) return CLCNN_OK;
   clcnn_context *ctx = plan->ctx;
   clcnn_status status = CLCNN_OK;
-  char params[256] = "";
+  char *params = plan->params;
+  params[0] = '\0';
   clcnn_kernel_set *previous = clcnn_kernel_keep_into(ctx, &plan->kept);
   switch (plan->algo) {
   case CLCNN_CONV_DIRECT:
     status = clcnn_direct_setup(ctx, &plan->g, &plan->direct);
-    clcnn_direct_describe(&plan->direct, params, sizeof params);
+    clcnn_direct_describe(&plan->direct, params, sizeof plan->params);
     break;
   case CLCNN_CONV_WINOGRAD:
     status = clcnn_winograd_setup(ctx, fn, &plan->g, &plan->winograd);
-    snprintf(params, sizeof params, "tile=4x4 vec=%d kv=%d", plan->winograd.vec, plan->winograd.kv);
+    snprintf(params, sizeof plan->params, "tile=4x4 vec=%d kv=%d", plan->winograd.vec,
+             plan->winograd.kv);
     break;
   default:
     status = clcnn_gemm_conv_check(ctx, fn, &plan->g, plan->algo);
@@ -57,11 +74,7 @@ static clcnn_status prepare_forward(clcnn_conv2d_plan *plan, const char *fn) {
   }
   clcnn_kernel_keep_into(ctx, previous);
   if (status != CLCNN_OK) return status;
-  char problem[160];
-  clcnn_conv2d_problem_format(&plan->desc, plan->x_shape, plan->w_shape, problem, sizeof problem);
-  snprintf(plan->describe, sizeof plan->describe, "%s algo=%s%s%s%s", problem,
-           clcnn_conv_algo_name(plan->algo), params[0] ? " " : "", params,
-           plan->flags & CLCNN_PLAN_CONSTANT_WEIGHTS ? " constant-weights" : "");
+  describe(plan);
   clcnn_log(ctx->errors.log_level, CLCNN_LOG_DEBUG, "conv2d plan: %s", plan->describe);
   plan->forward_ready = 1;
   return CLCNN_OK;
@@ -81,7 +94,8 @@ static clcnn_status plan_make(clcnn_context *ctx, const char *fn, const clcnn_co
     return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: unknown plan flags 0x%x", fn, flags);
   clcnn_conv2d_plan *plan = calloc(1, sizeof *plan);
   if (!plan) return clcnn_fail(ctx, CLCNN_OUT_OF_MEMORY, "%s: host allocation failed", fn);
-  *plan = (clcnn_conv2d_plan){.ctx = ctx, .desc = *d, .g = g, .flags = flags};
+  *plan =
+      (clcnn_conv2d_plan){.ctx = ctx, .desc = *d, .g = g, .flags = flags, .act = CLCNN_EPI_NONE};
   memcpy(plan->x_shape, x_shape, sizeof plan->x_shape);
   memcpy(plan->w_shape, w_shape, sizeof plan->w_shape);
   memcpy(plan->y_shape, y_shape, sizeof plan->y_shape);
@@ -209,26 +223,27 @@ static clcnn_status forward(clcnn_conv2d_plan *plan, const char *fn, const clcnn
   if (status == CLCNN_OK) status = prepare_forward(plan, fn);
   if (status != CLCNN_OK) return status;
   clcnn_context *ctx = plan->ctx;
+  clcnn_epilogue epi = {bias, plan->act};
   cl_mem packed;
   switch (plan->algo) {
   case CLCNN_CONV_DIRECT:
     if (!plan->direct.fast)
-      return clcnn_direct_run(ctx, &plan->direct, x, (clcnn_buffer_view){w->buf, w->offset}, bias,
+      return clcnn_direct_run(ctx, &plan->direct, x, (clcnn_buffer_view){w->buf, w->offset}, epi,
                               y);
     status = packed_for(plan, &plan->forward_packed, plan->direct.packed_floats, w, pack_direct,
                         &packed);
     return status == CLCNN_OK
-               ? clcnn_direct_run(ctx, &plan->direct, x, (clcnn_buffer_view){packed, 0}, bias, y)
+               ? clcnn_direct_run(ctx, &plan->direct, x, (clcnn_buffer_view){packed, 0}, epi, y)
                : status;
   case CLCNN_CONV_WINOGRAD:
     status = packed_for(plan, &plan->forward_packed, plan->winograd.packed_floats, w, pack_winograd,
                         &packed);
-    return status == CLCNN_OK ? clcnn_winograd_run(ctx, &plan->winograd, x, packed, bias, y)
+    return status == CLCNN_OK ? clcnn_winograd_run(ctx, &plan->winograd, x, packed, epi, y)
                               : status;
   case CLCNN_CONV_IM2COL_GEMM:
-    return clcnn_conv_im2col_gemm(ctx, &plan->g, x, w, bias, y);
+    return clcnn_conv_im2col_gemm(ctx, &plan->g, x, w, epi, y);
   case CLCNN_CONV_GEMM_1X1:
-    return clcnn_conv_gemm_1x1(ctx, &plan->g, x, w, bias, y);
+    return clcnn_conv_gemm_1x1(ctx, &plan->g, x, w, epi, y);
   default:
     return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: unknown algo %d", fn, plan->algo);
   }
@@ -310,6 +325,22 @@ clcnn_status clcnn_conv2d_plan_backward_weights(clcnn_conv2d_plan *plan, const c
   clcnn_status status = check_plan(plan, fn);
   return status == CLCNN_OK ? CLCNN_LOCKED(plan->ctx, backward_weights(plan, fn, x, dy, dw, dbias))
                             : status;
+}
+
+clcnn_status clcnn_conv2d_plan_set_activation(clcnn_conv2d_plan *plan, int act) {
+  const char *fn = "clcnn_conv2d_plan_set_activation";
+  clcnn_status status = check_plan(plan, fn);
+  if (status != CLCNN_OK) return status;
+  if (act < CLCNN_EPI_NONE || act > CLCNN_ACT_RELU6)
+    return clcnn_fail(plan->ctx, CLCNN_INVALID_ARGUMENT,
+                      "%s: unknown activation %d (expected -1 none, 0 relu, 1 sigmoid, 2 tanh, "
+                      "3 relu6)",
+                      fn, act);
+  clcnn_context_lock(plan->ctx);
+  plan->act = act;
+  if (plan->forward_ready) describe(plan);
+  clcnn_context_unlock(plan->ctx);
+  return CLCNN_OK;
 }
 
 int clcnn_conv2d_plan_algo(const clcnn_conv2d_plan *plan) {

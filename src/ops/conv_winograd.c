@@ -80,7 +80,7 @@ clcnn_status clcnn_winograd_pack(clcnn_context *ctx, const clcnn_winograd_conv *
 
 /* Transform, products and inverse transform for `images` images from n0. */
 static clcnn_status run_chunk(clcnn_context *ctx, const clcnn_winograd_conv *wc,
-                              const clcnn_tensor *x, cl_mem packed, const clcnn_tensor *bias,
+                              const clcnn_tensor *x, cl_mem packed, clcnn_epilogue epi,
                               clcnn_tensor *y, size_t n0, size_t images, cl_mem v, cl_mem m) {
   const clcnn_conv_geometry *g = &wc->g;
   size_t tiles = images * wc->tp * wc->tq, tpad = round_up(tiles, TILES_PER_ITEM);
@@ -98,16 +98,16 @@ static clcnn_status run_chunk(clcnn_context *ctx, const clcnn_winograd_conv *wc,
                           CLCNN_MEM(v), CLCNN_MEM(m), CLCNN_INT(tpad));
   clcnn_launch_dims out_dims = {2, {tiles, wc->kpad / (size_t)wc->vec}, {8, 1}};
   if (status == CLCNN_OK)
-    status = CLCNN_LAUNCH(ctx, wc->output, "winograd_output", &out_dims, CLCNN_MEM(m),
-                          CLCNN_MEM(bias ? bias->buf : m), CLCNN_ULONG(bias ? bias->offset : 0),
-                          CLCNN_INT(bias != NULL), CLCNN_MEM(y->buf),
-                          CLCNN_ULONG(y->offset + n0 * g->k * g->p * g->q), CLCNN_INT(tiles),
-                          CLCNN_INT(tpad));
+    status = CLCNN_LAUNCH(
+        ctx, wc->output, "winograd_output", &out_dims, CLCNN_MEM(m),
+        CLCNN_MEM(epi.bias ? epi.bias->buf : m), CLCNN_ULONG(epi.bias ? epi.bias->offset : 0),
+        CLCNN_INT(CLCNN_EPI_FLAGS(epi)), CLCNN_MEM(y->buf),
+        CLCNN_ULONG(y->offset + n0 * g->k * g->p * g->q), CLCNN_INT(tiles), CLCNN_INT(tpad));
   return status;
 }
 
 clcnn_status clcnn_winograd_run(clcnn_context *ctx, const clcnn_winograd_conv *wc,
-                                const clcnn_tensor *x, cl_mem packed, const clcnn_tensor *bias,
+                                const clcnn_tensor *x, cl_mem packed, clcnn_epilogue epi,
                                 clcnn_tensor *y) {
   const clcnn_conv_geometry *g = &wc->g;
   size_t tpad = round_up(wc->chunk * wc->tp * wc->tq, TILES_PER_ITEM);
@@ -119,7 +119,7 @@ clcnn_status clcnn_winograd_run(clcnn_context *ctx, const clcnn_winograd_conv *w
         clcnn_workspace_get(ctx, CLCNN_WS_GRADIENT_ROWS, 36 * wc->kpad * tpad * sizeof(float), &m);
   for (size_t n0 = 0; status == CLCNN_OK && n0 < g->n; n0 += wc->chunk) {
     size_t images = g->n - n0 < wc->chunk ? g->n - n0 : wc->chunk;
-    status = run_chunk(ctx, wc, x, packed, bias, y, n0, images, v, m);
+    status = run_chunk(ctx, wc, x, packed, epi, y, n0, images, v, m);
   }
   return status;
 }
