@@ -74,6 +74,23 @@ def graph_variants():
     return g.model([(x, (2, 3, 5, 4)), (z, (2, 3, 5, 4))], [soft, flat], "graph_variants")
 
 
+def typed_data():
+    """Initializers stored as float_data and int64_data (not raw bytes), and Constant nodes'
+    value_float."""
+    g = Graph(6)
+    x = "x"
+    w = helper.make_tensor("wf", TensorProto.FLOAT, [3, 2, 1, 1],
+                           [0.5, -1.0, 2.0, 0.25, -0.75, 1.5])
+    b = helper.make_tensor("bf", TensorProto.FLOAT, [3], [0.1, 0.2, -0.3])
+    shape = helper.make_tensor("shape", TensorProto.INT64, [2], [0, -1])
+    g.inits += [w, b, shape]
+    y = g.node("Conv", [x, "wf", "bf"])
+    y = g.node("Reshape", [y, "shape"])
+    lo, hi = g.node("Constant", [], value_float=-0.5), g.node("Constant", [], value_float=0.75)
+    y = g.node("Clip", [y, lo, hi])
+    return g.model([(x, (2, 2, 4, 4))], [y], "typed_data")
+
+
 def legacy_opset():
     """Opset 10: Clip bounds as attributes, Softmax of a flattened N x K."""
     g = Graph(5, opset=10)
@@ -90,6 +107,7 @@ GOOD = {
     "pool_variants": pool_variants,
     "graph_variants": graph_variants,
     "legacy_opset": legacy_opset,
+    "typed_data": typed_data,
     "lenet": lenet,
     "resnet18_tiny": lambda: resnet18(width=4, size=32, classes=10),
     "resnet18_tiny_folded": lambda: resnet18(folded=True, width=4, size=32, classes=10),

@@ -96,11 +96,17 @@ static void check_model(const char *name) {
   clcnn_context_destroy(ctx);
 }
 
-static const char *const good[] = {"conv_variants",     "dense_variants",
-                                   "pool_variants",     "graph_variants",
-                                   "legacy_opset",      "lenet",
-                                   "resnet18_tiny",     "resnet18_tiny_folded",
-                                   "mobilenet_v2_tiny", "squeezenet1_1_small",
+static const char *const good[] = {"conv_variants",
+                                   "dense_variants",
+                                   "pool_variants",
+                                   "graph_variants",
+                                   "legacy_opset",
+                                   "typed_data",
+                                   "lenet",
+                                   "resnet18_tiny",
+                                   "resnet18_tiny_folded",
+                                   "mobilenet_v2_tiny",
+                                   "squeezenet1_1_small",
                                    "vgg11_tiny"};
 
 START_TEST(matches_onnx_runtime) {
@@ -214,19 +220,21 @@ START_TEST(run_checks_its_tensors) {
 }
 END_TEST
 
-/* Mutated small models (bytes flipped, cut, repeated, varints stretched) for a bounded time:
+/* Mutated small models (bytes flipped or replaced, cut, runs repeated; raw and typed tensor
+   data) for a bounded time:
    every load ends in a known status with a message, or in a model that runs. */
 START_TEST(fuzz_the_loader) {
   clcnn_context *ctx = support_context();
-  size_t size;
-  unsigned char *base = file_bytes("graph_variants", &size);
-  unsigned char *buf = malloc(2 * size + 16);
+  size_t sizes[2];
+  unsigned char *bases[2] = {file_bytes("graph_variants", &sizes[0]),
+                             file_bytes("typed_data", &sizes[1])};
+  unsigned char *buf = malloc(2 * (sizes[0] > sizes[1] ? sizes[0] : sizes[1]) + 16);
   unsigned seed = 20261201;
   time_t end = time(NULL) + 4;
   int loaded = 0, tries = 0;
   for (; time(NULL) < end || tries < 200; tries++) {
-    size_t n = size;
-    memcpy(buf, base, size);
+    size_t size = sizes[tries % 2], n = size;
+    memcpy(buf, bases[tries % 2], size);
     int edits = 1 + support_random(&seed) % 4;
     for (int e = 0; e < edits; e++) {
       size_t at = support_random(&seed) * 65536u % n + support_random(&seed) % n;
@@ -263,7 +271,8 @@ START_TEST(fuzz_the_loader) {
     clcnn_model_destroy(m);
   }
   free(buf);
-  free(base);
+  free(bases[0]);
+  free(bases[1]);
   ck_assert_int_gt(tries, 100);
   fprintf(stderr, "fuzz_the_loader: %d mutated models, %d loaded\n", tries, loaded);
   clcnn_context_destroy(ctx);

@@ -189,7 +189,7 @@ static int tensor_data(decoder *d, pb_bytes msg, onnx_tensor *t, pb_bytes raw, i
   } else if (read_ints(d, msg, t->type == ONNX_INT64 ? 7 : 5, &t->i, &n, where)) {
     return -1;
   }
-  if (t->type != ONNX_INT64) /* int32 and bool data travel as int32_data */
+  if (t->type == ONNX_INT32 || t->type == ONNX_BOOL) /* they travel as int32_data */
     for (size_t k = 0; k < n; k++) t->i[k] = (int32_t)(uint32_t)(uint64_t)t->i[k];
   if (n != t->count) return bad(d, where, "holds %zu values, its dims need %zu", n, t->count);
   return 0;
