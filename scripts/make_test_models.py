@@ -53,7 +53,12 @@ def pool_variants():
     d = g.node("MaxPool", [x], kernel_shape=[2, 2], auto_pad="SAME_UPPER", strides=[2, 2])
     e = g.node("Concat", [g.node("GlobalMaxPool", [x]), g.node("GlobalAveragePool", [x])],
                axis=1)
-    return g.model([(x, (2, 3, 7, 8))], [a, b, c, d, e], "pool_variants")
+    # ONNX lets padding reach past half the window (PyTorch does not)
+    f = g.node("MaxPool", [x], kernel_shape=[3, 3], pads=[2, 2, 2, 1])
+    h = g.node("AveragePool", [x], kernel_shape=[3, 3], strides=[2, 2], pads=[2, 1, 2, 2],
+               count_include_pad=1)
+    i = g.node("AveragePool", [x], kernel_shape=[3, 2], pads=[2, 1, 1, 1])
+    return g.model([(x, (2, 3, 7, 8))], [a, b, c, d, e, f, h, i], "pool_variants")
 
 
 def graph_variants():

@@ -31,8 +31,8 @@ def run_case(clcnn, case, tmp):
                     if i.name not in {t.name for t in case.model.graph.initializer}]
     for k, x in enumerate(inputs[:len(graph_inputs)]):
         x = np.asarray(x)
-        if x.dtype != np.float32:
-            return "refused", f"input of type {x.dtype}"
+        if x.dtype != np.float32 or x.ndim == 0:
+            return "refused", f"input of type {x.dtype}, rank {x.ndim} (clcnn run feeds float32 arrays)"
         p = os.path.join(tmp, f"in{k}.npy")
         np.save(p, x)
         cmd += ["--input", p]

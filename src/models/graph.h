@@ -42,13 +42,23 @@ typedef struct model_layer {
   float *bn_host[4];
   clcnn_tensor *bn[4];
   float eps;
+  /* Parameters computed at run time (graph inputs or node outputs) rather than uploaded: the
+     index in `in` of the weights and bias (LAYER_CONV) or of scale, shift, mean and var
+     (LAYER_BN), -1 for those uploaded. */
+  int w_in, b_in, bn_in[4];
   char *describe; /* one line, made when the layer's plans are */
+  /* Shapes in which the layer sees its inputs (0..n_in-1) and output (n_in) when they differ
+     from the values' own (softmax or concatenation along another axis, a per-channel
+     parameter given as a 1-D tensor...): NULL, or n_in + 1 shapes, all zero where the value's
+     own shape serves; and the views made of them. */
+  size_t (*view_shape)[4];
+  clcnn_tensor **view;
 } model_layer;
 
 typedef struct model_value {
   char *name;
-  int rank;                    /* 2 or 4 for activations; 0 for constants */
-  size_t shape[4];             /* 4-D view: a 2-D N x K value is N x K x 1 x 1 */
+  int rank;                    /* 1 to 4 for computed tensors; 0 for constants */
+  size_t shape[4];             /* the dimensions padded with 1s to four: N x K is N x K x 1 x 1 */
   const onnx_tensor *constant; /* while loading */
   int storage;                 /* the value whose memory this one shares (itself unless an alias) */
   int alias_of;                /* the value this one is a view of (-1 unless an alias) */

@@ -11,6 +11,7 @@
 #include "device/context.h"
 #include "memory/tensor.h"
 #include "models/graph.h"
+#include "ops/pool_plan.h"
 #include "ops/shape.h"
 #include "program/file_io.h"
 
@@ -25,6 +26,9 @@ void clcnn_model_destroy(clcnn_model *m) {
     free(l->w_host);
     free(l->b_host);
     free(l->describe);
+    for (size_t k = 0; l->view && k <= l->n_in; k++) clcnn_tensor_destroy(l->view[k]);
+    free(l->view);
+    free(l->view_shape);
     for (int k = 0; k < 4; k++) {
       clcnn_tensor_destroy(l->bn[k]);
       free(l->bn_host[k]);
@@ -46,6 +50,23 @@ void clcnn_model_destroy(clcnn_model *m) {
 
 static size_t count_of(const size_t s[4]) {
   return s[0] * s[1] * s[2] * s[3];
+}
+
+/* The value layer l reads as input k, or writes (k == n_in). */
+static int value_of(const model_layer *l, size_t k) {
+  return k == l->n_in ? l->out : l->in[k];
+}
+
+/* The shape in which layer l sees input k (k == n_in: its output). */
+static const size_t *seen_shape(const clcnn_model *m, const model_layer *l, size_t k) {
+  if (l->view_shape && l->view_shape[k][0]) return l->view_shape[k];
+  return m->values[value_of(l, k)].shape;
+}
+
+/* The tensor through which layer l sees input k (k == n_in: its output). */
+static clcnn_tensor *seen(const clcnn_model *m, const model_layer *l, size_t k) {
+  if (l->view && l->view[k]) return l->view[k];
+  return m->values[value_of(l, k)].view;
 }
 
 /* Each storage root gets a buffer slot from its producer to its last reader: a free slot is
@@ -116,6 +137,19 @@ static clcnn_status make_views(clcnn_model *m) {
     status = clcnn_tensor_wrap(m->ctx, clcnn_tensor_buffer(m->slots[root->slot]), 0, val->shape[0],
                                val->shape[1], val->shape[2], val->shape[3], &val->view);
   }
+  for (size_t i = 0; i < m->n_layers && status == CLCNN_OK; i++) { /* the layers' own views */
+    model_layer *l = &m->layers[i];
+    if (!l->view_shape) continue;
+    if (!(l->view = calloc(l->n_in + 1, sizeof *l->view)))
+      return clcnn_fail(m->ctx, CLCNN_OUT_OF_MEMORY, "clcnn_model_load: host allocation failed");
+    for (size_t k = 0; k <= l->n_in && status == CLCNN_OK; k++) {
+      const size_t *s = l->view_shape[k];
+      const model_value *root = &m->values[m->values[value_of(l, k)].storage];
+      if (s[0] && root->slot >= 0)
+        status = clcnn_tensor_wrap(m->ctx, clcnn_tensor_buffer(m->slots[root->slot]), 0, s[0], s[1],
+                                   s[2], s[3], &l->view[k]);
+    }
+  }
   return status;
 }
 
@@ -160,25 +194,26 @@ static clcnn_status make_layers(clcnn_model *m) {
   clcnn_status status = CLCNN_OK;
   for (size_t i = 0; i < m->n_layers && status == CLCNN_OK; i++) {
     model_layer *l = &m->layers[i];
-    const size_t *xs = m->values[l->in[0]].shape;
+    const size_t *xs = seen_shape(m, l, 0);
     if (l->kind == LAYER_CONV) {
       const size_t bs[4] = {1, l->w_shape[0], 1, 1};
-      status = upload(m, l->w_shape, l->w_host, &l->w);
+      unsigned flags = l->w_in < 0 && l->b_in < 0 ? CLCNN_PLAN_CONSTANT_WEIGHTS : 0;
+      if (l->w_host) status = upload(m, l->w_shape, l->w_host, &l->w);
       if (status == CLCNN_OK && l->b_host) status = upload(m, bs, l->b_host, &l->b);
       if (status == CLCNN_OK)
-        status = clcnn_conv2d_plan_create(m->ctx, &l->conv, xs, l->w_shape,
-                                          CLCNN_PLAN_CONSTANT_WEIGHTS, &l->conv_plan);
+        status = clcnn_conv2d_plan_create(m->ctx, &l->conv, xs, l->w_shape, flags, &l->conv_plan);
       if (status == CLCNN_OK && l->act != ACT_NONE)
         status = clcnn_conv2d_plan_set_activation(l->conv_plan, l->act);
       free(l->w_host);
       free(l->b_host);
       l->w_host = l->b_host = NULL;
     } else if (l->kind == LAYER_POOL) {
-      status = clcnn_pool2d_plan_create(m->ctx, &l->pool, xs, &l->pool_plan);
+      status = clcnn_pool2d_plan_create_rule(m->ctx, "clcnn_model_load", &l->pool, xs,
+                                             CLCNN_PADS_BELOW_WINDOW, &l->pool_plan);
     } else if (l->kind == LAYER_BN) {
       const size_t ps[4] = {1, xs[1], 1, 1};
       for (int k = 0; k < 4 && status == CLCNN_OK; k++) {
-        status = upload(m, ps, l->bn_host[k], &l->bn[k]);
+        if (l->bn_host[k]) status = upload(m, ps, l->bn_host[k], &l->bn[k]);
         free(l->bn_host[k]);
         l->bn_host[k] = NULL;
       }
@@ -286,14 +321,16 @@ const char *clcnn_model_output_name(const clcnn_model *m, size_t i) {
   return m && i < m->n_outputs ? m->values[m->outputs[i]].name : NULL;
 }
 
-/* One layer on the views of its values. */
+/* One layer on the tensors it sees. */
 static clcnn_status run_layer(clcnn_model *m, const model_layer *l) {
   clcnn_context *ctx = m->ctx;
-  clcnn_tensor *y = m->values[l->out].view, *x = m->values[l->in[0]].view;
+  clcnn_tensor *y = seen(m, l, l->n_in), *x = seen(m, l, 0);
   clcnn_status status = CLCNN_OK;
   switch (l->kind) {
   case LAYER_CONV:
-    return clcnn_conv2d_plan_forward(l->conv_plan, x, l->w, l->b, y);
+    return clcnn_conv2d_plan_forward(l->conv_plan, x,
+                                     l->w_in >= 0 ? seen(m, l, (size_t)l->w_in) : l->w,
+                                     l->b_in >= 0 ? seen(m, l, (size_t)l->b_in) : l->b, y);
   case LAYER_POOL:
     return clcnn_pool2d_plan_forward(l->pool_plan, x, y);
   case LAYER_ACT:
@@ -301,17 +338,21 @@ static clcnn_status run_layer(clcnn_model *m, const model_layer *l) {
   case LAYER_CLIP:
     return clcnn_clip(ctx, x, l->lo, l->hi, y);
   case LAYER_ADD:
-    status = clcnn_add(ctx, x, m->values[l->in[1]].view, y);
+    status = clcnn_add(ctx, x, seen(m, l, 1), y);
     for (size_t k = 2; k < l->n_in && status == CLCNN_OK; k++)
-      status = clcnn_add(ctx, y, m->values[l->in[k]].view, y);
+      status = clcnn_add(ctx, y, seen(m, l, k), y);
     return status;
   case LAYER_CONCAT: {
     const clcnn_tensor *xs[LAYER_MAX_INPUTS];
-    for (size_t k = 0; k < l->n_in; k++) xs[k] = m->values[l->in[k]].view;
+    for (size_t k = 0; k < l->n_in; k++) xs[k] = seen(m, l, k);
     return clcnn_concat_channels(ctx, xs, l->n_in, y);
   }
-  case LAYER_BN:
-    return clcnn_batchnorm_inference(ctx, x, l->bn[0], l->bn[1], l->bn[2], l->bn[3], l->eps, y);
+  case LAYER_BN: {
+    const clcnn_tensor *p[4];
+    for (int k = 0; k < 4; k++)
+      p[k] = l->bn_in[k] >= 0 ? seen(m, l, (size_t)l->bn_in[k]) : l->bn[k];
+    return clcnn_batchnorm_inference(ctx, x, p[0], p[1], p[2], p[3], l->eps, y);
+  }
   case LAYER_SOFTMAX:
     return clcnn_softmax_forward(ctx, x, y);
   }

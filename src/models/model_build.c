@@ -66,7 +66,7 @@ static int has_input(const onnx_node *node, size_t k) {
   return k < node->n_inputs && node->inputs[k].size > 0;
 }
 
-/* Input k of the node as a computed value: an activation of rank 2 or 4 (rank_want 0: either). */
+/* Input k of the node as a computed tensor, of rank rank_want (0: any). */
 static clcnn_status act_input(builder *b, size_t k, int rank_want, int *out) {
   const onnx_node *node = b->node;
   if (!has_input(node, k))
@@ -111,6 +111,21 @@ static clcnn_status const_input(builder *b, size_t k, int type, const onnx_tenso
                 PB(node->inputs[k]), t->type, type == ONNX_FLOAT ? "float" : "an integer type");
   *out = t;
   return CLCNN_OK;
+}
+
+/* Input k as a parameter: a constant (*t) or a tensor computed at run time (*v, and *t NULL). */
+static clcnn_status param_input(builder *b, size_t k, const onnx_tensor **t, int *v) {
+  *t = NULL;
+  *v = -1;
+  int id = has_input(b->node, k) ? find_value(b->m, b->node->inputs[k]) : -1;
+  if (id >= 0 && b->m->values[id].rank == 0) return const_input(b, k, ONNX_FLOAT, t);
+  return act_input(b, k, 0, v);
+}
+
+static size_t product(const size_t *dims, int from, int to) {
+  size_t p = 1;
+  for (int i = from; i < to; i++) p *= dims[i];
+  return p;
 }
 
 static clcnn_status attr_of(builder *b, const char *name, int type, const onnx_attr **out) {
@@ -196,14 +211,24 @@ static model_layer *new_layer(builder *b, layer_kind kind, int *index) {
   l->kind = kind;
   l->act = ACT_NONE;
   l->out = -1;
+  l->w_in = l->b_in = -1;
+  for (int k = 0; k < 4; k++) l->bn_in[k] = -1;
   *index = (int)b->m->n_layers++;
   return l;
 }
 
+/* Layer l sees input k (k == l->n_in: its output) as shape s; n_in must be final. */
+static clcnn_status set_view(builder *b, model_layer *l, size_t k, const size_t s[4]) {
+  if (!l->view_shape && !(l->view_shape = calloc(l->n_in + 1, sizeof *l->view_shape)))
+    return fail(b, CLCNN_OUT_OF_MEMORY, "host allocation failed");
+  memcpy(l->view_shape[k], s, sizeof l->view_shape[k]);
+  return CLCNN_OK;
+}
+
 /* The convolution layer that alone computes value v (directly or through same-shaped views
-   each read once), with no activation fused yet: the place to fold a following batch
-   normalization, bias or activation. -1 when there is none. */
-static int foldable_conv(const builder *b, int v) {
+   each read once), with no activation fused yet: the place to fuse an activation. -1 when
+   there is none. */
+static int fusable_conv(const builder *b, int v) {
   const model_value *val = &b->m->values[v];
   for (; val->alias_of >= 0; val = &b->m->values[val->alias_of])
     if (val->uses != 1 || memcmp(val->shape, b->m->values[val->alias_of].shape, sizeof val->shape))
@@ -212,6 +237,15 @@ static int foldable_conv(const builder *b, int v) {
   const model_layer *l = &b->m->layers[val->producer];
   return l->kind == LAYER_CONV && &b->m->values[l->out] == val && l->act == ACT_NONE ? val->producer
                                                                                      : -1;
+}
+
+/* A fusable convolution whose weights and bias are uploaded constants seen in the value's
+   own layout: the place to fold a batch normalization or a per-channel constant. */
+static int foldable_conv(const builder *b, int v) {
+  int conv = fusable_conv(b, v);
+  if (conv < 0) return -1;
+  const model_layer *l = &b->m->layers[conv];
+  return l->w_in < 0 && l->b_in < 0 && !l->view_shape ? conv : -1;
 }
 
 static float *copy_floats(const float *src, size_t count) {
@@ -251,18 +285,27 @@ static clcnn_status spatial_pads(builder *b, const size_t in[2], const int64_t e
 
 /* ---- operators ---------------------------------------------------------------------------- */
 
+/* Appends runtime parameter v (when >= 0) to l's inputs; its index in `in`, or -1. */
+static int add_param(model_layer *l, int v) {
+  if (v < 0) return -1;
+  l->in[l->n_in] = v;
+  return (int)l->n_in++;
+}
+
 static clcnn_status op_conv(builder *b) {
-  int x;
+  int x, wv, bv = -1;
   const onnx_tensor *w, *bias = NULL;
   clcnn_status status = act_input(b, 0, 4, &x);
-  if (status == CLCNN_OK) status = const_input(b, 1, ONNX_FLOAT, &w);
-  if (status == CLCNN_OK && has_input(b->node, 2)) status = const_input(b, 2, ONNX_FLOAT, &bias);
+  if (status == CLCNN_OK) status = param_input(b, 1, &w, &wv);
+  if (status == CLCNN_OK && has_input(b->node, 2)) status = param_input(b, 2, &bias, &bv);
   if (status != CLCNN_OK) return status;
-  if (w->rank != 4)
+  int w_rank = w ? w->rank : b->m->values[wv].rank;
+  if (w_rank != 4)
     return fail(b, CLCNN_UNSUPPORTED, "weights of rank %d: clcnn runs 2-D convolutions (rank 4)",
-                w->rank);
+                w_rank);
   const size_t *xs = b->m->values[x].shape;
-  size_t ws[4] = {(size_t)w->dims[0], (size_t)w->dims[1], (size_t)w->dims[2], (size_t)w->dims[3]};
+  size_t ws[4];
+  for (int i = 0; i < 4; i++) ws[i] = w ? (size_t)w->dims[i] : b->m->values[wv].shape[i];
   int64_t group, kernel[2], stride[2], dil[2], pads[4], extent[2];
   if ((status = get_int(b, "group", 1, &group)) != CLCNN_OK ||
       (status = get_ints(b, "kernel_shape", 2, 0, 0, 1 << 30, kernel)) != CLCNN_OK ||
@@ -285,84 +328,125 @@ static clcnn_status op_conv(builder *b) {
   clcnn_conv_geometry g;
   if ((status = clcnn_conv_geometry_make(b->m->ctx, b->where, &d, xs, ws, &g)) != CLCNN_OK)
     return status;
-  if (bias && bias->count != ws[0])
-    return fail(b, CLCNN_INVALID_ARGUMENT, "bias has %zu values for %zu filters", bias->count,
+  size_t bias_count = bias ? bias->count : bv >= 0 ? product(b->m->values[bv].shape, 0, 4) : 0;
+  if ((bias || bv >= 0) && (bias_count != ws[0] || (bv >= 0 && b->m->values[bv].rank != 1)))
+    return fail(b, CLCNN_INVALID_ARGUMENT, "bias has %zu values for %zu filters", bias_count,
                 ws[0]);
   int index;
   model_layer *l = new_layer(b, LAYER_CONV, &index);
   l->in[0] = x;
   l->n_in = 1;
+  l->w_in = add_param(l, wv);
+  l->b_in = add_param(l, bv);
   l->conv = d;
   memcpy(l->w_shape, ws, sizeof ws);
-  l->w_host = copy_floats(w->f, w->count);
+  if (l->b_in >= 0 && (status = set_view(b, l, (size_t)l->b_in, (size_t[4]){1, ws[0], 1, 1})))
+    return status;
+  l->w_host = w ? copy_floats(w->f, w->count) : NULL;
   l->b_host = bias ? copy_floats(bias->f, bias->count) : NULL;
-  if (!l->w_host || (bias && !l->b_host))
+  if ((w && !l->w_host) || (bias && !l->b_host))
     return fail(b, CLCNN_OUT_OF_MEMORY, "host allocation of %zu weights failed", w->count);
   const size_t ys[4] = {g.n, g.k, g.p, g.q};
   return set_output(b, 4, ys, index, -1);
 }
 
-/* A fully connected layer as a 1x1 convolution on N x C x 1 x 1: w[k][c] = alpha * B. */
-static clcnn_status fully_connected(builder *b, int x, const onnx_tensor *bm, int trans_b,
-                                    float alpha, const onnx_tensor *c, float beta) {
-  const size_t *xs = b->m->values[x].shape;
-  if (bm->rank != 2)
-    return fail(b, CLCNN_UNSUPPORTED, "the weight matrix has rank %d, expected 2", bm->rank);
-  size_t cin = (size_t)bm->dims[trans_b ? 1 : 0], k = (size_t)bm->dims[trans_b ? 0 : 1];
-  if (cin != xs[1])
+/* The fully connected layer of Gemm and MatMul: y = alpha * A B + beta * C as a 1x1
+   convolution of A seen as M x K x 1 x 1 (the leading dimensions of a batched MatMul folded
+   into M). B is a constant (bm), or a tensor computed at run time (bv) already laid out as
+   N x K (transB, alpha 1); C a constant of N values or one, or a runtime vector of N. */
+typedef struct fc_args {
+  int x, bv, cv, trans_b;
+  const onnx_tensor *bm, *c;
+  float alpha, beta;
+} fc_args;
+
+static clcnn_status fully_connected(builder *b, const fc_args *a) {
+  const model_value *xv = &b->m->values[a->x];
+  const size_t *bs = a->bv >= 0 ? b->m->values[a->bv].shape : NULL;
+  int b_rank = a->bm ? a->bm->rank : b->m->values[a->bv].rank;
+  if (b_rank != 2)
+    return fail(b, CLCNN_UNSUPPORTED, "the weight matrix has rank %d, expected 2", b_rank);
+  size_t d0 = a->bm ? (size_t)a->bm->dims[0] : bs[0], d1 = a->bm ? (size_t)a->bm->dims[1] : bs[1];
+  size_t cin = a->trans_b ? d1 : d0, k = a->trans_b ? d0 : d1;
+  size_t rows = product(xv->shape, 0, xv->rank - 1), cols = xv->shape[xv->rank - 1];
+  if (xv->rank < 2)
+    return fail(b, CLCNN_UNSUPPORTED, "A has rank %d, expected 2 or more", xv->rank);
+  if (cin != cols)
     return fail(b, CLCNN_INVALID_ARGUMENT,
-                "the input is %zux%zu but the weight matrix %lldx%lld%s needs %zu columns", xs[0],
-                xs[1], (long long)bm->dims[0], (long long)bm->dims[1],
-                trans_b ? " (transposed)" : "", cin);
-  if (c && c->count != k && c->count != 1)
+                "A has %zu columns but the weight matrix %zux%zu%s needs %zu", cols, d0, d1,
+                a->trans_b ? " (transposed)" : "", cin);
+  if (a->bv >= 0 && (!a->trans_b || a->alpha != 1.0f))
     return fail(b, CLCNN_UNSUPPORTED,
-                "C has %zu values; clcnn adds a bias of %zu values (or one broadcast value)",
-                c->count, k);
+                "a weight matrix computed at run time is taken as it is (transB = 1, alpha = 1); "
+                "this one has transB = %d, alpha = %g",
+                a->trans_b, (double)a->alpha);
+  size_t c_count = a->c ? a->c->count : a->cv >= 0 ? product(b->m->values[a->cv].shape, 0, 4) : 0;
+  if ((a->c && c_count != k && c_count != 1) ||
+      (a->cv >= 0 && (c_count != k || a->beta != 1.0f ||
+                      b->m->values[a->cv].shape[0] != (b->m->values[a->cv].rank == 1 ? k : 1))))
+    return fail(b, CLCNN_UNSUPPORTED,
+                "C has %zu values; clcnn adds a bias of %zu values (or one constant value; beta 1 "
+                "when computed at run time)",
+                c_count, k);
   if (k == 0 || cin == 0) return fail(b, CLCNN_INVALID_ARGUMENT, "an empty weight matrix");
   int index;
   model_layer *l = new_layer(b, LAYER_CONV, &index);
-  l->in[0] = x;
+  l->in[0] = a->x;
   l->n_in = 1;
+  l->w_in = add_param(l, a->bv);
+  l->b_in = add_param(l, a->cv);
   l->conv = (clcnn_conv2d_desc){1, 1, 0, 0, 0, 0, 1, 1, 1, CLCNN_CONV_AUTO};
   const size_t ws[4] = {k, cin, 1, 1};
   memcpy(l->w_shape, ws, sizeof ws);
-  l->w_host = malloc(k * cin * sizeof(float));
-  l->b_host = c ? malloc(k * sizeof(float)) : NULL;
-  if (!l->w_host || (c && !l->b_host))
-    return fail(b, CLCNN_OUT_OF_MEMORY, "host allocation of %zu weights failed", k * cin);
-  for (size_t i = 0; i < k; i++)
-    for (size_t j = 0; j < cin; j++)
-      l->w_host[i * cin + j] = alpha * bm->f[trans_b ? i * cin + j : j * k + i];
-  for (size_t i = 0; c && i < k; i++) l->b_host[i] = beta * c->f[c->count == 1 ? 0 : i];
-  const size_t ys[4] = {xs[0], k, 1, 1};
-  return set_output(b, 2, ys, index, -1);
+  clcnn_status status = CLCNN_OK;
+  if (xv->rank != 2) { /* A and Y seen as matrices */
+    status = set_view(b, l, 0, (size_t[4]){rows, cols, 1, 1});
+    if (status == CLCNN_OK) status = set_view(b, l, l->n_in, (size_t[4]){rows, k, 1, 1});
+  }
+  if (status == CLCNN_OK && l->b_in >= 0)
+    status = set_view(b, l, (size_t)l->b_in, (size_t[4]){1, k, 1, 1});
+  if (status != CLCNN_OK) return status;
+  if (a->bm) {
+    if (!(l->w_host = malloc(k * cin * sizeof(float))))
+      return fail(b, CLCNN_OUT_OF_MEMORY, "host allocation of %zu weights failed", k * cin);
+    for (size_t i = 0; i < k; i++)
+      for (size_t j = 0; j < cin; j++)
+        l->w_host[i * cin + j] = a->alpha * a->bm->f[a->trans_b ? i * cin + j : j * k + i];
+  }
+  if (a->c) {
+    if (!(l->b_host = malloc(k * sizeof(float))))
+      return fail(b, CLCNN_OUT_OF_MEMORY, "host allocation failed");
+    for (size_t i = 0; i < k; i++) l->b_host[i] = a->beta * a->c->f[c_count == 1 ? 0 : i];
+  }
+  size_t ys[4] = {1, 1, 1, 1};
+  memcpy(ys, xv->shape, sizeof ys);
+  ys[xv->rank - 1] = k;
+  return set_output(b, xv->rank, ys, index, -1);
 }
 
 static clcnn_status op_gemm(builder *b) {
-  int x;
-  const onnx_tensor *bm, *c = NULL;
+  fc_args a = {-1, -1, -1, 0, NULL, NULL, 1.0f, 1.0f};
   int64_t trans_a, trans_b;
-  float alpha, beta;
-  clcnn_status status = act_input(b, 0, 2, &x);
-  if (status == CLCNN_OK) status = const_input(b, 1, ONNX_FLOAT, &bm);
-  if (status == CLCNN_OK && has_input(b->node, 2)) status = const_input(b, 2, ONNX_FLOAT, &c);
+  clcnn_status status = act_input(b, 0, 2, &a.x);
+  if (status == CLCNN_OK) status = param_input(b, 1, &a.bm, &a.bv);
+  if (status == CLCNN_OK && has_input(b->node, 2)) status = param_input(b, 2, &a.c, &a.cv);
   if (status == CLCNN_OK) status = get_int(b, "transA", 0, &trans_a);
   if (status == CLCNN_OK) status = get_int(b, "transB", 0, &trans_b);
-  if (status == CLCNN_OK) status = get_float(b, "alpha", 1.0f, &alpha);
-  if (status == CLCNN_OK) status = get_float(b, "beta", 1.0f, &beta);
+  if (status == CLCNN_OK) status = get_float(b, "alpha", 1.0f, &a.alpha);
+  if (status == CLCNN_OK) status = get_float(b, "beta", 1.0f, &a.beta);
   if (status != CLCNN_OK) return status;
   if (trans_a)
-    return fail(b, CLCNN_UNSUPPORTED, "transA = %lld: the batch must be A's rows",
+    return fail(b, CLCNN_UNSUPPORTED, "transA = %lld: the rows of A must be its samples",
                 (long long)trans_a);
-  return fully_connected(b, x, bm, trans_b != 0, alpha, c, beta);
+  a.trans_b = trans_b != 0;
+  return fully_connected(b, &a);
 }
 
 static clcnn_status op_matmul(builder *b) {
-  int x;
-  const onnx_tensor *bm;
-  clcnn_status status = act_input(b, 0, 2, &x);
-  if (status == CLCNN_OK) status = const_input(b, 1, ONNX_FLOAT, &bm);
-  return status == CLCNN_OK ? fully_connected(b, x, bm, 0, 1.0f, NULL, 0.0f) : status;
+  fc_args a = {-1, -1, -1, 0, NULL, NULL, 1.0f, 0.0f};
+  clcnn_status status = act_input(b, 0, 0, &a.x);
+  if (status == CLCNN_OK) status = param_input(b, 1, &a.bm, &a.bv);
+  return status == CLCNN_OK ? fully_connected(b, &a) : status;
 }
 
 /* An elementwise activation, fused into a convolution that alone feeds it. */
@@ -371,7 +455,7 @@ static clcnn_status activation(builder *b, int act, float lo, float hi) {
   clcnn_status status = act_input(b, 0, 0, &x);
   if (status != CLCNN_OK) return status;
   const model_value *v = &b->m->values[x];
-  int conv = foldable_conv(b, x);
+  int conv = fusable_conv(b, x);
   if (conv >= 0 && act >= 0) { /* into the convolution's epilogue */
     b->m->layers[conv].act = act;
     return set_output(b, v->rank, v->shape, -1, x);
@@ -491,35 +575,45 @@ static clcnn_status op_concat(builder *b) {
   if (node->n_inputs == 0 || node->n_inputs > LAYER_MAX_INPUTS)
     return fail(b, CLCNN_UNSUPPORTED, "%zu inputs (clcnn concatenates 1 to %d)", node->n_inputs,
                 LAYER_MAX_INPUTS);
+  if (axis == INT64_MAX) return fail(b, CLCNN_INVALID_ARGUMENT, "the axis attribute is missing");
   int index, x;
   if ((status = act_input(b, 0, 0, &x)) != CLCNN_OK) return status;
   int rank = b->m->values[x].rank;
-  if (axis == INT64_MAX) return fail(b, CLCNN_INVALID_ARGUMENT, "the axis attribute is missing");
-  if ((axis < 0 ? axis + rank : axis) != 1)
-    return fail(b, CLCNN_UNSUPPORTED,
-                "axis %lld of a rank-%d tensor: clcnn concatenates channels "
-                "(axis 1)",
-                (long long)axis, rank);
+  int64_t a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank)
+    return fail(b, CLCNN_INVALID_ARGUMENT, "axis %lld of a rank-%d tensor", (long long)axis, rank);
   size_t ys[4];
   memcpy(ys, b->m->values[x].shape, sizeof ys);
-  ys[1] = 0;
+  ys[a] = 0;
   model_layer *l = new_layer(b, LAYER_CONCAT, &index);
   for (size_t k = 0; k < node->n_inputs; k++) {
     if ((status = act_input(b, k, rank, &l->in[k])) != CLCNN_OK) return status;
     const size_t *s = b->m->values[l->in[k]].shape;
-    if (s[0] != ys[0] || s[2] != ys[2] || s[3] != ys[3])
-      return fail(b, CLCNN_INVALID_ARGUMENT,
-                  "input %zu is %zux%zux%zux%zu, the first %zux_x%zux%zu", k, s[0], s[1], s[2],
-                  s[3], ys[0], ys[2], ys[3]);
-    ys[1] += s[1];
+    for (int d = 0; d < 4; d++)
+      if (d != a && s[d] != ys[d])
+        return fail(b, CLCNN_INVALID_ARGUMENT,
+                    "input %zu is %zux%zux%zux%zu, the first %zux%zux%zux%zu (they may differ "
+                    "only along axis %lld)",
+                    k, s[0], s[1], s[2], s[3], b->m->values[x].shape[0], b->m->values[x].shape[1],
+                    b->m->values[x].shape[2], b->m->values[x].shape[3], (long long)a);
+    ys[a] += s[a];
   }
   l->n_in = node->n_inputs;
+  /* every tensor seen as (before the axis) x (along it) x (after it) x 1: channels */
+  size_t pre = product(ys, 0, (int)a), post = product(ys, (int)a + 1, 4);
+  if (a != 1 || rank != 4) {
+    for (size_t k = 0; k < l->n_in && status == CLCNN_OK; k++)
+      status = set_view(b, l, k, (size_t[4]){pre, b->m->values[l->in[k]].shape[a], post, 1});
+    if (status == CLCNN_OK) status = set_view(b, l, l->n_in, (size_t[4]){pre, ys[a], post, 1});
+    if (status != CLCNN_OK) return status;
+  }
   return set_output(b, rank, ys, index, -1);
 }
 
 static clcnn_status make_pool(builder *b, int x, const clcnn_pool2d_desc *d) {
   clcnn_pool_geometry g;
-  clcnn_status status = clcnn_pool_geometry_make(b->m->ctx, b->where, d, b->m->values[x].shape, &g);
+  clcnn_status status = clcnn_pool_geometry_make_rule(b->m->ctx, b->where, d, b->m->values[x].shape,
+                                                      CLCNN_PADS_BELOW_WINDOW, &g);
   if (status != CLCNN_OK) return status;
   int index;
   model_layer *l = new_layer(b, LAYER_POOL, &index);
@@ -590,12 +684,11 @@ static clcnn_status op_flatten(builder *b) {
   if (status == CLCNN_OK) status = get_int(b, "axis", 1, &axis);
   if (status != CLCNN_OK) return status;
   const model_value *v = &b->m->values[x];
-  if ((axis < 0 ? axis + v->rank : axis) != 1)
-    return fail(b, CLCNN_UNSUPPORTED,
-                "axis %lld of a rank-%d tensor: clcnn keeps the batch as "
-                "the first dimension (axis 1)",
-                (long long)axis, v->rank);
-  const size_t ys[4] = {v->shape[0], v->shape[1] * v->shape[2] * v->shape[3], 1, 1};
+  int64_t a = axis < 0 ? axis + v->rank : axis;
+  if (a < 0 || a > v->rank)
+    return fail(b, CLCNN_INVALID_ARGUMENT, "axis %lld of a rank-%d tensor", (long long)axis,
+                v->rank);
+  const size_t ys[4] = {product(v->shape, 0, (int)a), product(v->shape, (int)a, 4), 1, 1};
   return set_output(b, 2, ys, -1, x);
 }
 
@@ -608,15 +701,18 @@ static clcnn_status op_reshape(builder *b) {
   if (status == CLCNN_OK) status = get_int(b, "allowzero", 0, &allow_zero);
   if (status != CLCNN_OK) return status;
   const model_value *v = &b->m->values[x];
-  size_t count = v->shape[0] * v->shape[1] * v->shape[2] * v->shape[3];
-  if (t->count != 2 && t->count != 4)
-    return fail(b, CLCNN_UNSUPPORTED, "a target of rank %zu: clcnn runs 2-D and 4-D tensors",
+  size_t count = product(v->shape, 0, 4);
+  if (t->count < 1 || t->count > 4)
+    return fail(b, CLCNN_UNSUPPORTED, "a target of rank %zu: clcnn runs tensors of rank 1 to 4",
                 t->count);
   size_t ys[4] = {1, 1, 1, 1}, known = 1;
   int infer = -1;
   for (size_t i = 0; i < t->count; i++) {
     int64_t dim = t->i[i];
-    if (i == 0 && dim == b->declared_batch && dim > 0) dim = 0; /* the batch it was saved with */
+    /* a batch size written into the shape when the model was saved follows the batch chosen */
+    if (i == 0 && dim > 0 && dim == b->declared_batch && (size_t)dim != b->m->batch &&
+        v->shape[0] == b->m->batch)
+      dim = 0;
     if (dim == 0 && !allow_zero) dim = i < (size_t)v->rank ? (int64_t)v->shape[i] : -2;
     if (dim == -1 && infer < 0) {
       infer = (int)i;
@@ -629,35 +725,42 @@ static clcnn_status op_reshape(builder *b) {
     known *= ys[i];
   }
   if (infer >= 0) ys[infer] = known && count % known == 0 ? count / known : 0;
-  if (ys[0] * ys[1] * ys[2] * ys[3] != count || ys[0] != v->shape[0])
-    return fail(b, CLCNN_UNSUPPORTED,
-                "reshaping %zu elements to %zux%zux%zux%zu: the element count must stay and the "
-                "first dimension must be the batch (%zu)",
-                count, ys[0], ys[1], ys[2], ys[3], v->shape[0]);
+  if (product(ys, 0, 4) != count)
+    return fail(b, CLCNN_INVALID_ARGUMENT,
+                "reshaping %zu elements (%zux%zux%zux%zu) to %zux%zux%zux%zu", count, v->shape[0],
+                v->shape[1], v->shape[2], v->shape[3], ys[0], ys[1], ys[2], ys[3]);
   return set_output(b, (int)t->count, ys, -1, x);
 }
 
 static clcnn_status op_batchnorm(builder *b) {
-  int x;
+  int x, pv[4];
   const onnx_tensor *p[4];
   float eps;
   int64_t training;
   clcnn_status status = act_input(b, 0, 0, &x);
   for (size_t k = 0; k < 4 && status == CLCNN_OK; k++)
-    status = const_input(b, k + 1, ONNX_FLOAT, &p[k]);
+    status = param_input(b, k + 1, &p[k], &pv[k]);
   if (status == CLCNN_OK) status = get_float(b, "epsilon", 1e-5f, &eps);
   if (status == CLCNN_OK) status = get_int(b, "training_mode", 0, &training);
   if (status != CLCNN_OK) return status;
   const model_value *v = &b->m->values[x];
   size_t c = v->shape[1];
-  for (int k = 0; k < 4; k++)
-    if (p[k]->count != c)
-      return fail(b, CLCNN_INVALID_ARGUMENT, "input %d has %zu values for %zu channels", k + 1,
-                  p[k]->count, c);
+  int constant = 1;
+  if (v->rank < 2)
+    return fail(b, CLCNN_INVALID_ARGUMENT, "input of rank %d (it needs channels, rank 2 or more)",
+                v->rank);
+  for (int k = 0; k < 4; k++) {
+    size_t n = p[k] ? p[k]->count : product(b->m->values[pv[k]].shape, 0, 4);
+    if (n != c || (pv[k] >= 0 && b->m->values[pv[k]].rank != 1))
+      return fail(b, CLCNN_INVALID_ARGUMENT, "input %d has %zu values for %zu channels", k + 1, n,
+                  c);
+    constant &= p[k] != NULL;
+  }
   if (training) return fail(b, CLCNN_UNSUPPORTED, "training_mode = 1 (clcnn runs inference)");
   if (!(eps >= 0 && isfinite(eps)))
     return fail(b, CLCNN_INVALID_ARGUMENT, "epsilon = %g", (double)eps);
-  int conv = foldable_conv(b, x);
+  if ((status = only_first_output(b)) != CLCNN_OK) return status;
+  int conv = constant ? foldable_conv(b, x) : -1;
   if (conv >= 0) { /* w' = w * a, b' = (b - mean) * a + shift with a = scale / sqrt(var + eps) */
     model_layer *l = &b->m->layers[conv];
     if (!l->b_host && !(l->b_host = calloc(c, sizeof(float))))
@@ -668,7 +771,6 @@ static clcnn_status op_batchnorm(builder *b) {
       for (size_t j = 0; j < per; j++) l->w_host[k * per + j] = (float)(l->w_host[k * per + j] * a);
       l->b_host[k] = (float)((l->b_host[k] - (double)p[2]->f[k]) * a + p[1]->f[k]);
     }
-    if ((status = only_first_output(b)) != CLCNN_OK) return status;
     return set_output(b, v->rank, v->shape, -1, x);
   }
   int index;
@@ -676,10 +778,18 @@ static clcnn_status op_batchnorm(builder *b) {
   l->in[0] = x;
   l->n_in = 1;
   l->eps = eps;
-  for (int k = 0; k < 4; k++)
-    if (!(l->bn_host[k] = copy_floats(p[k]->f, c)))
-      return fail(b, CLCNN_OUT_OF_MEMORY, "host allocation failed");
-  return set_output(b, v->rank, v->shape, index, -1);
+  for (int k = 0; k < 4; k++) l->bn_in[k] = add_param(l, pv[k]);
+  for (int k = 0; k < 4 && status == CLCNN_OK; k++)
+    if (l->bn_in[k] >= 0) status = set_view(b, l, (size_t)l->bn_in[k], (size_t[4]){1, c, 1, 1});
+  for (int k = 0; k < 4 && status == CLCNN_OK; k++)
+    if (p[k] && !(l->bn_host[k] = copy_floats(p[k]->f, c)))
+      status = fail(b, CLCNN_OUT_OF_MEMORY, "host allocation failed");
+  /* channels are the second dimension at every rank: N x C x (the rest) x 1 */
+  if (status == CLCNN_OK && v->rank != 4 && v->rank != 2) {
+    const size_t view[4] = {v->shape[0], c, product(v->shape, 2, 4), 1};
+    if ((status = set_view(b, l, 0, view)) == CLCNN_OK) status = set_view(b, l, l->n_in, view);
+  }
+  return status == CLCNN_OK ? set_output(b, v->rank, v->shape, index, -1) : status;
 }
 
 static clcnn_status op_softmax(builder *b) {
@@ -691,17 +801,20 @@ static clcnn_status op_softmax(builder *b) {
   if (status != CLCNN_OK) return status;
   const model_value *v = &b->m->values[x];
   int64_t a = axis < 0 ? axis + v->rank : axis;
-  int plain = v->shape[2] == 1 && v->shape[3] == 1; /* before opset 13, axis 1 flattens C*H*W */
-  if (a != 1 || !(modern || plain))
-    return fail(b, CLCNN_UNSUPPORTED,
-                "axis %lld of a %zux%zux%zux%zu tensor (opset %lld): clcnn takes softmax over "
-                "the channels",
-                (long long)axis, v->shape[0], v->shape[1], v->shape[2], v->shape[3],
-                (long long)b->onnx->opset);
+  if (a < 0 || a >= v->rank)
+    return fail(b, CLCNN_INVALID_ARGUMENT, "axis %lld of a rank-%d tensor", (long long)axis,
+                v->rank);
+  /* opset 13 on: along the axis, each line apart; before: over everything from the axis on */
+  const size_t view[4] = {product(v->shape, 0, (int)a),
+                          modern ? v->shape[a] : product(v->shape, (int)a, 4),
+                          modern ? product(v->shape, (int)a + 1, 4) : 1, 1};
   int index;
   model_layer *l = new_layer(b, LAYER_SOFTMAX, &index);
   l->in[0] = x;
   l->n_in = 1;
+  if (memcmp(view, v->shape, sizeof view) &&
+      ((status = set_view(b, l, 0, view)) != CLCNN_OK || (status = set_view(b, l, 1, view))))
+    return status;
   return set_output(b, v->rank, v->shape, index, -1);
 }
 
@@ -821,6 +934,8 @@ static int is_initializer(const onnx_model *onnx, pb_bytes name) {
   return 0;
 }
 
+/* A graph input: its first dimension is the batch when it is symbolic or the input is the
+   graph's first; every other dimension must be fixed in the file. */
 static clcnn_status graph_input(builder *b, const onnx_value_info *info) {
   int v;
   clcnn_status status = add_value(b, info->name, &v);
@@ -829,21 +944,20 @@ static clcnn_status graph_input(builder *b, const onnx_value_info *info) {
   if (info->elem_type != ONNX_FLOAT)
     return fail(b, CLCNN_UNSUPPORTED, "input '%s' has element type %d; clcnn takes float (1)",
                 val->name, info->elem_type);
-  if (info->rank != 2 && info->rank != 4)
-    return fail(b, CLCNN_UNSUPPORTED, "input '%s' has rank %d; clcnn takes N x C x H x W or N x K",
+  if (info->rank < 1 || info->rank > 4)
+    return fail(b, CLCNN_UNSUPPORTED, "input '%s' has rank %d; clcnn takes tensors of rank 1 to 4",
                 val->name, info->rank);
-  val->shape[0] = b->m->batch;
-  val->shape[2] = val->shape[3] = 1;
-  if (b->declared_batch == 0) b->declared_batch = info->dims[0];
-  for (int i = 1; i < info->rank; i++) {
-    if (info->dims[i] < 1 || info->dims[i] > ((int64_t)1 << 31))
+  int first = b->m->n_inputs == 0, batched = first || info->dims[0] < 1;
+  if (first) b->declared_batch = info->dims[0];
+  for (int i = 0; i < 4; i++) {
+    int64_t dim = i >= info->rank ? 1 : i == 0 && batched ? (int64_t)b->m->batch : info->dims[i];
+    if (dim < 1 || dim > ((int64_t)1 << 31))
       return fail(b, CLCNN_UNSUPPORTED,
-                  "input '%s' has dimension %d = %lld (clcnn needs a fixed "
-                  "size from 1 to 2^31)",
-                  val->name, i, (long long)info->dims[i]);
-    val->shape[i] = (size_t)info->dims[i];
+                  "input '%s' has dimension %d = %lld (clcnn needs a fixed size from 1 to 2^31)",
+                  val->name, i, (long long)dim);
+    val->shape[i] = (size_t)dim;
   }
-  size_t count = b->m->batch;
+  size_t count = val->shape[0];
   for (int i = 1; i < 4; i++) {
     if (count > ((size_t)1 << 40) / val->shape[i])
       return fail(b, CLCNN_UNSUPPORTED, "input '%s' of %zux%zux%zux%zu is too large", val->name,

@@ -9,6 +9,7 @@
 #include "device/context.h"
 #include "memory/tensor.h"
 #include "ops/plan_cache.h"
+#include "ops/pool_plan.h"
 #include "ops/shape.h"
 #include "program/launch.h"
 #include "program/program.h"
@@ -106,9 +107,10 @@ static clcnn_status keep(clcnn_pool2d_plan *plan, clcnn_status (*obtain)(clcnn_p
 }
 
 static clcnn_status plan_make(clcnn_context *ctx, const char *fn, const clcnn_pool2d_desc *d,
-                              const size_t x_shape[4], clcnn_pool2d_plan **out) {
+                              const size_t x_shape[4], clcnn_pad_rule rule,
+                              clcnn_pool2d_plan **out) {
   clcnn_pool_geometry g;
-  clcnn_status status = clcnn_pool_geometry_make(ctx, fn, d, x_shape, &g);
+  clcnn_status status = clcnn_pool_geometry_make_rule(ctx, fn, d, x_shape, rule, &g);
   if (status == CLCNN_OK) status = clcnn_check_index_range(ctx, fn, "x", x_shape);
   if (status != CLCNN_OK) return status;
   clcnn_pool2d_plan *plan = calloc(1, sizeof *plan);
@@ -239,14 +241,20 @@ static clcnn_status check_plan(const clcnn_pool2d_plan *plan, const char *fn) {
   return clcnn_context_check(plan->ctx, fn);
 }
 
-clcnn_status clcnn_pool2d_plan_create(clcnn_context *ctx, const clcnn_pool2d_desc *d,
-                                      const size_t x_shape[4], clcnn_pool2d_plan **out) {
-  const char *fn = "clcnn_pool2d_plan_create";
+clcnn_status clcnn_pool2d_plan_create_rule(clcnn_context *ctx, const char *fn,
+                                           const clcnn_pool2d_desc *d, const size_t x_shape[4],
+                                           clcnn_pad_rule rule, clcnn_pool2d_plan **out) {
   clcnn_status status = clcnn_context_check(ctx, fn);
   if (status != CLCNN_OK) return status;
   if (!out) return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: out is NULL", fn);
   *out = NULL;
-  return CLCNN_LOCKED(ctx, plan_make(ctx, fn, d, x_shape, out));
+  return CLCNN_LOCKED(ctx, plan_make(ctx, fn, d, x_shape, rule, out));
+}
+
+clcnn_status clcnn_pool2d_plan_create(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                      const size_t x_shape[4], clcnn_pool2d_plan **out) {
+  return clcnn_pool2d_plan_create_rule(ctx, "clcnn_pool2d_plan_create", d, x_shape,
+                                       CLCNN_PADS_HALF_WINDOW, out);
 }
 
 clcnn_status clcnn_pool2d_plan_forward(clcnn_pool2d_plan *plan, const clcnn_tensor *x,
@@ -289,7 +297,7 @@ static clcnn_status cached_plan(clcnn_context *ctx, const char *fn, const clcnn_
                          (size_t)(d->ceil_mode != 0), (size_t)(d->count_include_pad != 0),
                          x_shape[0], x_shape[1], x_shape[2], x_shape[3]}};
   if ((*out = clcnn_plan_cache_find(ctx, &key)) != NULL) return CLCNN_OK;
-  clcnn_status status = plan_make(ctx, fn, d, x_shape, out);
+  clcnn_status status = plan_make(ctx, fn, d, x_shape, CLCNN_PADS_HALF_WINDOW, out);
   if (status != CLCNN_OK) return status;
   *owned = !clcnn_plan_cache_insert(ctx, &key, *out, destroy_cached);
   return CLCNN_OK;

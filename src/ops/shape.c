@@ -128,7 +128,7 @@ clcnn_status clcnn_conv2d_output_shape(const clcnn_conv2d_desc *d, const size_t 
 }
 
 static clcnn_status check_pool_params(clcnn_context *ctx, const char *fn,
-                                      const clcnn_pool2d_desc *d) {
+                                      const clcnn_pool2d_desc *d, clcnn_pad_rule rule) {
   if (!d) return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: descriptor d is NULL", fn);
   if (d->mode != CLCNN_POOL_MAX && d->mode != CLCNN_POOL_AVG)
     return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: unknown mode %d (expected 0 max, 1 avg)",
@@ -143,10 +143,15 @@ static clcnn_status check_pool_params(clcnn_context *ctx, const char *fn,
   size_t pads[] = {d->pad_top, d->pad_bottom, d->pad_left, d->pad_right};
   for (int i = 0; i < 4; i++) {
     size_t window = i < 2 ? d->kernel_h : d->kernel_w;
-    if (pads[i] > window / 2)
+    if (rule == CLCNN_PADS_HALF_WINDOW && pads[i] > window / 2)
       return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,
                         "%s: %s %zu is more than half the window (%s %zu allows at most %zu)", fn,
                         names[i], pads[i], i < 2 ? "kernel_h" : "kernel_w", window, window / 2);
+    if (rule == CLCNN_PADS_BELOW_WINDOW && pads[i] >= window)
+      return clcnn_fail(ctx, CLCNN_UNSUPPORTED,
+                        "%s: %s %zu leaves windows without an input element (%s %zu allows at "
+                        "most %zu)",
+                        fn, names[i], pads[i], i < 2 ? "kernel_h" : "kernel_w", window, window - 1);
   }
   return CLCNN_OK;
 }
@@ -164,7 +169,13 @@ static size_t pool_extent(size_t in, size_t pad_lo, size_t pad_hi, size_t k, siz
 clcnn_status clcnn_pool_geometry_make(clcnn_context *ctx, const char *fn,
                                       const clcnn_pool2d_desc *d, const size_t x_shape[4],
                                       clcnn_pool_geometry *g) {
-  clcnn_status status = check_pool_params(ctx, fn, d);
+  return clcnn_pool_geometry_make_rule(ctx, fn, d, x_shape, CLCNN_PADS_HALF_WINDOW, g);
+}
+
+clcnn_status clcnn_pool_geometry_make_rule(clcnn_context *ctx, const char *fn,
+                                           const clcnn_pool2d_desc *d, const size_t x_shape[4],
+                                           clcnn_pad_rule rule, clcnn_pool_geometry *g) {
+  clcnn_status status = check_pool_params(ctx, fn, d, rule);
   if (status == CLCNN_OK) status = check_extents(ctx, fn, "x", x_shape);
   if (status != CLCNN_OK) return status;
   size_t hp = x_shape[2] + d->pad_top + d->pad_bottom, wp = x_shape[3] + d->pad_left + d->pad_right;

@@ -25,9 +25,17 @@ typedef struct clcnn_pool_geometry {
   size_t kh, kw, sh, sw, pt, pb, pl, pr;
 } clcnn_pool_geometry;
 
+/* How far pooling windows may reach into the padding: PyTorch's rule (each pad at most half
+   the window; the public pooling API) or ONNX's (each pad below the window, so that every
+   window still overlaps the input: the models). */
+typedef enum clcnn_pad_rule { CLCNN_PADS_HALF_WINDOW, CLCNN_PADS_BELOW_WINDOW } clcnn_pad_rule;
+
 clcnn_status clcnn_pool_geometry_make(clcnn_context *ctx, const char *fn,
                                       const clcnn_pool2d_desc *d, const size_t x_shape[4],
                                       clcnn_pool_geometry *g);
+clcnn_status clcnn_pool_geometry_make_rule(clcnn_context *ctx, const char *fn,
+                                           const clcnn_pool2d_desc *d, const size_t x_shape[4],
+                                           clcnn_pad_rule rule, clcnn_pool_geometry *g);
 
 /* CLCNN_UNSUPPORTED unless N*C and H*W of shape fit the kernels' 32-bit index arithmetic. */
 clcnn_status clcnn_check_index_range(clcnn_context *ctx, const char *fn, const char *name,
