@@ -28,8 +28,16 @@ problems=(
 log=$(mktemp)
 status=0
 "$clcnn" bench --no-clblast --no-onednn --reps 1 "${problems[@]}" >"$log" 2>&1 || status=$?
+# the network ops and the convolution epilogues through small ONNX models: add, clip, batch
+# norm, softmax, concatenation, activations fused into direct and GEMM-free 1x1 layers
+models=(conv_variants dense_variants pool_variants graph_variants)
+for m in "${models[@]}"; do
+  inputs=()
+  for f in tests/models/$m.in*.npy; do inputs+=(--input "$f"); done
+  "$clcnn" run "tests/models/$m.onnx" "${inputs[@]}" >>"$log" 2>&1 || status=$?
+done
 cat "$log"
 reports=$(grep -cE "Invalid (read|write)|Data race|Uninitialized|barrier|out of bounds|Work-group divergence" "$log" || true)
 rm -f "$log"
-echo "oclgrind: ${#problems[@]} problems, $reports reports, exit status $status"
+echo "oclgrind: ${#problems[@]} problems and ${#models[@]} models, $reports reports, exit status $status"
 [ "$status" -eq 0 ] && [ "$reports" -eq 0 ]
