@@ -253,10 +253,95 @@ START_TEST(threads_share_one_context) {
 }
 END_TEST
 
+/* One model run from several threads, each on inputs of its own: runs are serialized by the
+   model (it owns the activation buffers), so every thread gets what a lone run gives. */
+#define MODEL_THREADS 3
+#define MODEL_ROUNDS 6
+
+typedef struct model_worker {
+  clcnn_model *m;
+  clcnn_context *ctx;
+  const float *x[MODEL_THREADS], *want[MODEL_THREADS];
+  size_t index, x_count, y_count;
+  char failure[256];
+} model_worker;
+
+static void *run_model(void *arg) {
+  model_worker *wk = arg;
+  clcnn_tensor *x = NULL, *y = NULL;
+  size_t xs[4], ys[4];
+  clcnn_model_input_shape(wk->m, 0, xs);
+  clcnn_model_output_shape(wk->m, 0, ys);
+  float *got = malloc(wk->y_count * sizeof *got);
+  if (clcnn_tensor_create(wk->ctx, xs[0], xs[1], xs[2], xs[3], &x) != CLCNN_OK ||
+      clcnn_tensor_create(wk->ctx, ys[0], ys[1], ys[2], ys[3], &y) != CLCNN_OK || !got)
+    snprintf(wk->failure, sizeof wk->failure, "thread %zu: tensors", wk->index);
+  for (int round = 0; round < MODEL_ROUNDS && !wk->failure[0]; round++) {
+    size_t which = (wk->index + (size_t)round) % MODEL_THREADS;
+    if (clcnn_tensor_write(x, wk->x[which], wk->x_count) != CLCNN_OK ||
+        clcnn_model_run(wk->m, (const clcnn_tensor *const *)&x, &y) != CLCNN_OK ||
+        clcnn_tensor_read(y, got, wk->y_count) != CLCNN_OK) {
+      snprintf(wk->failure, sizeof wk->failure, "thread %zu: %s", wk->index,
+               clcnn_last_error(wk->ctx));
+      break;
+    }
+    for (size_t i = 0; i < wk->y_count; i++)
+      if (got[i] != wk->want[which][i]) {
+        snprintf(wk->failure, sizeof wk->failure, "thread %zu round %d: [%zu] = %g, alone %g",
+                 wk->index, round, i, got[i], wk->want[which][i]);
+        break;
+      }
+  }
+  free(got);
+  clcnn_tensor_destroy(x);
+  clcnn_tensor_destroy(y);
+  return NULL;
+}
+
+START_TEST(threads_share_one_model) {
+  clcnn_context *ctx = support_context();
+  clcnn_model *m;
+  expect_ok(clcnn_model_load(ctx, CLCNN_TEST_SOURCE_DIR "/models/resnet18_tiny.onnx", 2, &m), ctx);
+  size_t xs[4], ys[4];
+  expect_ok(clcnn_model_input_shape(m, 0, xs), ctx);
+  expect_ok(clcnn_model_output_shape(m, 0, ys), ctx);
+  model_worker base = {.m = m, .ctx = ctx, .x_count = count_of(xs), .y_count = count_of(ys)};
+  float *x[MODEL_THREADS], *want[MODEL_THREADS];
+  clcnn_tensor *tx, *ty;
+  expect_ok(clcnn_tensor_create(ctx, xs[0], xs[1], xs[2], xs[3], &tx), ctx);
+  expect_ok(clcnn_tensor_create(ctx, ys[0], ys[1], ys[2], ys[3], &ty), ctx);
+  unsigned seed = 99;
+  for (int t = 0; t < MODEL_THREADS; t++) { /* what each input gives alone */
+    x[t] = support_values(base.x_count, &seed, 0);
+    want[t] = malloc(base.y_count * sizeof *want[t]);
+    expect_ok(clcnn_tensor_write(tx, x[t], base.x_count), ctx);
+    expect_ok(clcnn_model_run(m, (const clcnn_tensor *const *)&tx, &ty), ctx);
+    expect_ok(clcnn_tensor_read(ty, want[t], base.y_count), ctx);
+    base.x[t] = x[t], base.want[t] = want[t];
+  }
+  model_worker workers[MODEL_THREADS];
+  pthread_t threads[MODEL_THREADS];
+  for (size_t t = 0; t < MODEL_THREADS; t++) {
+    workers[t] = base;
+    workers[t].index = t;
+    ck_assert_int_eq(pthread_create(&threads[t], NULL, run_model, &workers[t]), 0);
+  }
+  for (size_t t = 0; t < MODEL_THREADS; t++) pthread_join(threads[t], NULL);
+  for (size_t t = 0; t < MODEL_THREADS; t++)
+    ck_assert_msg(!workers[t].failure[0], "%s", workers[t].failure);
+  for (int t = 0; t < MODEL_THREADS; t++) free(x[t]), free(want[t]);
+  clcnn_tensor_destroy(tx);
+  clcnn_tensor_destroy(ty);
+  clcnn_model_destroy(m);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
 static Suite *threads_suite(void) {
   Suite *s = suite_create("threads");
   TCase *tc = support_tcase("shared context");
   tcase_add_loop_test(tc, threads_share_one_context, 0, 2);
+  tcase_add_test(tc, threads_share_one_model);
   suite_add_tcase(s, tc);
   return s;
 }
