@@ -71,6 +71,22 @@ __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __glob
       if (k >= KG) break;
       const float b = EPI_HAS_BIAS(epi) ? bias[bias_off + g * KG + k] : 0.0f;
       __global float *yk = y + y_off + ((size_t)n * K + g * KG + k) * OUT_PLANE;
+#if OUT_COL == 1 && TW % 4 == 0
+      if (q0 + TW <= Q) { /* whole rows of the tile: vector stores */
+#pragma unroll
+        for (int th = 0; th < TH; th++) {
+          if (p0 + th >= P) break;
+#pragma unroll
+          for (int tw = 0; tw < TW; tw += 4) {
+            const float4 o = (float4)(lanes[th][tw][l], lanes[th][tw + 1][l], lanes[th][tw + 2][l],
+                                      lanes[th][tw + 3][l]) +
+                             b;
+            vstore4(EPI_ACT(float4, o, epi), 0, yk + (p0 + th) * OUT_ROW + q0 + tw);
+          }
+        }
+        continue;
+      }
+#endif
 #pragma unroll
       for (int th = 0; th < TH; th++) {
         const int p = p0 + th;
