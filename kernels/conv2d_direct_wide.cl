@@ -1,14 +1,24 @@
-/* Direct convolution for few output channels (stride 1 along columns): vectors of VW output
+/* Direct convolution for few output channels (column stride 1 or 2): vectors of VW output
    columns instead of output channels. A work-item computes KC output channels times TH rows
    of VW columns; per input channel and tap it loads one input vector per row (contiguous:
    the input is zero-padded) and broadcasts each channel's weight.
-   Required -D: VW KC TH R S SH DH DW CG KG G KCB P Q XH XW TILES_P TILES_Q OUT_PLANE
+   Required -D: VW KC TH R S SH SW DH DW CG KG G KCB P Q XH XW TILES_P TILES_Q OUT_PLANE
    OUT_ROW OUT_COL (KCB counts blocks of KC channels; weights blocked as
    [G][KCB][CG][R][S][KC], zero past KG). */
 #define floatW CAT(float, VW)
 #define vloadW CAT(vload, VW)
 #define vstoreW CAT(vstore, VW)
 #define K (G * KG)
+
+/* VW output columns' inputs from p: contiguous, or every other one of 2 * VW (stride 2;
+   the input is padded one column past what the outputs need) */
+#if SW == 1
+#define LOAD_COLUMNS(p) vloadW(0, (p))
+#elif VW == 8
+#define LOAD_COLUMNS(p) (vload16(0, (p)).even)
+#else
+#define LOAD_COLUMNS(p) ((float16)(vload16(0, (p)).even, vload16(0, (p) + 16).even))
+#endif
 
 __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
                                  __global const float *wr, const ulong wr_off,
@@ -25,7 +35,7 @@ __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
 #pragma unroll
     for (int th = 0; th < TH; th++) acc[kc][th] = (floatW)(0.0f);
   __global const float *xc =
-      xp + xp_off + ((size_t)(n * G + g) * CG * XH + (size_t)p0 * SH) * XW + q0;
+      xp + xp_off + ((size_t)(n * G + g) * CG * XH + (size_t)p0 * SH) * XW + q0 * SW;
   __global const float *wc = wr + wr_off + (size_t)(g * KCB + kcb) * CG * (R * S * KC);
   for (int c = 0; c < CG; c++) {
 #pragma unroll
@@ -37,7 +47,7 @@ __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
         for (int kc = 0; kc < KC; kc++) wk[kc] = wc[(r * S + s) * KC + kc];
 #pragma unroll
         for (int th = 0; th < TH; th++) {
-          const floatW xv = vloadW(0, xc + (th * SH + r * DH) * XW + s * DW);
+          const floatW xv = LOAD_COLUMNS(xc + (th * SH + r * DH) * XW + s * DW);
 #pragma unroll
           for (int kc = 0; kc < KC; kc++) acc[kc][th] = fma(xv, (floatW)(wk[kc]), acc[kc][th]);
         }

@@ -95,6 +95,10 @@ const ref_conv ref_conv_sweep[] = {
     {2, 5, 6, 9, 20, 3, 3, 1, 1, 0, 2, 1, 0, 1, 1, 1},
     {1, 130, 5, 6, 17, 3, 3, 1, 1, 1, 0, 0, 1, 1, 1, 1},
     {1, 320, 5, 6, 320, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, /* large private-array kernels */
+    /* column vectors at column stride 2 (8 and 16 wide, depthwise, dilated) */
+    {2, 3, 10, 21, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},
+    {1, 6, 9, 40, 6, 3, 3, 2, 2, 1, 0, 1, 1, 1, 1, 6},
+    {1, 2, 7, 35, 3, 3, 3, 1, 2, 1, 1, 0, 2, 1, 2, 1},
 };
 const size_t ref_conv_sweep_count = sizeof ref_conv_sweep / sizeof *ref_conv_sweep;
 

@@ -57,7 +57,7 @@ static void pick_split(const clcnn_context *ctx, const clcnn_conv_geometry *g, i
 #define WIDE_MAX_ACCUMULATORS 16
 
 static int wide_applies(const clcnn_conv_geometry *g) {
-  return g->sw == 1 && g->kg <= WIDE_MAX_CHANNELS && g->q >= 8;
+  return g->sw <= 2 && g->kg <= WIDE_MAX_CHANNELS && g->q >= 8;
 }
 
 static void pick_wide(const clcnn_conv_geometry *g, clcnn_direct_conv *dc) {
@@ -84,7 +84,9 @@ static void plan_tiles(const clcnn_context *ctx, const clcnn_conv_geometry *g,
   dc->tiles_q = (g->q + dc->tw - 1) / dc->tw;
   size_t rows = (dc->tiles_p * dc->th - 1) * g->sh + (g->r - 1) * g->dh + 1;
   size_t cols = (dc->tiles_q * dc->tw - 1) * g->sw + (g->s - 1) * g->dw + 1;
-  dc->needs_pad = g->pt || g->pl || rows > g->h || cols > g->w;
+  /* the wide kernel reads 2 * VW columns for VW outputs at column stride 2: one past the span */
+  if (dc->wide && g->sw == 2) cols++;
+  dc->needs_pad = g->pt || g->pl || rows > g->h || cols > g->w || (dc->wide && g->sw == 2);
   dc->xh = dc->needs_pad ? rows : g->h;
   dc->xw = dc->needs_pad ? cols : g->w;
   size_t image_bytes = g->c * dc->xh * dc->xw * sizeof(float);
@@ -98,12 +100,12 @@ static clcnn_status build_wide(clcnn_context *ctx, clcnn_direct_conv *dc) {
   const clcnn_conv_geometry *g = &dc->g;
   char options[512];
   snprintf(options, sizeof options,
-           "-DVW=%d -DKC=%d -DTH=%d -DR=%zu -DS=%zu -DSH=%zu -DDH=%zu -DDW=%zu -DCG=%zu -DKG=%zu "
-           "-DG=%zu -DKCB=%zu -DP=%zu -DQ=%zu -DXH=%zu -DXW=%zu -DTILES_P=%zu -DTILES_Q=%zu "
-           "-DOUT_PLANE=%zu -DOUT_ROW=%zu -DOUT_COL=%zu",
-           dc->vec, dc->block, dc->th, g->r, g->s, g->sh, g->dh, g->dw, g->cg, g->kg, g->groups,
-           dc->kb, g->p, g->q, dc->xh, dc->xw, dc->tiles_p, dc->tiles_q, dc->out_plane, dc->out_row,
-           dc->out_col);
+           "-DVW=%d -DKC=%d -DTH=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu -DDH=%zu -DDW=%zu -DCG=%zu "
+           "-DKG=%zu -DG=%zu -DKCB=%zu -DP=%zu -DQ=%zu -DXH=%zu -DXW=%zu -DTILES_P=%zu "
+           "-DTILES_Q=%zu -DOUT_PLANE=%zu -DOUT_ROW=%zu -DOUT_COL=%zu",
+           dc->vec, dc->block, dc->th, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->cg, g->kg,
+           g->groups, dc->kb, g->p, g->q, dc->xh, dc->xw, dc->tiles_p, dc->tiles_q, dc->out_plane,
+           dc->out_row, dc->out_col);
   return clcnn_kernel_get(ctx, "conv2d_direct_wide.cl", options, "conv2d_direct_wide", &dc->kernel);
 }
 
