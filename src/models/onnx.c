@@ -70,76 +70,64 @@ static int count_fields(decoder *d, pb_bytes msg, uint32_t number, size_t *count
   return got;
 }
 
-/* Repeated int64 / int32 field number of msg, packed or not. */
-static int read_ints(decoder *d, pb_bytes msg, uint32_t number, int64_t **out, size_t *count,
-                     const char *where) {
+/* Repeated scalar field `number` of msg, packed or one element per field: varints into
+ *ints, or fixed32 floats into *floats (exactly one of the two is given). */
+static int read_repeated(decoder *d, pb_bytes msg, uint32_t number, int64_t **ints, float **floats,
+                         size_t *count, const char *where) {
   pb_reader r = pb_open(msg);
   pb_field f;
   int got;
   size_t n = 0;
+  pb_wire single = ints ? PB_VARINT : PB_FIXED32;
   while ((got = next_field(d, &r, &f, where)) > 0) {
     if (f.number != number) continue;
-    if (f.wire == PB_BYTES) {
+    if (f.wire == single) {
+      n++;
+    } else if (f.wire != PB_BYTES) {
+      return expect_wire(d, &f, single, where);
+    } else if (ints) {
       long k = pb_count_varints(f.bytes);
       if (k < 0) return bad(d, where, "malformed packed integers in field %u", number);
       n += (size_t)k;
-    } else if (f.wire == PB_VARINT) {
-      n++;
     } else {
-      return expect_wire(d, &f, PB_VARINT, where);
+      if (f.bytes.size % 4) return bad(d, where, "packed floats of %zu bytes", f.bytes.size);
+      n += f.bytes.size / 4;
     }
   }
   if (got < 0) return -1;
-  ALLOC(d, *out, n, where);
+  if (ints)
+    ALLOC(d, *ints, n, where);
+  else
+    ALLOC(d, *floats, n, where);
   *count = n;
   size_t at = 0;
   r = pb_open(msg);
   while (next_field(d, &r, &f, where) > 0) {
     if (f.number != number) continue;
-    if (f.wire == PB_VARINT) {
-      (*out)[at++] = (int64_t)f.value;
-      continue;
+    if (f.wire == single && ints) {
+      (*ints)[at++] = (int64_t)f.value;
+    } else if (f.wire == single) {
+      (*floats)[at++] = pb_float(f.value);
+    } else if (ints) {
+      size_t k = (size_t)pb_count_varints(f.bytes);
+      pb_decode_varints(f.bytes, (uint64_t *)*ints + at, k);
+      at += k;
+    } else {
+      memcpy(*floats + at, f.bytes.data, f.bytes.size); /* little-endian hosts (checked) */
+      at += f.bytes.size / 4;
     }
-    size_t k = (size_t)pb_count_varints(f.bytes);
-    pb_decode_varints(f.bytes, (uint64_t *)*out + at, k);
-    at += k;
   }
   return 0;
 }
 
-/* Repeated float field number of msg, packed or not. */
+static int read_ints(decoder *d, pb_bytes msg, uint32_t number, int64_t **out, size_t *count,
+                     const char *where) {
+  return read_repeated(d, msg, number, out, NULL, count, where);
+}
+
 static int read_floats(decoder *d, pb_bytes msg, uint32_t number, float **out, size_t *count,
                        const char *where) {
-  pb_reader r = pb_open(msg);
-  pb_field f;
-  int got;
-  size_t n = 0;
-  while ((got = next_field(d, &r, &f, where)) > 0) {
-    if (f.number != number) continue;
-    if (f.wire == PB_BYTES) {
-      if (f.bytes.size % 4) return bad(d, where, "packed floats of %zu bytes", f.bytes.size);
-      n += f.bytes.size / 4;
-    } else if (f.wire == PB_FIXED32) {
-      n++;
-    } else {
-      return expect_wire(d, &f, PB_FIXED32, where);
-    }
-  }
-  if (got < 0) return -1;
-  ALLOC(d, *out, n, where);
-  *count = n;
-  size_t at = 0;
-  r = pb_open(msg);
-  while (next_field(d, &r, &f, where) > 0) {
-    if (f.number != number) continue;
-    if (f.wire == PB_FIXED32) {
-      (*out)[at++] = pb_float(f.value);
-      continue;
-    }
-    memcpy(*out + at, f.bytes.data, f.bytes.size); /* little-endian hosts only (checked) */
-    at += f.bytes.size / 4;
-  }
-  return 0;
+  return read_repeated(d, msg, number, NULL, out, count, where);
 }
 
 static int tensor_dims(decoder *d, pb_bytes msg, onnx_tensor *t, const char *where) {
