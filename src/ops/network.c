@@ -9,14 +9,10 @@
 #include "program/launch.h"
 #include "program/program.h"
 
-/* Kernel kernel_name of network.cl over global work-items (1-D when global[1] is 0). */
+/* Kernel kernel_name of network.cl over global0 (x global1) work-items. */
 static clcnn_status launch(clcnn_context *ctx, const char *kernel_name, size_t global0,
                            size_t global1, const clcnn_arg *args, size_t nargs) {
-  cl_kernel kernel;
-  clcnn_status status = clcnn_kernel_get(ctx, "network.cl", "", kernel_name, &kernel);
-  if (status != CLCNN_OK) return status;
-  clcnn_launch_dims dims = {global1 ? 2 : 1, {global0, global1}, {64, 1}};
-  return clcnn_launch(ctx, kernel, kernel_name, args, nargs, &dims);
+  return clcnn_launch_elementwise(ctx, "network.cl", kernel_name, global0, global1, args, nargs);
 }
 
 clcnn_status clcnn_add(clcnn_context *ctx, const clcnn_tensor *a, const clcnn_tensor *b,
