@@ -122,8 +122,7 @@ static int setup_phases(clcnn_context *ctx, const clcnn_conv_geometry *g,
 }
 
 clcnn_status clcnn_backward_data_setup(clcnn_context *ctx, const char *fn,
-                                       const clcnn_conv_geometry *g, int constant_weights,
-                                       clcnn_backward_data_conv *bd) {
+                                       const clcnn_conv_geometry *g, clcnn_backward_data_conv *bd) {
   *bd = (clcnn_backward_data_conv){.g = *g, .mode = CLCNN_DATA_GATHER};
   clcnn_status status = CLCNN_OK;
   if (!covers_input(g) && !transposes_to_forward(g)) {
@@ -136,7 +135,7 @@ clcnn_status clcnn_backward_data_setup(clcnn_context *ctx, const char *fn,
   bd->g = f;
   bd->flipped_floats = f.k * f.cg * f.r * f.s;
   status = transposed_geometry(ctx, fn, &f, &bd->tg);
-  bd->winograd = status == CLCNN_OK && clcnn_conv_winograd_pays(&bd->tg, constant_weights);
+  bd->winograd = status == CLCNN_OK && clcnn_conv_winograd_pays(&bd->tg);
   if (status == CLCNN_OK)
     status = bd->winograd ? clcnn_winograd_setup(ctx, fn, &bd->tg, &bd->wc)
                           : clcnn_direct_setup(ctx, &bd->tg, &bd->dc);

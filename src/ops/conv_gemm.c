@@ -117,30 +117,30 @@ clcnn_status clcnn_conv_gemm_1x1(clcnn_context *ctx, const clcnn_conv_geometry *
 
 /* AUTO, measured with clcnn bench on PoCL 3.1 (2 AVX-512 cores), in one process against
    oneDNN. Winograd F(4x4, 3x3) needs 32 or more channels in and out (on 6 -> 16 it ran at
-   0.4x the direct kernel: the reduction is too short for its transforms to pay). When the
-   plan keeps transformed filters (constant weights) it won every such layer measured with
-   16 or more 4x4 output tiles (1.07-2.5x the direct kernel; 256 channels at 14x14, batch 1,
-   16 tiles: 1.3x) and lost with 4 (512 channels at 7x7, batch 1: 0.2-0.6x; too few tiles to
-   keep the cores busy and 30% of each tile wasted). When filters are transformed at every call
-   (training), the transform, 36 x C x K floats, pays only over enough 4x4 output tiles: 512
-   channels at 7x7 with 32 tiles ran at 0.8x direct, 256 at 14x14 with 64 tiles at 1.25x. The direct
+   0.4x the direct kernel: the reduction is too short for its transforms to pay), and 64 or
+   more 4x4 output tiles in the batch: its transformed filters, 36 x C x K floats (4x the
+   plain ones), are read once per call and pay only over enough tiles. When filters are
+   transformed at every call (training): 512 channels at 7x7 with 32 tiles ran at 0.8x direct,
+   256 at 14x14 with 64 tiles at 1.25x. When they are transformed once (constant weights),
+   a layer timed alone, its filters staying in cache, won from 16 tiles on (1.3x at 256
+   channels, 14x14, batch 1), but inside a network, where each layer's filters come from
+   memory, the same layer took 1.15-1.25 ms against the direct kernel's 0.7 (9.4 MB of
+   transformed filters), and ResNet-18 ran at 70-76 images/s with the 64-tile rule against
+   60-65 with the 16-tile one at batch 1 (91-93 against 85-88 at batch 8). The direct
    kernel wins every other measured shape on CPUs (74-340 GFLOP/s against 1.8-33 for the CLBlast
    paths with CLBlast's untuned defaults on PoCL). On GPUs CLBlast's tuned GEMM is the better
    bet for 1x1 and long reductions (untested here: no GPU was available). */
 #define WINOGRAD_MIN_CHANNELS 32
 #define WINOGRAD_MIN_TILES 64
-#define WINOGRAD_MIN_TILES_CONSTANT 16
 
-int clcnn_conv_winograd_pays(const clcnn_conv_geometry *g, int constant_weights) {
+int clcnn_conv_winograd_pays(const clcnn_conv_geometry *g) {
   size_t tiles = g->n * ((g->p + 3) / 4) * ((g->q + 3) / 4);
   return clcnn_winograd_applies(g) && g->c >= WINOGRAD_MIN_CHANNELS &&
-         g->k >= WINOGRAD_MIN_CHANNELS &&
-         tiles >= (constant_weights ? WINOGRAD_MIN_TILES_CONSTANT : WINOGRAD_MIN_TILES);
+         g->k >= WINOGRAD_MIN_CHANNELS && tiles >= WINOGRAD_MIN_TILES;
 }
 
-clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g,
-                                     int constant_weights) {
-  if (clcnn_conv_winograd_pays(g, constant_weights)) return CLCNN_CONV_WINOGRAD;
+clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g) {
+  if (clcnn_conv_winograd_pays(g)) return CLCNN_CONV_WINOGRAD;
   if (ctx->caps.type & CL_DEVICE_TYPE_CPU) return CLCNN_CONV_DIRECT;
   if (clcnn_conv_is_plain_1x1(g)) return CLCNN_CONV_GEMM_1X1;
   if (g->cg * g->r * g->s >= 256 && clcnn_conv_im2col_chunk(ctx, g) > 0)

@@ -123,8 +123,7 @@ typedef struct clcnn_backward_data_conv {
 } clcnn_backward_data_conv;
 
 clcnn_status clcnn_backward_data_setup(clcnn_context *ctx, const char *fn,
-                                       const clcnn_conv_geometry *g, int constant_weights,
-                                       clcnn_backward_data_conv *bd);
+                                       const clcnn_conv_geometry *g, clcnn_backward_data_conv *bd);
 /* Floats of packed filters the path reads (0: it reads w itself), and of the scratch buffer
    packing needs (0: none). */
 size_t clcnn_backward_data_packed_floats(const clcnn_backward_data_conv *bd);
@@ -173,12 +172,10 @@ int clcnn_conv_is_plain_1x1(const clcnn_conv_geometry *g);
 /* Images per im2col workspace; 0 when one image's columns exceed the device allocation. */
 size_t clcnn_conv_im2col_chunk(const clcnn_context *ctx, const clcnn_conv_geometry *g);
 
-/* 1 when Winograd applies and is expected to beat the direct kernel (AUTO's rule); with
-   constant_weights its filter transform is made once, not at every call. */
-int clcnn_conv_winograd_pays(const clcnn_conv_geometry *g, int constant_weights);
+/* 1 when Winograd applies and is expected to beat the direct kernel (AUTO's rule). */
+int clcnn_conv_winograd_pays(const clcnn_conv_geometry *g);
 /* The algorithm AUTO runs for this problem on ctx's device. */
-clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g,
-                                     int constant_weights);
+clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g);
 
 typedef enum clcnn_columns_layout {
   CLCNN_COLUMNS_PER_IMAGE,   /* [image][CG*R*S][P*Q]: one GEMM operand per image */

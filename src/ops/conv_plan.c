@@ -99,9 +99,8 @@ static clcnn_status plan_make(clcnn_context *ctx, const char *fn, const clcnn_co
   memcpy(plan->x_shape, x_shape, sizeof plan->x_shape);
   memcpy(plan->w_shape, w_shape, sizeof plan->w_shape);
   memcpy(plan->y_shape, y_shape, sizeof plan->y_shape);
-  plan->algo = d->algo == CLCNN_CONV_AUTO
-                   ? clcnn_conv_auto_pick(ctx, &g, (flags & CLCNN_PLAN_CONSTANT_WEIGHTS) != 0)
-                   : (clcnn_conv_algo)d->algo;
+  plan->algo =
+      d->algo == CLCNN_CONV_AUTO ? clcnn_conv_auto_pick(ctx, &g) : (clcnn_conv_algo)d->algo;
   if (build_forward && (status = prepare_forward(plan, fn)) != CLCNN_OK) {
     clcnn_conv2d_plan_destroy(plan);
     return status;
@@ -254,8 +253,7 @@ static clcnn_status backward_data(clcnn_conv2d_plan *plan, const char *fn, const
   clcnn_status status = check_data_tensors(plan, fn, dy, w, dx);
   if (status == CLCNN_OK && !plan->data_ready) {
     clcnn_kernel_set *previous = clcnn_kernel_keep_into(plan->ctx, &plan->kept);
-    status = clcnn_backward_data_setup(
-        plan->ctx, fn, &plan->g, (plan->flags & CLCNN_PLAN_CONSTANT_WEIGHTS) != 0, &plan->data);
+    status = clcnn_backward_data_setup(plan->ctx, fn, &plan->g, &plan->data);
     clcnn_kernel_keep_into(plan->ctx, previous);
     plan->data_ready = status == CLCNN_OK;
   }
