@@ -47,3 +47,15 @@ __kernel void softmax_channels(__global const float *x, const ulong x_off, __glo
   const float inv = 1.0f / sum;
   for (int c = 0; c < C; c++) out[(size_t)c * HW] = exp(in[(size_t)c * HW] - m) * inv;
 }
+
+/* y = x with pt rows above and pl columns left of zeros (and more below and right to fill
+   P x Q); dim 0 over columns, dim 1 over rows, dim 2 over the N*C planes. */
+__kernel void pad2d(__global const float *x, const ulong x_off, __global float *y,
+                    const ulong y_off, const int H, const int W, const int P, const int Q,
+                    const int pt, const int pl, const int planes) {
+  const int q = get_global_id(0), p = get_global_id(1), plane = get_global_id(2);
+  if (q >= Q || p >= P || plane >= planes) return;
+  const int i = p - pt, j = q - pl;
+  y[y_off + ((size_t)plane * P + p) * Q + q] =
+      i >= 0 && i < H && j >= 0 && j < W ? x[x_off + ((size_t)plane * H + i) * W + j] : 0.0f;
+}

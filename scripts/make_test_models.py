@@ -96,6 +96,21 @@ def typed_data():
     return g.model([(x, (2, 2, 4, 4))], [y], "typed_data")
 
 
+def pad_reduce():
+    """Pad (as PyTorch writes it before average pooling: all zeros, and real spatial pads),
+    ReduceMean over the spatial axes with and without keepdims."""
+    g = Graph(7)
+    x = "x"
+    zeros = g.const(np.zeros(8, np.int64), "pads")
+    y = g.node("AveragePool", [g.node("Pad", [x, zeros], mode="constant")], kernel_shape=[2, 2],
+               strides=[2, 2])
+    pads = g.const(np.int64([0, 0, 1, 2, 0, 0, 3, 0]), "pads")
+    z = g.node("Pad", [x, pads, g.const(np.float32(0), "zero")])
+    a = g.node("ReduceMean", [z], axes=[2, 3], keepdims=1)
+    b = g.node("ReduceMean", [g.conv(z, 3, 4, 3)], axes=[-1, -2], keepdims=0)
+    return g.model([(x, (2, 3, 6, 5))], [y, z, a, b], "pad_reduce")
+
+
 def legacy_opset():
     """Opset 10: Clip bounds as attributes, Softmax of a flattened N x K."""
     g = Graph(5, opset=10)
@@ -113,6 +128,7 @@ GOOD = {
     "graph_variants": graph_variants,
     "legacy_opset": legacy_opset,
     "typed_data": typed_data,
+    "pad_reduce": pad_reduce,
     "lenet": lenet,
     "resnet18_tiny": lambda: resnet18(width=4, size=32, classes=10),
     "resnet18_tiny_folded": lambda: resnet18(folded=True, width=4, size=32, classes=10),

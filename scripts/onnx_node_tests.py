@@ -13,9 +13,9 @@ import numpy as np
 import onnx
 from onnx.backend.test.case import node as node_cases
 
-OPS = {"Conv", "Gemm", "MatMul", "Relu", "Clip", "Sigmoid", "Tanh", "Add", "Sum", "Concat",
+OPS = {"Conv", "Gemm", "MatMul", "Relu", "Clip", "Sigmoid", "Tanh", "Add", "Sum", "Concat", "Pad",
        "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Flatten", "Reshape",
-       "BatchNormalization", "Softmax", "Dropout", "Identity", "Constant"}
+       "BatchNormalization", "Softmax", "Dropout", "Identity", "Constant", "ReduceMean"}
 
 
 def ops_of(model):

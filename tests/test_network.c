@@ -200,6 +200,32 @@ START_TEST(batchnorm_per_channel) {
 }
 END_TEST
 
+START_TEST(pad2d_places_planes_in_zeros) {
+  clcnn_context *ctx = support_context();
+  const size_t s[4] = {2, 3, 4, 5}, ys[4] = {2, 3, 4 + 1 + 2, 5 + 3 + 0}, n = 120;
+  unsigned seed = 31;
+  float *x = support_values(n, &seed, 0), want[2 * 3 * 7 * 8];
+  for (size_t plane = 0; plane < 6; plane++)
+    for (size_t p = 0; p < 7; p++)
+      for (size_t q = 0; q < 8; q++) {
+        int i = (int)p - 1, j = (int)q - 3;
+        want[(plane * 7 + p) * 8 + q] = i >= 0 && i < 4 && j >= 0 ? x[(plane * 4 + i) * 5 + j] : 0;
+      }
+  clcnn_tensor *tx = make(ctx, s, x), *ty = make(ctx, ys, NULL);
+  expect_ok(clcnn_pad2d(ctx, tx, 1, 2, 3, 0, ty), ctx);
+  expect_near(ctx, ty, want, 2 * 3 * 7 * 8, 0);
+  expect_error(clcnn_pad2d(ctx, tx, 1, 2, 3, 1, ty), CLCNN_INVALID_ARGUMENT, ctx,
+               "y is 2x3x7x8, expected 2x3x7x9");
+  expect_error(clcnn_pad2d(ctx, tx, 0, 0, 0, 0, tx), CLCNN_INVALID_ARGUMENT, ctx, "y overlaps x");
+  expect_error(clcnn_pad2d(ctx, tx, (size_t)1 << 21, 0, 0, 0, ty), CLCNN_INVALID_ARGUMENT, ctx,
+               "exceed");
+  clcnn_tensor_destroy(tx);
+  clcnn_tensor_destroy(ty);
+  free(x);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("network");
   TCase *tc = support_tcase("ops");
@@ -208,6 +234,7 @@ int main(void) {
   tcase_add_test(tc, softmax_over_channels);
   tcase_add_test(tc, concat_channels_of_three);
   tcase_add_test(tc, batchnorm_per_channel);
+  tcase_add_test(tc, pad2d_places_planes_in_zeros);
   suite_add_tcase(suite, tc);
   return support_run(suite);
 }

@@ -29,6 +29,12 @@ CLCNN_API clcnn_status clcnn_batchnorm_inference(clcnn_context *ctx, const clcnn
                                                  const clcnn_tensor *mean, const clcnn_tensor *var,
                                                  float eps, clcnn_tensor *y);
 
+/* Zero padding of every plane: y is N x C x (pt + H + pb) x (pl + W + pr); pads each 0 to
+   2^20; y overlaps no part of x. */
+CLCNN_API clcnn_status clcnn_pad2d(clcnn_context *ctx, const clcnn_tensor *x, size_t pad_top,
+                                   size_t pad_bottom, size_t pad_left, size_t pad_right,
+                                   clcnn_tensor *y);
+
 #ifdef __cplusplus
 }
 #endif

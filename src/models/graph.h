@@ -10,14 +10,15 @@
 #include "models/onnx.h"
 
 typedef enum layer_kind {
-  LAYER_CONV,   /* convolution or fully connected layer; bias and activation in its epilogue */
-  LAYER_POOL,   /* max / average pooling, global ones included */
-  LAYER_ACT,    /* relu, sigmoid, tanh, relu6 */
-  LAYER_CLIP,   /* clip to [lo, hi] */
-  LAYER_ADD,    /* sum of two or more inputs */
-  LAYER_CONCAT, /* along channels */
-  LAYER_BN,     /* inference batch normalization (when it could not be folded) */
-  LAYER_SOFTMAX /* over channels */
+  LAYER_CONV,    /* convolution or fully connected layer; bias and activation in its epilogue */
+  LAYER_POOL,    /* max / average pooling, global ones included */
+  LAYER_ACT,     /* relu, sigmoid, tanh, relu6 */
+  LAYER_CLIP,    /* clip to [lo, hi] */
+  LAYER_ADD,     /* sum of two or more inputs */
+  LAYER_CONCAT,  /* along channels */
+  LAYER_BN,      /* inference batch normalization (when it could not be folded) */
+  LAYER_SOFTMAX, /* over channels */
+  LAYER_PAD      /* zero padding of the planes */
 } layer_kind;
 
 enum { LAYER_MAX_INPUTS = 64, ACT_NONE = -1 };
@@ -42,6 +43,7 @@ typedef struct model_layer {
   float *bn_host[4];
   clcnn_tensor *bn[4];
   float eps;
+  size_t pads[4]; /* LAYER_PAD: top, bottom, left, right */
   /* Parameters computed at run time (graph inputs or node outputs) rather than uploaded: the
      index in `in` of the weights and bias (LAYER_CONV) or of scale, shift, mean and var
      (LAYER_BN), -1 for those uploaded. */

@@ -176,8 +176,8 @@ static clcnn_status describe(clcnn_model *m, model_layer *l) {
     snprintf(line, sizeof line, "pool %s", clcnn_pool2d_plan_describe(l->pool_plan));
     break;
   default: {
-    static const char *const kinds[] = {"conv", "pool",   "activation", "clip",
-                                        "add",  "concat", "batchnorm",  "softmax"};
+    static const char *const kinds[] = {"conv",   "pool",      "activation", "clip", "add",
+                                        "concat", "batchnorm", "softmax",    "pad"};
     snprintf(line, sizeof line, "%s%s%s %zu input%s -> %zux%zux%zux%zu", kinds[l->kind],
              l->kind == LAYER_ACT ? " " : "", l->kind == LAYER_ACT ? act_name(l->act) : "", l->n_in,
              l->n_in == 1 ? "" : "s", s[0], s[1], s[2], s[3]);
@@ -355,6 +355,8 @@ static clcnn_status run_layer(clcnn_model *m, const model_layer *l) {
   }
   case LAYER_SOFTMAX:
     return clcnn_softmax_forward(ctx, x, y);
+  case LAYER_PAD:
+    return clcnn_pad2d(ctx, x, l->pads[0], l->pads[1], l->pads[2], l->pads[3], y);
   }
   return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "clcnn_model_run: layer kind %d", (int)l->kind);
 }

@@ -879,6 +879,79 @@ static clcnn_status op_constant(builder *b) {
   return CLCNN_OK;
 }
 
+/* Pad, constant mode with zeros, on the planes of a 4-D tensor (PyTorch writes one before
+   an average pooling that counts padding); all-zero pads make it a view. */
+static clcnn_status op_pad(builder *b) {
+  int x;
+  const onnx_tensor *pads, *value = NULL;
+  const onnx_attr *mode;
+  clcnn_status status = act_input(b, 0, 0, &x);
+  if (status == CLCNN_OK) status = const_input(b, 1, ONNX_INT64, &pads);
+  if (status == CLCNN_OK && has_input(b->node, 2)) status = const_input(b, 2, ONNX_FLOAT, &value);
+  if (status == CLCNN_OK) status = attr_of(b, "mode", ONNX_ATTR_STRING, &mode);
+  if (status != CLCNN_OK) return status;
+  const model_value *v = &b->m->values[x];
+  if (has_input(b->node, 3))
+    return fail(b, CLCNN_UNSUPPORTED, "the axes input (opset 18) is not supported");
+  if (mode && !pb_equals(mode->s, "constant"))
+    return fail(b, CLCNN_UNSUPPORTED, "mode '%.*s' (clcnn pads with a constant)", PB(mode->s));
+  if (pads->count != 2 * (size_t)v->rank)
+    return fail(b, CLCNN_INVALID_ARGUMENT, "%zu pads for a rank-%d tensor", pads->count, v->rank);
+  int any = 0, spatial_only = v->rank == 4;
+  for (size_t i = 0; i < pads->count; i++) {
+    if (pads->i[i] < 0 || pads->i[i] > (1 << 20))
+      return fail(b, CLCNN_UNSUPPORTED, "pad %zu is %lld (clcnn pads by 0 to 2^20)", i,
+                  (long long)pads->i[i]);
+    any |= pads->i[i] != 0;
+    if (pads->i[i] && i % (size_t)v->rank < 2) spatial_only = 0;
+  }
+  if (!any) return set_output(b, v->rank, v->shape, -1, x);
+  if (!spatial_only)
+    return fail(b, CLCNN_UNSUPPORTED, "padding beyond the last two axes of a 4-D tensor");
+  if (value && (value->count != 1 || value->f[0] != 0.0f))
+    return fail(b, CLCNN_UNSUPPORTED, "constant_value %g (clcnn pads with zeros)",
+                value->count ? (double)value->f[0] : 0.0);
+  int index;
+  model_layer *l = new_layer(b, LAYER_PAD, &index);
+  l->in[0] = x;
+  l->n_in = 1;
+  const size_t p[4] = {(size_t)pads->i[2], (size_t)pads->i[6], (size_t)pads->i[3],
+                       (size_t)pads->i[7]};
+  memcpy(l->pads, p, sizeof p);
+  const size_t ys[4] = {v->shape[0], v->shape[1], v->shape[2] + p[0] + p[1],
+                        v->shape[3] + p[2] + p[3]};
+  return set_output(b, 4, ys, index, -1);
+}
+
+/* ReduceMean over the two spatial axes of a 4-D tensor: a global average pooling. */
+static clcnn_status op_reduce_mean(builder *b) {
+  int x;
+  int64_t keep;
+  const onnx_attr *axes_attr;
+  const onnx_tensor *axes_input = NULL;
+  clcnn_status status = act_input(b, 0, 0, &x);
+  if (status == CLCNN_OK) status = get_int(b, "keepdims", 1, &keep);
+  if (status == CLCNN_OK) status = attr_of(b, "axes", ONNX_ATTR_INTS, &axes_attr);
+  if (status == CLCNN_OK && has_input(b->node, 1))
+    status = const_input(b, 1, ONNX_INT64, &axes_input);
+  if (status != CLCNN_OK) return status;
+  const model_value *v = &b->m->values[x];
+  const int64_t *axes = axes_input ? axes_input->i : axes_attr ? axes_attr->ints : NULL;
+  size_t n = axes_input ? axes_input->count : axes_attr ? axes_attr->count : 0;
+  int seen = 0;
+  for (size_t i = 0; i < n; i++) {
+    int64_t a = axes[i] < 0 ? axes[i] + v->rank : axes[i];
+    seen |= a == 2 ? 1 : a == 3 ? 2 : 4;
+  }
+  if (v->rank != 4 || seen != 3)
+    return fail(b, CLCNN_UNSUPPORTED,
+                "clcnn averages over the two spatial axes of a 4-D tensor (axes 2 and 3)");
+  clcnn_pool2d_desc d = {CLCNN_POOL_AVG, v->shape[2], v->shape[3], 1, 1, 0, 0, 0, 0, 0, 0};
+  status = make_pool(b, x, &d);
+  if (status == CLCNN_OK && !keep) b->m->values[b->m->layers[b->m->n_layers - 1].out].rank = 2;
+  return status;
+}
+
 typedef struct op_entry {
   const char *name;
   clcnn_status (*build)(builder *b);
@@ -906,6 +979,8 @@ static const op_entry ops[] = {
     {"Dropout", op_identity},
     {"Identity", op_identity},
     {"Constant", op_constant},
+    {"Pad", op_pad},
+    {"ReduceMean", op_reduce_mean},
 };
 
 static clcnn_status build_node(builder *b, size_t i) {

@@ -156,3 +156,33 @@ clcnn_status clcnn_concat_channels(clcnn_context *ctx, const clcnn_tensor *const
   if (status != CLCNN_OK) return status;
   return CLCNN_LOCKED(ctx, copy_blocks(ctx, xs, count, y));
 }
+
+clcnn_status clcnn_pad2d(clcnn_context *ctx, const clcnn_tensor *x, size_t pad_top,
+                         size_t pad_bottom, size_t pad_left, size_t pad_right, clcnn_tensor *y) {
+  const char *fn = "clcnn_pad2d";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, NULL);
+  if (status != CLCNN_OK) return status;
+  const size_t limit = (size_t)1 << 20;
+  if (pad_top > limit || pad_bottom > limit || pad_left > limit || pad_right > limit)
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,
+                      "%s: pads %zu, %zu, %zu, %zu (top, bottom, left, right) exceed %zu", fn,
+                      pad_top, pad_bottom, pad_left, pad_right, limit);
+  const size_t *s = x->shape;
+  const size_t ys[4] = {s[0], s[1], s[2] + pad_top + pad_bottom, s[3] + pad_left + pad_right};
+  if ((status = clcnn_check_tensor(ctx, fn, "y", y, ys)) != CLCNN_OK ||
+      (status = clcnn_check_distinct(ctx, fn, y, "y", x, "x")) != CLCNN_OK ||
+      (status = clcnn_check_index_range(ctx, fn, "y", ys)) != CLCNN_OK)
+    return status;
+  cl_kernel kernel;
+  clcnn_context_lock(ctx);
+  status = clcnn_kernel_get(ctx, "network.cl", "", "pad2d", &kernel);
+  clcnn_launch_dims dims = {3, {ys[3], ys[2], s[0] * s[1]}, {0}};
+  if (status == CLCNN_OK)
+    status = CLCNN_LAUNCH(ctx, kernel, "pad2d", &dims, CLCNN_MEM(x->buf), CLCNN_ULONG(x->offset),
+                          CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset), CLCNN_INT(s[2]),
+                          CLCNN_INT(s[3]), CLCNN_INT(ys[2]), CLCNN_INT(ys[3]), CLCNN_INT(pad_top),
+                          CLCNN_INT(pad_left), CLCNN_INT(s[0] * s[1]));
+  clcnn_context_unlock(ctx);
+  return status;
+}
