@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "npy.h"
 #include "support.h"
 
 #define MODELS CLCNN_TEST_SOURCE_DIR "/models/"
+#define FUZZ_MODELS 6000
 
 static void path_of(char *out, size_t cap, const char *name, const char *suffix) {
   snprintf(out, cap, MODELS "%s%s", name, suffix);
@@ -213,8 +213,10 @@ START_TEST(run_checks_its_tensors) {
 }
 END_TEST
 
-/* Mutated small models (bytes flipped or replaced, cut, runs repeated; raw and typed tensor
-   data) for a bounded time:
+/* A fixed, seeded number of mutated small models (bytes flipped or replaced, cut, runs
+   repeated; raw and typed tensor data), the same every run, so that the programs the loaded
+   ones build are in the test cache by the time the leak-checking pass repeats the suite
+   (PoCL's LLVM keeps memory from cold builds, which LeakSanitizer would blame on us):
    every load ends in a known status with a message, or in a model that runs. */
 START_TEST(fuzz_the_loader) {
   clcnn_context *ctx = support_context();
@@ -223,9 +225,8 @@ START_TEST(fuzz_the_loader) {
                              file_bytes("typed_data", &sizes[1])};
   unsigned char *buf = malloc(2 * (sizes[0] > sizes[1] ? sizes[0] : sizes[1]) + 16);
   unsigned seed = 20261201;
-  time_t end = time(NULL) + 4;
   int loaded = 0, tries = 0;
-  for (; time(NULL) < end || tries < 200; tries++) {
+  for (; tries < FUZZ_MODELS; tries++) {
     size_t size = sizes[tries % 2], n = size;
     memcpy(buf, bases[tries % 2], size);
     int edits = 1 + support_random(&seed) % 4;
@@ -266,7 +267,6 @@ START_TEST(fuzz_the_loader) {
   free(buf);
   free(bases[0]);
   free(bases[1]);
-  ck_assert_int_gt(tries, 100);
   fprintf(stderr, "fuzz_the_loader: %d mutated models, %d loaded\n", tries, loaded);
   clcnn_context_destroy(ctx);
 }
