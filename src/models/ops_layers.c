@@ -1,0 +1,314 @@
+/* Operators that become layers with plans or parameters: Conv, Gemm and MatMul (fully
+   connected layers as 1x1 convolutions), pooling (ReduceMean over the planes included) and
+   batch normalization (folded into the convolution before it when it can be). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/builder.h"
+#include "ops/shape.h"
+
+/* The fully connected layer of Gemm and MatMul: y = alpha * A B + beta * C as a 1x1
+   convolution of A seen as M x K x 1 x 1 (the leading dimensions of a batched MatMul folded
+   into M). B is a constant (bm), or a tensor computed at run time (bv) already laid out as
+   N x K (transB, alpha 1); C a constant of N values or one, or a runtime vector of N. */
+typedef struct fc_args {
+  int x, bv, cv, trans_b;
+  const onnx_tensor *bm, *c;
+  float alpha, beta;
+} fc_args;
+
+clcnn_status mb_op_conv(builder *b) {
+  int x, wv, bv = -1;
+  const onnx_tensor *w, *bias = NULL;
+  clcnn_status status = mb_act_input(b, 0, 4, &x);
+  if (status == CLCNN_OK) status = mb_param_input(b, 1, &w, &wv);
+  if (status == CLCNN_OK && mb_has_input(b->node, 2)) status = mb_param_input(b, 2, &bias, &bv);
+  if (status != CLCNN_OK) return status;
+  int w_rank = w ? w->rank : b->m->values[wv].rank;
+  if (w_rank != 4)
+    return mb_fail(b, CLCNN_UNSUPPORTED, "weights of rank %d: clcnn runs 2-D convolutions (rank 4)",
+                   w_rank);
+  const size_t *xs = b->m->values[x].shape;
+  size_t ws[4];
+  for (int i = 0; i < 4; i++) ws[i] = w ? (size_t)w->dims[i] : b->m->values[wv].shape[i];
+  int64_t group, kernel[2], stride[2], dil[2], pads[4], extent[2];
+  if ((status = mb_get_int(b, "group", 1, &group)) != CLCNN_OK ||
+      (status = mb_get_ints(b, "kernel_shape", 2, 0, 0, 1 << 30, kernel)) != CLCNN_OK ||
+      (status = mb_get_ints(b, "strides", 2, 1, 1, 1 << 30, stride)) != CLCNN_OK ||
+      (status = mb_get_ints(b, "dilations", 2, 1, 1, 1 << 30, dil)) != CLCNN_OK)
+    return status;
+  if (onnx_find_attr(b->node, "kernel_shape") &&
+      ((size_t)kernel[0] != ws[2] || (size_t)kernel[1] != ws[3]))
+    return mb_fail(b, CLCNN_INVALID_ARGUMENT,
+                   "kernel_shape %lldx%lld differs from the weights' %zux%zu", (long long)kernel[0],
+                   (long long)kernel[1], ws[2], ws[3]);
+  if (group < 1 || group > (int64_t)xs[1])
+    return mb_fail(b, CLCNN_INVALID_ARGUMENT, "group %lld for %zu input channels", (long long)group,
+                   xs[1]);
+  for (int i = 0; i < 2; i++) extent[i] = dil[i] * ((int64_t)ws[2 + i] - 1) + 1;
+  if ((status = mb_spatial_pads(b, xs + 2, extent, stride, pads)) != CLCNN_OK) return status;
+  clcnn_conv2d_desc d = {(size_t)stride[0], (size_t)stride[1], (size_t)pads[0], (size_t)pads[2],
+                         (size_t)pads[1],   (size_t)pads[3],   (size_t)dil[0],  (size_t)dil[1],
+                         (size_t)group,     CLCNN_CONV_AUTO};
+  clcnn_conv_geometry g;
+  if ((status = clcnn_conv_geometry_make(b->m->ctx, b->where, &d, xs, ws, &g)) != CLCNN_OK)
+    return status;
+  size_t bias_count = bias ? bias->count : bv >= 0 ? mb_product(b->m->values[bv].shape, 0, 4) : 0;
+  if ((bias || bv >= 0) && (bias_count != ws[0] || (bv >= 0 && b->m->values[bv].rank != 1)))
+    return mb_fail(b, CLCNN_INVALID_ARGUMENT, "bias has %zu values for %zu filters", bias_count,
+                   ws[0]);
+  int index;
+  model_layer *l = mb_new_layer(b, LAYER_CONV, &index);
+  l->in[0] = x;
+  l->n_in = 1;
+  l->w_in = mb_add_param(l, wv);
+  l->b_in = mb_add_param(l, bv);
+  l->conv = d;
+  memcpy(l->w_shape, ws, sizeof ws);
+  if (l->b_in >= 0 && (status = mb_set_view(b, l, (size_t)l->b_in, (size_t[4]){1, ws[0], 1, 1})))
+    return status;
+  l->w_host = w ? mb_copy_floats(w->f, w->count) : NULL;
+  l->b_host = bias ? mb_copy_floats(bias->f, bias->count) : NULL;
+  if ((w && !l->w_host) || (bias && !l->b_host))
+    return mb_fail(b, CLCNN_OUT_OF_MEMORY, "host allocation of %zu weights failed", w->count);
+  const size_t ys[4] = {g.n, g.k, g.p, g.q};
+  return mb_set_output(b, 4, ys, index, -1);
+}
+
+static clcnn_status fully_connected(builder *b, const fc_args *a) {
+  const model_value *xv = &b->m->values[a->x];
+  const size_t *bs = a->bv >= 0 ? b->m->values[a->bv].shape : NULL;
+  int b_rank = a->bm ? a->bm->rank : b->m->values[a->bv].rank;
+  if (b_rank != 2)
+    return mb_fail(b, CLCNN_UNSUPPORTED, "the weight matrix has rank %d, expected 2", b_rank);
+  size_t d0 = a->bm ? (size_t)a->bm->dims[0] : bs[0], d1 = a->bm ? (size_t)a->bm->dims[1] : bs[1];
+  size_t cin = a->trans_b ? d1 : d0, k = a->trans_b ? d0 : d1;
+  size_t rows = mb_product(xv->shape, 0, xv->rank - 1), cols = xv->shape[xv->rank - 1];
+  if (xv->rank < 2)
+    return mb_fail(b, CLCNN_UNSUPPORTED, "A has rank %d, expected 2 or more", xv->rank);
+  if (cin != cols)
+    return mb_fail(b, CLCNN_INVALID_ARGUMENT,
+                   "A has %zu columns but the weight matrix %zux%zu%s needs %zu", cols, d0, d1,
+                   a->trans_b ? " (transposed)" : "", cin);
+  if (a->bv >= 0 && (!a->trans_b || a->alpha != 1.0f))
+    return mb_fail(
+        b, CLCNN_UNSUPPORTED,
+        "a weight matrix computed at run time is taken as it is (transB = 1, alpha = 1); "
+        "this one has transB = %d, alpha = %g",
+        a->trans_b, (double)a->alpha);
+  size_t c_count = a->c         ? a->c->count
+                   : a->cv >= 0 ? mb_product(b->m->values[a->cv].shape, 0, 4)
+                                : 0;
+  if ((a->c && c_count != k && c_count != 1) ||
+      (a->cv >= 0 && (c_count != k || a->beta != 1.0f ||
+                      b->m->values[a->cv].shape[0] != (b->m->values[a->cv].rank == 1 ? k : 1))))
+    return mb_fail(
+        b, CLCNN_UNSUPPORTED,
+        "C has %zu values; clcnn adds a bias of %zu values (or one constant value; beta 1 "
+        "when computed at run time)",
+        c_count, k);
+  if (k == 0 || cin == 0) return mb_fail(b, CLCNN_INVALID_ARGUMENT, "an empty weight matrix");
+  int index;
+  model_layer *l = mb_new_layer(b, LAYER_CONV, &index);
+  l->in[0] = a->x;
+  l->n_in = 1;
+  l->w_in = mb_add_param(l, a->bv);
+  l->b_in = mb_add_param(l, a->cv);
+  l->conv = (clcnn_conv2d_desc){1, 1, 0, 0, 0, 0, 1, 1, 1, CLCNN_CONV_AUTO};
+  const size_t ws[4] = {k, cin, 1, 1};
+  memcpy(l->w_shape, ws, sizeof ws);
+  clcnn_status status = CLCNN_OK;
+  if (xv->rank != 2) { /* A and Y seen as matrices */
+    status = mb_set_view(b, l, 0, (size_t[4]){rows, cols, 1, 1});
+    if (status == CLCNN_OK) status = mb_set_view(b, l, l->n_in, (size_t[4]){rows, k, 1, 1});
+  }
+  if (status == CLCNN_OK && l->b_in >= 0)
+    status = mb_set_view(b, l, (size_t)l->b_in, (size_t[4]){1, k, 1, 1});
+  if (status != CLCNN_OK) return status;
+  if (a->bm) {
+    if (!(l->w_host = malloc(k * cin * sizeof(float))))
+      return mb_fail(b, CLCNN_OUT_OF_MEMORY, "host allocation of %zu weights failed", k * cin);
+    for (size_t i = 0; i < k; i++)
+      for (size_t j = 0; j < cin; j++)
+        l->w_host[i * cin + j] = a->alpha * a->bm->f[a->trans_b ? i * cin + j : j * k + i];
+  }
+  if (a->c) {
+    if (!(l->b_host = malloc(k * sizeof(float))))
+      return mb_fail(b, CLCNN_OUT_OF_MEMORY, "host allocation failed");
+    for (size_t i = 0; i < k; i++) l->b_host[i] = a->beta * a->c->f[c_count == 1 ? 0 : i];
+  }
+  size_t ys[4] = {1, 1, 1, 1};
+  memcpy(ys, xv->shape, sizeof ys);
+  ys[xv->rank - 1] = k;
+  return mb_set_output(b, xv->rank, ys, index, -1);
+}
+
+clcnn_status mb_op_gemm(builder *b) {
+  fc_args a = {-1, -1, -1, 0, NULL, NULL, 1.0f, 1.0f};
+  int64_t trans_a, trans_b;
+  clcnn_status status = mb_act_input(b, 0, 2, &a.x);
+  if (status == CLCNN_OK) status = mb_param_input(b, 1, &a.bm, &a.bv);
+  if (status == CLCNN_OK && mb_has_input(b->node, 2)) status = mb_param_input(b, 2, &a.c, &a.cv);
+  if (status == CLCNN_OK) status = mb_get_int(b, "transA", 0, &trans_a);
+  if (status == CLCNN_OK) status = mb_get_int(b, "transB", 0, &trans_b);
+  if (status == CLCNN_OK) status = mb_get_float(b, "alpha", 1.0f, &a.alpha);
+  if (status == CLCNN_OK) status = mb_get_float(b, "beta", 1.0f, &a.beta);
+  if (status != CLCNN_OK) return status;
+  if (trans_a)
+    return mb_fail(b, CLCNN_UNSUPPORTED, "transA = %lld: the rows of A must be its samples",
+                   (long long)trans_a);
+  a.trans_b = trans_b != 0;
+  return fully_connected(b, &a);
+}
+
+clcnn_status mb_op_matmul(builder *b) {
+  fc_args a = {-1, -1, -1, 0, NULL, NULL, 1.0f, 0.0f};
+  clcnn_status status = mb_act_input(b, 0, 0, &a.x);
+  if (status == CLCNN_OK) status = mb_param_input(b, 1, &a.bm, &a.bv);
+  return status == CLCNN_OK ? fully_connected(b, &a) : status;
+}
+
+clcnn_status mb_op_pool(builder *b) {
+  int x, max = pb_equals(b->node->op_type, "MaxPool");
+  int64_t kernel[2], stride[2], dil[2], pads[4], ceil_mode, include_pad, order;
+  clcnn_status status = mb_act_input(b, 0, 4, &x);
+  if (status == CLCNN_OK) status = mb_get_ints(b, "kernel_shape", 2, 0, 1, 1 << 30, kernel);
+  if (status == CLCNN_OK) status = mb_get_ints(b, "strides", 2, 1, 1, 1 << 30, stride);
+  if (status == CLCNN_OK) status = mb_get_ints(b, "dilations", 2, 1, 1, 1 << 30, dil);
+  if (status == CLCNN_OK) status = mb_get_int(b, "ceil_mode", 0, &ceil_mode);
+  if (status == CLCNN_OK) status = mb_get_int(b, "count_include_pad", 0, &include_pad);
+  if (status == CLCNN_OK) status = mb_get_int(b, "storage_order", 0, &order);
+  if (status != CLCNN_OK) return status;
+  if (!onnx_find_attr(b->node, "kernel_shape"))
+    return mb_fail(b, CLCNN_INVALID_ARGUMENT, "the kernel_shape attribute is missing");
+  if (dil[0] != 1 || dil[1] != 1)
+    return mb_fail(b, CLCNN_UNSUPPORTED, "dilations %lldx%lld: clcnn pools dense windows",
+                   (long long)dil[0], (long long)dil[1]);
+  if (order != 0) return mb_fail(b, CLCNN_UNSUPPORTED, "storage_order %lld", (long long)order);
+  if ((status = mb_spatial_pads(b, b->m->values[x].shape + 2, kernel, stride, pads)) != CLCNN_OK)
+    return status;
+  clcnn_pool2d_desc d = {max ? CLCNN_POOL_MAX : CLCNN_POOL_AVG,
+                         (size_t)kernel[0],
+                         (size_t)kernel[1],
+                         (size_t)stride[0],
+                         (size_t)stride[1],
+                         (size_t)pads[0],
+                         (size_t)pads[2],
+                         (size_t)pads[1],
+                         (size_t)pads[3],
+                         ceil_mode != 0,
+                         include_pad != 0};
+  return mb_make_pool(b, x, &d);
+}
+
+clcnn_status mb_op_global_pool(builder *b) {
+  int x;
+  clcnn_status status = mb_act_input(b, 0, 4, &x);
+  if (status != CLCNN_OK) return status;
+  const size_t *s = b->m->values[x].shape;
+  clcnn_pool2d_desc d = {pb_equals(b->node->op_type, "GlobalMaxPool") ? CLCNN_POOL_MAX
+                                                                      : CLCNN_POOL_AVG,
+                         s[2],
+                         s[3],
+                         1,
+                         1,
+                         0,
+                         0,
+                         0,
+                         0,
+                         0,
+                         0};
+  return mb_make_pool(b, x, &d);
+}
+
+/* ReduceMean over the two spatial axes of a 4-D tensor: a global average pooling. */
+clcnn_status mb_op_reduce_mean(builder *b) {
+  int x;
+  int64_t keep;
+  const onnx_attr *axes_attr;
+  const onnx_tensor *axes_input = NULL;
+  clcnn_status status = mb_act_input(b, 0, 0, &x);
+  if (status == CLCNN_OK) status = mb_get_int(b, "keepdims", 1, &keep);
+  if (status == CLCNN_OK) status = mb_attr_of(b, "axes", ONNX_ATTR_INTS, &axes_attr);
+  if (status == CLCNN_OK && mb_has_input(b->node, 1))
+    status = mb_const_input(b, 1, ONNX_INT64, &axes_input);
+  if (status != CLCNN_OK) return status;
+  const model_value *v = &b->m->values[x];
+  const int64_t *axes = axes_input ? axes_input->i : axes_attr ? axes_attr->ints : NULL;
+  size_t n = axes_input ? axes_input->count : axes_attr ? axes_attr->count : 0;
+  int seen = 0;
+  for (size_t i = 0; i < n; i++) {
+    int64_t a = axes[i] < 0 ? axes[i] + v->rank : axes[i];
+    seen |= a == 2 ? 1 : a == 3 ? 2 : 4;
+  }
+  if (v->rank != 4 || seen != 3)
+    return mb_fail(b, CLCNN_UNSUPPORTED,
+                   "clcnn averages over the two spatial axes of a 4-D tensor (axes 2 and 3)");
+  clcnn_pool2d_desc d = {CLCNN_POOL_AVG, v->shape[2], v->shape[3], 1, 1, 0, 0, 0, 0, 0, 0};
+  status = mb_make_pool(b, x, &d);
+  if (status == CLCNN_OK && !keep) b->m->values[b->m->layers[b->m->n_layers - 1].out].rank = 2;
+  return status;
+}
+
+clcnn_status mb_op_batchnorm(builder *b) {
+  int x, pv[4];
+  const onnx_tensor *p[4];
+  float eps;
+  int64_t training;
+  clcnn_status status = mb_act_input(b, 0, 0, &x);
+  for (size_t k = 0; k < 4 && status == CLCNN_OK; k++)
+    status = mb_param_input(b, k + 1, &p[k], &pv[k]);
+  if (status == CLCNN_OK) status = mb_get_float(b, "epsilon", 1e-5f, &eps);
+  if (status == CLCNN_OK) status = mb_get_int(b, "training_mode", 0, &training);
+  if (status != CLCNN_OK) return status;
+  const model_value *v = &b->m->values[x];
+  size_t c = v->shape[1];
+  int constant = 1;
+  if (v->rank < 2)
+    return mb_fail(b, CLCNN_INVALID_ARGUMENT,
+                   "input of rank %d (it needs channels, rank 2 or more)", v->rank);
+  for (int k = 0; k < 4; k++) {
+    size_t n = p[k] ? p[k]->count : mb_product(b->m->values[pv[k]].shape, 0, 4);
+    if (n != c || (pv[k] >= 0 && b->m->values[pv[k]].rank != 1))
+      return mb_fail(b, CLCNN_INVALID_ARGUMENT, "input %d has %zu values for %zu channels", k + 1,
+                     n, c);
+    constant &= p[k] != NULL;
+  }
+  if (training) return mb_fail(b, CLCNN_UNSUPPORTED, "training_mode = 1 (clcnn runs inference)");
+  if (!(eps >= 0 && isfinite(eps)))
+    return mb_fail(b, CLCNN_INVALID_ARGUMENT, "epsilon = %g", (double)eps);
+  if ((status = mb_only_first_output(b)) != CLCNN_OK) return status;
+  int conv = constant ? mb_foldable_conv(b, x) : -1;
+  if (conv >= 0) { /* w' = w * a, b' = (b - mean) * a + shift with a = scale / sqrt(var + eps) */
+    model_layer *l = &b->m->layers[conv];
+    if (!l->b_host && !(l->b_host = calloc(c, sizeof(float))))
+      return mb_fail(b, CLCNN_OUT_OF_MEMORY, "host allocation failed");
+    size_t per = l->w_shape[1] * l->w_shape[2] * l->w_shape[3];
+    for (size_t k = 0; k < c; k++) {
+      double a = p[0]->f[k] / sqrt((double)p[3]->f[k] + eps);
+      for (size_t j = 0; j < per; j++) l->w_host[k * per + j] = (float)(l->w_host[k * per + j] * a);
+      l->b_host[k] = (float)((l->b_host[k] - (double)p[2]->f[k]) * a + p[1]->f[k]);
+    }
+    return mb_set_output(b, v->rank, v->shape, -1, x);
+  }
+  int index;
+  model_layer *l = mb_new_layer(b, LAYER_BN, &index);
+  l->in[0] = x;
+  l->n_in = 1;
+  l->eps = eps;
+  for (int k = 0; k < 4; k++) l->bn_in[k] = mb_add_param(l, pv[k]);
+  for (int k = 0; k < 4 && status == CLCNN_OK; k++)
+    if (l->bn_in[k] >= 0) status = mb_set_view(b, l, (size_t)l->bn_in[k], (size_t[4]){1, c, 1, 1});
+  for (int k = 0; k < 4 && status == CLCNN_OK; k++)
+    if (p[k] && !(l->bn_host[k] = mb_copy_floats(p[k]->f, c)))
+      status = mb_fail(b, CLCNN_OUT_OF_MEMORY, "host allocation failed");
+  /* channels are the second dimension at every rank: N x C x (the rest) x 1 */
+  if (status == CLCNN_OK && v->rank != 4 && v->rank != 2) {
+    const size_t view[4] = {v->shape[0], c, mb_product(v->shape, 2, 4), 1};
+    if ((status = mb_set_view(b, l, 0, view)) == CLCNN_OK)
+      status = mb_set_view(b, l, l->n_in, view);
+  }
+  return status == CLCNN_OK ? mb_set_output(b, v->rank, v->shape, index, -1) : status;
+}
