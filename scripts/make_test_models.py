@@ -111,6 +111,21 @@ def pad_reduce():
     return g.model([(x, (2, 3, 6, 5))], [y, z, a, b], "pad_reduce")
 
 
+def dynamic_view():
+    """x.view(x.size(0), -1) as PyTorch exports it with a dynamic batch: Shape, Gather,
+    Unsqueeze and Concat computing the target shape; and a Squeeze of a constant."""
+    g = Graph(8)
+    x = "x"
+    y = g.node("Relu", [g.conv(x, 2, 3, 3)])
+    size0 = g.node("Gather", [g.node("Shape", [y]), g.const(np.int64(0), "index")], axis=0)
+    lead = g.node("Unsqueeze", [size0, g.const(np.int64([0]), "axes")])
+    rest = g.node("Squeeze", [g.const(np.int64([[-1]]), "minus_one"), g.const(np.int64([0]), "axes")])
+    shape = g.node("Concat", [lead, rest], axis=0)
+    y = g.node("Reshape", [y, shape])
+    y = g.gemm(y, 3 * 5 * 5, 4)
+    return g.model([(x, (2, 2, 5, 5))], [y], "dynamic_view")
+
+
 def legacy_opset():
     """Opset 10: Clip bounds as attributes, Softmax of a flattened N x K."""
     g = Graph(5, opset=10)
@@ -129,6 +144,7 @@ GOOD = {
     "legacy_opset": legacy_opset,
     "typed_data": typed_data,
     "pad_reduce": pad_reduce,
+    "dynamic_view": dynamic_view,
     "lenet": lenet,
     "resnet18_tiny": lambda: resnet18(width=4, size=32, classes=10),
     "resnet18_tiny_folded": lambda: resnet18(folded=True, width=4, size=32, classes=10),

@@ -96,11 +96,20 @@ static void check_model(const char *name) {
   clcnn_context_destroy(ctx);
 }
 
-static const char *const good[] = {
-    "conv_variants", "dense_variants",       "pool_variants",     "graph_variants",
-    "legacy_opset",  "typed_data",           "pad_reduce",        "lenet",
-    "resnet18_tiny", "resnet18_tiny_folded", "mobilenet_v2_tiny", "squeezenet1_1_small",
-    "vgg11_tiny"};
+static const char *const good[] = {"conv_variants",
+                                   "dense_variants",
+                                   "pool_variants",
+                                   "graph_variants",
+                                   "legacy_opset",
+                                   "typed_data",
+                                   "pad_reduce",
+                                   "dynamic_view",
+                                   "lenet",
+                                   "resnet18_tiny",
+                                   "resnet18_tiny_folded",
+                                   "mobilenet_v2_tiny",
+                                   "squeezenet1_1_small",
+                                   "vgg11_tiny"};
 
 START_TEST(matches_onnx_runtime) {
   check_model(good[_i]);

@@ -286,3 +286,44 @@ clcnn_status mb_make_pool(builder *b, int x, const clcnn_pool2d_desc *d) {
   const size_t ys[4] = {g.n, g.c, g.p, g.q};
   return mb_set_output(b, 4, ys, index, -1);
 }
+
+clcnn_status mb_new_constant(builder *b, int type, int rank, const int64_t *dims,
+                             onnx_tensor **out) {
+  size_t count = 1;
+  for (int i = 0; i < rank; i++) {
+    if (dims[i] < 0 || dims[i] > (1 << 24) || count * (size_t)dims[i] > (1 << 24))
+      return mb_fail(b, CLCNN_UNSUPPORTED, "a computed constant of more than 2^24 values");
+    count *= (size_t)dims[i];
+  }
+  if (b->n_scratch == b->scratch_cap) {
+    size_t cap = b->scratch_cap ? 2 * b->scratch_cap : 16;
+    onnx_tensor **grown = realloc(b->scratch, cap * sizeof *grown);
+    if (!grown) return mb_fail(b, CLCNN_OUT_OF_MEMORY, "host allocation failed");
+    b->scratch = grown;
+    b->scratch_cap = cap;
+  }
+  size_t width = type == ONNX_FLOAT ? sizeof(float) : sizeof(int64_t);
+  onnx_tensor *t = calloc(1, sizeof *t + (count ? count : 1) * width);
+  if (!t) return mb_fail(b, CLCNN_OUT_OF_MEMORY, "host allocation failed");
+  b->scratch[b->n_scratch++] = t;
+  t->type = type;
+  t->rank = rank;
+  t->count = count;
+  for (int i = 0; i < rank; i++) t->dims[i] = dims[i];
+  if (type == ONNX_FLOAT)
+    t->f = (float *)(t + 1);
+  else
+    t->i = (int64_t *)(t + 1);
+  *out = t;
+  return CLCNN_OK;
+}
+
+clcnn_status mb_set_constant_output(builder *b, const onnx_tensor *t) {
+  int out;
+  clcnn_status status = mb_only_first_output(b);
+  if (status == CLCNN_OK) status = mb_first_output(b, &out);
+  if (status != CLCNN_OK) return status;
+  b->m->values[out].rank = 0;
+  b->m->values[out].constant = t;
+  return CLCNN_OK;
+}

@@ -13,8 +13,8 @@ typedef struct builder {
   const onnx_node *node; /* the node being built */
   char where[320];       /* "clcnn_model_load: node 3 'conv1' (Conv)" */
   int64_t declared_batch;
-  onnx_tensor *scratch[64]; /* constants made from Constant nodes' scalar attributes */
-  size_t n_scratch;
+  onnx_tensor **scratch; /* constants made while loading (freed with the builder) */
+  size_t n_scratch, scratch_cap;
 } builder;
 
 /* A node's bytes as printf's "%.*s" arguments. */
@@ -72,6 +72,13 @@ int mb_add_param(model_layer *l, int v);
 /* A pooling layer of d on x, its output the node's first. */
 clcnn_status mb_make_pool(builder *b, int x, const clcnn_pool2d_desc *d);
 
+/* A new constant of type (ONNX_FLOAT or ONNX_INT64) and rank with dims (NULL for rank 0),
+   its count values zeroed, owned by the builder. */
+clcnn_status mb_new_constant(builder *b, int type, int rank, const int64_t *dims,
+                             onnx_tensor **out);
+/* Output k of the node made the constant t. */
+clcnn_status mb_set_constant_output(builder *b, const onnx_tensor *t);
+
 /* The operator builders: each reads b->node and makes its outputs. */
 clcnn_status mb_op_conv(builder *b);
 clcnn_status mb_op_gemm(builder *b);
@@ -90,6 +97,12 @@ clcnn_status mb_op_batchnorm(builder *b);
 clcnn_status mb_op_softmax(builder *b);
 clcnn_status mb_op_identity(builder *b);
 clcnn_status mb_op_constant(builder *b);
+clcnn_status mb_op_shape(builder *b);
+clcnn_status mb_op_gather(builder *b);
+clcnn_status mb_op_unsqueeze(builder *b);
+clcnn_status mb_op_squeeze(builder *b);
+int mb_is_constant_input(const builder *b, size_t k);
+clcnn_status mb_constant_concat(builder *b, int64_t axis);
 clcnn_status mb_op_pad(builder *b);
 clcnn_status mb_op_reduce_mean(builder *b);
 

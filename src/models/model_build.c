@@ -42,6 +42,10 @@ static const op_entry ops[] = {
     {"Constant", mb_op_constant},
     {"Pad", mb_op_pad},
     {"ReduceMean", mb_op_reduce_mean},
+    {"Shape", mb_op_shape},
+    {"Gather", mb_op_gather},
+    {"Unsqueeze", mb_op_unsqueeze},
+    {"Squeeze", mb_op_squeeze},
 };
 
 static clcnn_status build_node(builder *b, size_t i) {
@@ -144,7 +148,7 @@ static clcnn_status declare_values(builder *b) {
 }
 
 clcnn_status model_build(clcnn_model *m, const onnx_model *onnx) {
-  builder b = {m, onnx, NULL, "", 0, {NULL}, 0};
+  builder b = {m, onnx, NULL, "", 0, NULL, 0, 0};
   size_t n_values = onnx->n_inits + onnx->n_inputs;
   for (size_t i = 0; i < onnx->n_nodes; i++) n_values += onnx->nodes[i].n_outputs;
   m->values = calloc(n_values ? n_values : 1, sizeof *m->values);
@@ -165,5 +169,6 @@ clcnn_status model_build(clcnn_model *m, const onnx_model *onnx) {
   }
   for (size_t i = 0; i < m->n_values; i++) m->values[i].constant = NULL; /* the bytes go */
   for (size_t i = 0; i < b.n_scratch; i++) free(b.scratch[i]);
+  free(b.scratch);
   return status;
 }

@@ -140,6 +140,7 @@ clcnn_status mb_op_concat(builder *b) {
     return mb_fail(b, CLCNN_UNSUPPORTED, "%zu inputs (clcnn concatenates 1 to %d)", node->n_inputs,
                    LAYER_MAX_INPUTS);
   if (axis == INT64_MAX) return mb_fail(b, CLCNN_INVALID_ARGUMENT, "the axis attribute is missing");
+  if (mb_is_constant_input(b, 0)) return mb_constant_concat(b, axis);
   int index, x;
   if ((status = mb_act_input(b, 0, 0, &x)) != CLCNN_OK) return status;
   int rank = b->m->values[x].rank;

@@ -100,26 +100,170 @@ clcnn_status mb_op_constant(builder *b) {
     int single = pb_equals(a->name, "value_float") || pb_equals(a->name, "value_int");
     int many = pb_equals(a->name, "value_floats") || pb_equals(a->name, "value_ints");
     if (!single && !many) return mb_fail(b, CLCNN_UNSUPPORTED, "attribute %.*s", PB(a->name));
-    if (b->n_scratch == sizeof b->scratch / sizeof *b->scratch)
-      return mb_fail(b, CLCNN_UNSUPPORTED, "more than %zu scalar constants", b->n_scratch);
-    onnx_tensor *s = calloc(1, sizeof *s);
-    if (!s) return mb_fail(b, CLCNN_OUT_OF_MEMORY, "host allocation failed");
-    b->scratch[b->n_scratch++] = s;
     int is_float = a->type == ONNX_ATTR_FLOAT || a->type == ONNX_ATTR_FLOATS;
-    s->count = many ? a->count : 1;
-    s->rank = many ? 1 : 0;
-    s->dims[0] = (int64_t)s->count;
-    s->type = is_float ? ONNX_FLOAT : ONNX_INT64;
-    s->f = is_float ? (many ? a->floats : &((onnx_attr *)a)->f) : NULL;
-    s->i = is_float ? NULL : (many ? a->ints : &((onnx_attr *)a)->i);
-    if ((is_float && !s->f) || (!is_float && !s->i)) s->count = 0;
+    const int64_t n = many ? (int64_t)a->count : 1;
+    onnx_tensor *s;
+    clcnn_status status =
+        mb_new_constant(b, is_float ? ONNX_FLOAT : ONNX_INT64, many ? 1 : 0, &n, &s);
+    if (status != CLCNN_OK) return status;
+    for (size_t i = 0; i < s->count; i++) {
+      if (is_float)
+        s->f[i] = many ? a->floats[i] : a->f;
+      else
+        s->i[i] = many ? a->ints[i] : a->i;
+    }
     t = s;
   }
   if (!t) return mb_fail(b, CLCNN_INVALID_ARGUMENT, "the value attribute holds no tensor");
-  int out;
-  clcnn_status status = mb_first_output(b, &out);
+  return mb_set_constant_output(b, t);
+}
+
+/* ---- shapes computed at load: Shape, Gather, Unsqueeze, Squeeze and Concat of constants,
+   which PyTorch writes for x.view(x.size(0), -1) when the batch is left dynamic ---------- */
+
+int mb_is_constant_input(const builder *b, size_t k) {
+  int v = mb_has_input(b->node, k) ? mb_find_value(b->m, b->node->inputs[k]) : -1;
+  return v >= 0 && b->m->values[v].rank == 0;
+}
+
+/* The dimensions of a computed tensor (its rank's worth) or of a constant. */
+clcnn_status mb_op_shape(builder *b) {
+  int64_t dims[ONNX_MAX_RANK], start, end;
+  int rank;
+  clcnn_status status = mb_get_int(b, "start", 0, &start);
+  if (status == CLCNN_OK) status = mb_get_int(b, "end", INT64_MAX, &end);
   if (status != CLCNN_OK) return status;
-  b->m->values[out].rank = 0;
-  b->m->values[out].constant = t;
+  if (mb_is_constant_input(b, 0)) {
+    const onnx_tensor *t = b->m->values[mb_find_value(b->m, b->node->inputs[0])].constant;
+    rank = t->rank;
+    for (int i = 0; i < rank; i++) dims[i] = t->dims[i];
+  } else {
+    int x;
+    if ((status = mb_act_input(b, 0, 0, &x)) != CLCNN_OK) return status;
+    rank = b->m->values[x].rank;
+    for (int i = 0; i < rank; i++) dims[i] = (int64_t)b->m->values[x].shape[i];
+  }
+  if (start < 0) start += rank;
+  if (end < 0) end += rank;
+  start = start < 0 ? 0 : start > rank ? rank : start;
+  end = end < start ? start : end > rank ? rank : end;
+  const int64_t n = end - start;
+  onnx_tensor *t;
+  if ((status = mb_new_constant(b, ONNX_INT64, 1, &n, &t)) != CLCNN_OK) return status;
+  for (int64_t i = 0; i < n; i++) t->i[i] = dims[start + i];
+  return mb_set_constant_output(b, t);
+}
+
+/* Elements of a constant integer vector picked by constant indices (axis 0). */
+clcnn_status mb_op_gather(builder *b) {
+  const onnx_tensor *data, *idx;
+  int64_t axis;
+  if (!mb_is_constant_input(b, 0) || !mb_is_constant_input(b, 1))
+    return mb_fail(b, CLCNN_UNSUPPORTED, "clcnn gathers from constant integer vectors only");
+  clcnn_status status = mb_const_input(b, 0, ONNX_INT64, &data);
+  if (status == CLCNN_OK) status = mb_const_input(b, 1, ONNX_INT64, &idx);
+  if (status == CLCNN_OK) status = mb_get_int(b, "axis", 0, &axis);
+  if (status != CLCNN_OK) return status;
+  if (data->rank != 1 || (axis != 0 && axis != -1) || idx->rank > 1)
+    return mb_fail(b, CLCNN_UNSUPPORTED,
+                   "a rank-%d gather along axis %lld with rank-%d indices (clcnn gathers from "
+                   "vectors)",
+                   data->rank, (long long)axis, idx->rank);
+  const int64_t n = (int64_t)idx->count;
+  onnx_tensor *t;
+  if ((status = mb_new_constant(b, ONNX_INT64, idx->rank, &n, &t)) != CLCNN_OK) return status;
+  for (size_t i = 0; i < idx->count; i++) {
+    int64_t k = idx->i[i] < 0 ? idx->i[i] + (int64_t)data->count : idx->i[i];
+    if (k < 0 || k >= (int64_t)data->count)
+      return mb_fail(b, CLCNN_INVALID_ARGUMENT, "index %lld of a vector of %zu",
+                     (long long)idx->i[i], data->count);
+    t->i[i] = data->i[k];
+  }
+  return mb_set_constant_output(b, t);
+}
+
+/* The axes of Unsqueeze / Squeeze: an attribute before opset 13, a constant input after. */
+static clcnn_status axes_of(builder *b, const int64_t **axes, size_t *n) {
+  const onnx_attr *a;
+  clcnn_status status = mb_attr_of(b, "axes", ONNX_ATTR_INTS, &a);
+  if (status != CLCNN_OK) return status;
+  *axes = a ? a->ints : NULL;
+  *n = a ? a->count : 0;
+  if (!a && mb_has_input(b->node, 1)) {
+    const onnx_tensor *t;
+    if ((status = mb_const_input(b, 1, ONNX_INT64, &t)) != CLCNN_OK) return status;
+    *axes = t->i;
+    *n = t->count;
+  }
   return CLCNN_OK;
+}
+
+/* Unsqueeze and Squeeze of a constant: the same values, dimensions of 1 added or removed. */
+static clcnn_status reshape_constant(builder *b, int add) {
+  const onnx_tensor *data;
+  const int64_t *axes;
+  size_t n;
+  if (!mb_is_constant_input(b, 0))
+    return mb_fail(b, CLCNN_UNSUPPORTED, "clcnn runs this operator on constants only");
+  clcnn_status status = mb_const_input(b, 0, ONNX_INT64, &data);
+  if (status == CLCNN_OK) status = axes_of(b, &axes, &n);
+  if (status != CLCNN_OK) return status;
+  int rank = add ? data->rank + (int)n : data->rank, out_rank = 0;
+  if (rank > ONNX_MAX_RANK) return mb_fail(b, CLCNN_UNSUPPORTED, "rank %d", rank);
+  int marked[ONNX_MAX_RANK] = {0};
+  for (size_t i = 0; i < n; i++) {
+    int64_t a = axes[i] < 0 ? axes[i] + rank : axes[i];
+    if (a < 0 || a >= rank || marked[a])
+      return mb_fail(b, CLCNN_INVALID_ARGUMENT, "axis %lld for rank %d", (long long)axes[i], rank);
+    if (!add && data->dims[a] != 1)
+      return mb_fail(b, CLCNN_INVALID_ARGUMENT, "axis %lld has size %lld, not 1",
+                     (long long)axes[i], (long long)data->dims[a]);
+    marked[a] = 1;
+  }
+  int64_t dims[ONNX_MAX_RANK];
+  for (int i = 0, k = 0; i < rank; i++) {
+    if (add)
+      dims[out_rank++] = marked[i] ? 1 : data->dims[k++];
+    else if (!(n ? marked[i] : data->dims[i] == 1))
+      dims[out_rank++] = data->dims[i];
+  }
+  onnx_tensor *t;
+  if ((status = mb_new_constant(b, ONNX_INT64, out_rank, dims, &t)) != CLCNN_OK) return status;
+  memcpy(t->i, data->i, data->count * sizeof *t->i);
+  return mb_set_constant_output(b, t);
+}
+
+clcnn_status mb_op_unsqueeze(builder *b) {
+  return reshape_constant(b, 1);
+}
+clcnn_status mb_op_squeeze(builder *b) {
+  return reshape_constant(b, 0);
+}
+
+/* Concat of constant integer vectors (a shape put together). */
+clcnn_status mb_constant_concat(builder *b, int64_t axis) {
+  const onnx_node *node = b->node;
+  size_t total = 0;
+  for (size_t k = 0; k < node->n_inputs; k++) {
+    const onnx_tensor *t;
+    if (!mb_is_constant_input(b, k))
+      return mb_fail(b, CLCNN_UNSUPPORTED, "a constant concatenated with a computed tensor");
+    clcnn_status status = mb_const_input(b, k, ONNX_INT64, &t);
+    if (status != CLCNN_OK) return status;
+    if (t->rank != 1 || (axis != 0 && axis != -1))
+      return mb_fail(b, CLCNN_UNSUPPORTED,
+                     "constants of rank %d along axis %lld (clcnn joins "
+                     "integer vectors)",
+                     t->rank, (long long)axis);
+    total += t->count;
+  }
+  const int64_t n = (int64_t)total;
+  onnx_tensor *out;
+  clcnn_status status = mb_new_constant(b, ONNX_INT64, 1, &n, &out);
+  for (size_t k = 0, at = 0; k < node->n_inputs && status == CLCNN_OK; k++) {
+    const onnx_tensor *t = b->m->values[mb_find_value(b->m, node->inputs[k])].constant;
+    memcpy(out->i + at, t->i, t->count * sizeof *t->i);
+    at += t->count;
+  }
+  return status == CLCNN_OK ? mb_set_constant_output(b, out) : status;
 }
