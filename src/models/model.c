@@ -108,9 +108,10 @@ static clcnn_status assign_slots(clcnn_model *m, size_t **sizes) {
       busy[best] = 1;
       val->slot = (int)best;
     }
-    for (size_t v = 0; step >= 0 && v < n; v++) /* free what this layer read for the last time */
-      if (m->values[v].last_use == step && m->values[v].slot >= 0 && m->values[v].storage == (int)v)
-        busy[m->values[v].slot] = 0;
+    for (size_t k = 0; step >= 0 && k < m->layers[step].n_in; k++) { /* last reads free */
+      const model_value *root = &m->values[m->values[m->layers[step].in[k]].storage];
+      if (root->last_use == step && root->slot >= 0) busy[root->slot] = 0;
+    }
   }
   free(busy);
   m->n_slots = n_slots;
@@ -159,11 +160,6 @@ static clcnn_status upload(clcnn_model *m, const size_t shape[4], const float *h
   return status == CLCNN_OK ? clcnn_tensor_write(*out, host, count_of(shape)) : status;
 }
 
-static const char *act_name(int act) {
-  static const char *const names[] = {"relu", "sigmoid", "tanh", "relu6"};
-  return act >= 0 && act < 4 ? names[act] : "none";
-}
-
 /* The layer's line for clcnn_model_layer_describe. */
 static clcnn_status describe(clcnn_model *m, model_layer *l) {
   char line[512];
@@ -179,7 +175,8 @@ static clcnn_status describe(clcnn_model *m, model_layer *l) {
     static const char *const kinds[] = {"conv",   "pool",      "activation", "clip", "add",
                                         "concat", "batchnorm", "softmax",    "pad"};
     snprintf(line, sizeof line, "%s%s%s %zu input%s -> %zux%zux%zux%zu", kinds[l->kind],
-             l->kind == LAYER_ACT ? " " : "", l->kind == LAYER_ACT ? act_name(l->act) : "", l->n_in,
+             l->kind == LAYER_ACT ? " " : "",
+             l->kind == LAYER_ACT ? clcnn_activation_name(l->act) : "", l->n_in,
              l->n_in == 1 ? "" : "s", s[0], s[1], s[2], s[3]);
   }
   }

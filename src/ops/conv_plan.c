@@ -38,8 +38,6 @@ struct clcnn_conv2d_plan {
 
 /* ---- algorithm choice and set-up --------------------------------------------------------- */
 
-static const char *const act_names[] = {"relu", "sigmoid", "tanh", "relu6"};
-
 /* The problem, the algorithm, its kernel parameters, the flags and the fused activation. */
 static void describe(clcnn_conv2d_plan *plan) {
   char problem[160];
@@ -48,7 +46,7 @@ static void describe(clcnn_conv2d_plan *plan) {
            clcnn_conv_algo_name(plan->algo), plan->params[0] ? " " : "", plan->params,
            plan->flags & CLCNN_PLAN_CONSTANT_WEIGHTS ? " constant-weights" : "",
            plan->act == CLCNN_EPI_NONE ? "" : " act=",
-           plan->act == CLCNN_EPI_NONE ? "" : act_names[plan->act]);
+           plan->act == CLCNN_EPI_NONE ? "" : clcnn_activation_name(plan->act));
 }
 
 static clcnn_status prepare_forward(clcnn_conv2d_plan *plan, const char *fn) {

@@ -262,3 +262,8 @@ clcnn_status clcnn_check_in_place(clcnn_context *ctx, const char *fn, const clcn
   if (in && out && in->root == out->root && in->root_byte == out->root_byte) return CLCNN_OK;
   return clcnn_check_distinct(ctx, fn, out, out_name, in, in_name);
 }
+
+const char *clcnn_activation_name(int act) {
+  static const char *const names[] = {"relu", "sigmoid", "tanh", "relu6"};
+  return act >= CLCNN_ACT_RELU && act <= CLCNN_ACT_RELU6 ? names[act] : "none";
+}
