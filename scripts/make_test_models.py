@@ -211,6 +211,13 @@ def write_bad(out):
                                     [vi("x", f, ["N", 3, 1 << 30, 1 << 30])], [y]),
         "missing_input": unchecked([helper.make_node("Relu", ["nowhere"], ["y"], name="r")], [],
                                    [x], [y]),
+        # a [3] constant on N x 3 x 3 x 3 broadcasts along the columns, not the channels
+        "column_bias": unchecked([helper.make_node("Conv", ["x", "w3"], ["c"], name="c1"),
+                                  helper.make_node("Add", ["c", "b3"], ["y"], name="add")],
+                                 [numpy_helper.from_array(np.ones((3, 2, 1, 1), np.float32),
+                                                          "w3"),
+                                  numpy_helper.from_array(np.float32([1, 2, 3]), "b3")],
+                                 [vi("x", f, ["N", 2, 3, 3])], [y]),
         "wrong_window": unchecked([helper.make_node("MaxPool", ["x"], ["y"], name="p",
                                                     kernel_shape=[2, 2], dilations=[2, 2])],
                                   [], [x], [y]),

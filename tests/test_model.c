@@ -130,6 +130,7 @@ static const struct {
     {"bad_missing_input", CLCNN_INVALID_ARGUMENT,
      "input 'nowhere' is not a graph input, an initializer or any node's output"},
     {"bad_wrong_window", CLCNN_UNSUPPORTED, "(MaxPool): dilations 2x2"},
+    {"bad_column_bias", CLCNN_UNSUPPORTED, "only as a per-channel bias"},
 };
 
 START_TEST(refuses_bad_models) {

@@ -74,12 +74,12 @@ clcnn_status mb_op_clip(builder *b) {
 static clcnn_status fold_bias(builder *b, int x, const onnx_tensor *c) {
   int conv = mb_foldable_conv(b, x);
   const model_value *v = &b->m->values[x];
-  size_t k = v->shape[1], ones = 0;
-  for (int i = 0; i < c->rank; i++) ones += c->dims[i] == 1;
-  int channel_axis = c->rank - (v->rank == 4 ? 3 : 1); /* K, 1, 1 or K aligned to the right */
-  int per_channel = c->f && c->count == k && channel_axis >= 0 &&
-                    c->dims[channel_axis] == (int64_t)k && (int)ones + 1 >= c->rank &&
-                    c->rank <= v->rank;
+  size_t k = v->shape[1];
+  /* broadcast from the right, the constant's K must meet the channel axis (K x 1 x 1 on
+     N x K x H x W, K on N x K); with count K every other dimension is then 1 */
+  int channel_axis = c->rank - (v->rank - 1);
+  int per_channel = c->f && c->count == k && c->rank <= v->rank && channel_axis >= 0 &&
+                    c->dims[channel_axis] == (int64_t)k;
   if (conv < 0 || !per_channel)
     return mb_fail(b, CLCNN_UNSUPPORTED,
                    "adding a constant of %zu values is supported only as a per-channel bias right "
