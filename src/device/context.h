@@ -9,6 +9,7 @@
 #include "device/caps.h"
 
 struct clcnn_program_entry;
+struct clcnn_size_family;
 struct clcnn_workspace;
 struct clcnn_plan_cache;
 
@@ -26,6 +27,9 @@ struct clcnn_context {
                         /* the program layer's in-memory cache */
   struct clcnn_program_entry *programs; /* most recently used first */
   size_t program_count, program_capacity;
+  /* sizes compiled into programs of their own, per kernel family (program/sized.c) */
+  struct clcnn_size_family *size_families; /* most recently used first */
+  size_t size_family_count, sizes_per_family;
   struct clcnn_kernel_set *keeper; /* retains every kernel handed out while set (plans) */
   clcnn_program_stats stats;
   /* the memory layer's scratch buffers (created on first use) */

@@ -15,12 +15,14 @@
 #include "program/cache_dir.h"
 #include "program/probe.h"
 #include "program/program.h"
+#include "program/sized.h"
 #include "memory/workspace.h"
 
 static void release_cl_objects(clcnn_context *ctx) {
   if (ctx->plan_cache_release) ctx->plan_cache_release(ctx);
   clcnn_workspace_release(ctx);
   clcnn_program_cache_release(ctx);
+  clcnn_size_families_release(ctx);
   if (ctx->queue) clReleaseCommandQueue(ctx->queue);
   if (ctx->cl_ctx) clReleaseContext(ctx->cl_ctx);
   ctx->queue = NULL;
@@ -32,6 +34,8 @@ static void release_cl_objects(clcnn_context *ctx) {
    kernels between fetching and launching them, so the least is 8. */
 #define DEFAULT_PROGRAM_CACHE_SIZE 128
 #define MIN_PROGRAM_CACHE_SIZE 8
+/* Input sizes per kernel family compiled into programs of their own (program/sized.h). */
+#define DEFAULT_SPECIALIZED_SIZES 4
 /* Longest cache folder path kept; a longer one runs without the disk cache (and says so). */
 #define CACHE_DIR_CAPACITY 4096
 
@@ -44,6 +48,8 @@ static clcnn_status init_runtime_settings(clcnn_context *ctx, const char *cache_
   ctx->cache_limit = clcnn_cache_limit_from_env(ctx->errors.log_level);
   ctx->program_capacity = clcnn_env_size("CLCNN_PROGRAM_CACHE_SIZE", MIN_PROGRAM_CACHE_SIZE,
                                          DEFAULT_PROGRAM_CACHE_SIZE, ctx->errors.log_level);
+  ctx->sizes_per_family = clcnn_env_size("CLCNN_SPECIALIZED_SIZES", 0, DEFAULT_SPECIALIZED_SIZES,
+                                         ctx->errors.log_level);
   char dir[CACHE_DIR_CAPACITY];
   if (clcnn_cache_dir_resolve(cache_option, dir, sizeof dir) != CLCNN_OK) {
     clcnn_log(ctx->errors.log_level, CLCNN_LOG_WARN,
