@@ -4,7 +4,8 @@
    the input is zero-padded) and broadcasts each channel's weight.
    Required -D: VW KC TH R S SH SW DH DW CG KG G KCB P Q XH XW TILES_P TILES_Q OUT_PLANE
    OUT_ROW OUT_COL (KCB counts blocks of KC channels; weights blocked as
-   [G][KCB][CG][R][S][KC], zero past KG). */
+   [G][KCB][CG][R][S][KC], zero past KG). The sizes P to OUT_ROW are numbers or the names of
+   the kernel arguments that carry them, as in conv2d_direct.cl. */
 #define floatW CAT(float, VW)
 #define vloadW CAT(vload, VW)
 #define vstoreW CAT(vstore, VW)
@@ -23,7 +24,9 @@
 __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
                                  __global const float *wr, const ulong wr_off,
                                  __global const float *bias, const ulong bias_off, const int epi,
-                                 __global float *y, const ulong y_off) {
+                                 __global float *y, const ulong y_off, const int out_h,
+                                 const int out_w, const int in_h, const int in_w, const int tiles_p,
+                                 const int tiles_q, const int out_plane, const int out_row) {
   const int t = get_global_id(0);
   if (t >= TILES_P * TILES_Q) return;
   const int tq = t % TILES_Q, tp = t / TILES_Q;

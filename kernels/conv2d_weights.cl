@@ -9,14 +9,18 @@
    channels-last per group
    ([G][images][P*Q][KGP], zero past KG) so that one load gives VEC filters; xp is the
    input, zero-padded or x itself ([images][G*CG][XH][XW] from xp_off). part[split] gets the
-   work-item's sums. Required -D: VEC KV CT RT R S SH SW DH DW P Q XH XW CG KG G KB KGP NS PR PB. */
+   work-item's sums. Required -D: VEC KV CT RT R S SH SW DH DW CG KG G KB KGP; P Q XH XW NS PR PB
+   are numbers, or the names of the kernel arguments that carry them (out_h out_w in_h in_w
+   splits unit_rows row_blocks). */
+
 #define K (G * KG)
 #define CB (CG / CT)
 #define RB (R / RT)
 
 __kernel void conv2d_weight_tiles(__global const float *xp, const ulong xp_off,
-                                  __global const float *dyt, __global float *part,
-                                  const int images) {
+                                  __global const float *dyt, __global float *part, const int images,
+                                  const int out_h, const int out_w, const int in_h, const int in_w,
+                                  const int splits, const int unit_rows, const int row_blocks) {
   const int item = get_global_id(0), split = get_global_id(1);
   if (item >= G * KB * CB * RB || split >= NS) return;
   const int rb = item % RB, cb = (item / RB) % CB, kb = (item / (RB * CB)) % KB;

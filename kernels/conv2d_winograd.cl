@@ -8,7 +8,8 @@
                     per plan), per position: KV vectors of VEC filters times TT tiles per
                     work-item, the channel loop in registers, whole vectors stored.
    winograd_output: Y = A^T M A per tile for VEC filters at once, plus bias.
-   Required -D: VEC KV TT TB CB C K KPAD H W P Q TP TQ PT PL. */
+   Required -D: VEC KV TT TB CB C K KPAD PT PL H W P Q TP TQ; the last six are numbers, or the
+   names of the kernel arguments that carry them (in_h in_w out_h out_w tiles_p tiles_q). */
 
 /* The 1-D input transform B^T applied to six values. */
 #define INPUT_T(d0, d1, d2, d3, d4, d5, o0, o1, o2, o3, o4, o5)                                    \
@@ -28,7 +29,8 @@
 
 /* The transform of 8 tiles (lanes) of channel c. */
 inline void input_tiles(__global const float *x, const int t0, const int c, const int tiles,
-                        const int tpad, __global float *v) {
+                        const int tpad, const int in_h, const int in_w, const int tiles_p,
+                        const int tiles_q, __global float *v) {
   float d[6][6][8];
   for (int l = 0; l < 8; l++) {
     const int t = t0 + l, tq = t % TQ, tp = (t / TQ) % TP, n = t / (TQ * TP);
@@ -65,10 +67,12 @@ inline void input_tiles(__global const float *x, const int t0, const int c, cons
 /* 8 tiles times CB consecutive channels per work-item: for each position its stores form
    one contiguous run. */
 __kernel void winograd_input(__global const float *x, const ulong x_off, __global float *v,
-                             const int tiles, const int tpad) {
+                             const int tiles, const int tpad, const int in_h, const int in_w,
+                             const int tiles_p, const int tiles_q) {
   const int t0 = get_global_id(0) * 8, c0 = get_global_id(1) * CB;
   if (t0 >= tpad || c0 >= C) return;
-  for (int c = c0; c < min(c0 + CB, C); c++) input_tiles(x + x_off, t0, c, tiles, tpad, v);
+  for (int c = c0; c < min(c0 + CB, C); c++)
+    input_tiles(x + x_off, t0, c, tiles, tpad, in_h, in_w, tiles_p, tiles_q, v);
 }
 
 __kernel void winograd_gemm(__global const float *u, __global const float *v, __global float *m,
@@ -110,7 +114,8 @@ __kernel void winograd_gemm(__global const float *u, __global const float *v, __
 
 __kernel void winograd_output(__global const float *m, __global const float *bias,
                               const ulong bias_off, const int epi, __global float *y,
-                              const ulong y_off, const int tiles, const int tpad) {
+                              const ulong y_off, const int tiles, const int tpad, const int out_h,
+                              const int out_w, const int tiles_p, const int tiles_q) {
   const int t = get_global_id(0), k0 = get_global_id(1) * VEC;
   if (t >= tiles || k0 >= K) return;
   floatV a[6][6], b[4][6];

@@ -12,6 +12,7 @@
 #include "ops/conv_paths.h"
 #include "program/launch.h"
 #include "program/program.h"
+#include "program/sized.h"
 
 /* ---- input gradient ---------------------------------------------------------------------- */
 
@@ -309,13 +310,23 @@ static clcnn_status setup_tiles(clcnn_context *ctx, clcnn_backward_weights_conv 
   bw->ns = for_units > for_cache ? for_units : for_cache;
   if (bw->ns > units) bw->ns = units;
   bw->tiled = 1;
-  char options[512];
-  snprintf(options, sizeof options,
-           "-DWEIGHT_TILES -DVEC=%d -DKV=%d -DCT=%d -DRT=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu "
-           "-DDH=%zu -DDW=%zu -DP=%zu -DQ=%zu -DXH=%zu -DXW=%zu -DCG=%zu -DKG=%zu -DG=%zu -DKB=%zu "
-           "-DKGP=%zu -DNS=%zu -DPR=%zu -DPB=%zu",
-           bw->vec, bw->kv, bw->ct, bw->rt, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->p, g->q,
-           bw->xh, bw->xw, g->cg, g->kg, g->groups, bw->kb, bw->kgp, bw->ns, bw->pr, bw->pb);
+  char options[512], family[528], sizes[128];
+  int n = snprintf(options, sizeof options,
+                   "-DWEIGHT_TILES -DVEC=%d -DKV=%d -DCT=%d -DRT=%d -DR=%zu -DS=%zu -DSH=%zu "
+                   "-DSW=%zu -DDH=%zu -DDW=%zu -DCG=%zu -DKG=%zu -DG=%zu -DKB=%zu -DKGP=%zu",
+                   bw->vec, bw->kv, bw->ct, bw->rt, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->cg,
+                   g->kg, g->groups, bw->kb, bw->kgp);
+  snprintf(family, sizeof family, "conv2d_weights %s", options);
+  snprintf(sizes, sizeof sizes, "n%zu h%zu w%zu pad%zu,%zu,%zu,%zu", bw->chunk, g->h, g->w, g->pt,
+           g->pb, g->pl, g->pr);
+  bw->specialized = clcnn_sizes_claim(ctx, family, sizes);
+  if (bw->specialized)
+    snprintf(options + n, sizeof options - (size_t)n,
+             " -DP=%zu -DQ=%zu -DXH=%zu -DXW=%zu -DNS=%zu -DPR=%zu -DPB=%zu", g->p, g->q, bw->xh,
+             bw->xw, bw->ns, bw->pr, bw->pb);
+  else
+    snprintf(options + n, sizeof options - (size_t)n,
+             " -DP=out_h -DQ=out_w -DXH=in_h -DXW=in_w -DNS=splits -DPR=unit_rows -DPB=row_blocks");
   return clcnn_kernel_get(ctx, "conv2d_weights.cl", options, "conv2d_weight_tiles", &bw->kernel);
 }
 
@@ -492,9 +503,10 @@ static clcnn_status weights_tiled(clcnn_context *ctx, const clcnn_backward_weigh
     if (status == CLCNN_OK) status = channels_last(ctx, bw, dy, n0, images, dyt);
     clcnn_launch_dims dims = {2, {items, bw->ns}, {1, 1}};
     if (status == CLCNN_OK)
-      status =
-          CLCNN_LAUNCH(ctx, bw->kernel, "conv2d_weight_tiles", &dims, CLCNN_MEM(xp),
-                       CLCNN_ULONG(xp_off), CLCNN_MEM(dyt), CLCNN_MEM(part), CLCNN_INT(images));
+      status = CLCNN_LAUNCH(ctx, bw->kernel, "conv2d_weight_tiles", &dims, CLCNN_MEM(xp),
+                            CLCNN_ULONG(xp_off), CLCNN_MEM(dyt), CLCNN_MEM(part), CLCNN_INT(images),
+                            CLCNN_INT(g->p), CLCNN_INT(g->q), CLCNN_INT(bw->xh), CLCNN_INT(bw->xw),
+                            CLCNN_INT(bw->ns), CLCNN_INT(bw->pr), CLCNN_INT(bw->pb));
     if (status == CLCNN_OK) status = reduce_chunk(ctx, g, part, dw, bw->ns, n0 > 0);
     if (status == CLCNN_OK && dbias) status = bias_direct(ctx, g, dy, n0, images, dbias);
   }

@@ -7,6 +7,7 @@
 #include "ops/conv_paths.h"
 #include "program/launch.h"
 #include "program/program.h"
+#include "program/sized.h"
 
 /* Unrolled work per channel step and input row width the fast kernel accepts; past these the
    unrolled code grows beyond what compilers keep in registers and the generic kernel runs. */
@@ -36,15 +37,18 @@ static double split_cost(const clcnn_context *ctx, const clcnn_conv_geometry *g,
   return items < wanted ? cost * wanted / items : cost;
 }
 
-/* The cheapest split whose accumulators plus one filter row of weight vectors fit the
-   register budget (measured on AVX-512: past 22 of its 32 vector registers the 7x7 first
-   layer fell from 246 to 114-144 GFLOP/s). */
+/* The cheapest split (of powers of two when the sizes are not compiled in) whose accumulators plus
+   one filter row of weight vectors fit the register budget (measured on AVX-512: past 22 of its 32
+   vector registers the 7x7 first layer fell from 246 to 114-144 GFLOP/s). */
 static void pick_split(const clcnn_context *ctx, const clcnn_conv_geometry *g, int budget,
                        clcnn_direct_conv *dc) {
   double best = 0;
   for (int kv = 1; kv <= 4; kv *= 2)
     for (int th = 1; th <= 4; th++)
       for (int tw = 1; kv * th * tw + kv * (int)g->s <= budget && kv * th * tw <= 16; tw++) {
+        /* sizes shared with other problems: tiles from a fixed set, so that few programs serve
+           every size */
+        if (!dc->specialized && (th == 3 || (tw & (tw - 1)))) continue;
         double cost = split_cost(ctx, g, dc->vec, kv, th, tw);
         if (best == 0 || cost < best) best = cost, dc->kv = kv, dc->th = th, dc->tw = tw;
       }
@@ -96,31 +100,52 @@ static void plan_tiles(const clcnn_context *ctx, const clcnn_conv_geometry *g,
   dc->packed_floats = dc->fast ? g->groups * dc->kb * g->cg * g->r * g->s * (size_t)dc->block : 0;
 }
 
-static clcnn_status build_wide(clcnn_context *ctx, clcnn_direct_conv *dc) {
+/* The sizes the kernels take as arguments, as -D options: compiled in, or the arguments. */
+static void size_options(const clcnn_direct_conv *dc, char *out, size_t cap) {
   const clcnn_conv_geometry *g = &dc->g;
-  char options[512];
-  snprintf(options, sizeof options,
-           "-DVW=%d -DKC=%d -DTH=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu -DDH=%zu -DDW=%zu -DCG=%zu "
-           "-DKG=%zu -DG=%zu -DKCB=%zu -DP=%zu -DQ=%zu -DXH=%zu -DXW=%zu -DTILES_P=%zu "
-           "-DTILES_Q=%zu -DOUT_PLANE=%zu -DOUT_ROW=%zu -DOUT_COL=%zu",
-           dc->vec, dc->block, dc->th, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->cg, g->kg,
-           g->groups, dc->kb, g->p, g->q, dc->xh, dc->xw, dc->tiles_p, dc->tiles_q, dc->out_plane,
-           dc->out_row, dc->out_col);
-  return clcnn_kernel_get(ctx, "conv2d_direct_wide.cl", options, "conv2d_direct_wide", &dc->kernel);
+  if (!dc->specialized) {
+    snprintf(out, cap,
+             " -DP=out_h -DQ=out_w -DXH=in_h -DXW=in_w -DTILES_P=tiles_p -DTILES_Q=tiles_q "
+             "-DOUT_PLANE=out_plane -DOUT_ROW=out_row");
+    return;
+  }
+  snprintf(out, cap,
+           " -DP=%zu -DQ=%zu -DXH=%zu -DXW=%zu -DTILES_P=%zu -DTILES_Q=%zu -DOUT_PLANE=%zu "
+           "-DOUT_ROW=%zu",
+           g->p, g->q, dc->xh, dc->xw, dc->tiles_p, dc->tiles_q, dc->out_plane, dc->out_row);
 }
 
 static clcnn_status build_fast(clcnn_context *ctx, clcnn_direct_conv *dc) {
   const clcnn_conv_geometry *g = &dc->g;
-  if (dc->wide) return build_wide(ctx, dc);
-  char options[512];
+  char options[512], sizes[256];
+  size_options(dc, sizes, sizeof sizes);
+  if (dc->wide) {
+    snprintf(options, sizeof options,
+             "-DVW=%d -DKC=%d -DTH=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu -DDH=%zu -DDW=%zu "
+             "-DCG=%zu -DKG=%zu -DG=%zu -DKCB=%zu -DOUT_COL=%zu%s",
+             dc->vec, dc->block, dc->th, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->cg, g->kg,
+             g->groups, dc->kb, dc->out_col, sizes);
+    return clcnn_kernel_get(ctx, "conv2d_direct_wide.cl", options, "conv2d_direct_wide",
+                            &dc->kernel);
+  }
   snprintf(options, sizeof options,
            "-DVEC=%d -DKV=%d -DTH=%d -DTW=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu -DDH=%zu -DDW=%zu "
-           "-DCG=%zu -DKG=%zu -DG=%zu -DKB=%zu -DP=%zu -DQ=%zu -DXH=%zu -DXW=%zu -DTILES_P=%zu "
-           "-DTILES_Q=%zu -DOUT_PLANE=%zu -DOUT_ROW=%zu -DOUT_COL=%zu",
+           "-DCG=%zu -DKG=%zu -DG=%zu -DKB=%zu -DOUT_COL=%zu%s",
            dc->vec, dc->kv, dc->th, dc->tw, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->cg, g->kg,
-           g->groups, dc->kb, g->p, g->q, dc->xh, dc->xw, dc->tiles_p, dc->tiles_q, dc->out_plane,
-           dc->out_row, dc->out_col);
+           g->groups, dc->kb, dc->out_col, sizes);
   return clcnn_kernel_get(ctx, "conv2d_direct.cl", options, "conv2d_direct", &dc->kernel);
+}
+
+/* Whether this problem's sizes get a program of their own among those of its layer shape. */
+static int claim_sizes(clcnn_context *ctx, const clcnn_direct_conv *dc) {
+  const clcnn_conv_geometry *g = &dc->g;
+  char family[256], sizes[128];
+  snprintf(family, sizeof family,
+           "conv2d_direct r%zu s%zu st%zux%zu d%zux%zu c%zu k%zu g%zu col%zu", g->r, g->s, g->sh,
+           g->sw, g->dh, g->dw, g->cg, g->kg, g->groups, dc->out_col);
+  snprintf(sizes, sizeof sizes, "h%zu w%zu pad%zu,%zu,%zu,%zu plane%zu row%zu", g->h, g->w, g->pt,
+           g->pb, g->pl, g->pr, dc->out_plane, dc->out_row);
+  return clcnn_sizes_claim(ctx, family, sizes);
 }
 
 clcnn_status clcnn_direct_setup(clcnn_context *ctx, const clcnn_conv_geometry *g,
@@ -133,6 +158,7 @@ clcnn_status clcnn_direct_setup_strided(clcnn_context *ctx, const clcnn_conv_geo
                                         clcnn_direct_conv *dc) {
   *dc =
       (clcnn_direct_conv){.g = *g, .out_plane = out_plane, .out_row = out_row, .out_col = out_col};
+  dc->specialized = claim_sizes(ctx, dc);
   plan_tiles(ctx, g, dc);
   if (dc->fast) return build_fast(ctx, dc);
   return clcnn_kernel_get(ctx, "conv2d_generic.cl", "", "conv2d_generic", &dc->kernel);
@@ -142,11 +168,13 @@ void clcnn_direct_describe(const clcnn_direct_conv *dc, char *out, size_t cap) {
   if (!dc->fast)
     snprintf(out, cap, "kernel=generic");
   else if (dc->wide)
-    snprintf(out, cap, "kernel=wide columns=%d channels=%d rows=%d input=%zux%zu%s", dc->vec,
-             dc->block, dc->th, dc->xh, dc->xw, dc->needs_pad ? "(padded)" : "");
+    snprintf(out, cap, "kernel=wide columns=%d channels=%d rows=%d input=%zux%zu%s%s", dc->vec,
+             dc->block, dc->th, dc->xh, dc->xw, dc->needs_pad ? "(padded)" : "",
+             dc->specialized ? "" : " sizes=shared");
   else
-    snprintf(out, cap, "kernel=tiled vec=%d kv=%d tile=%dx%d input=%zux%zu%s", dc->vec, dc->kv,
-             dc->th, dc->tw, dc->xh, dc->xw, dc->needs_pad ? "(padded)" : "");
+    snprintf(out, cap, "kernel=tiled vec=%d kv=%d tile=%dx%d input=%zux%zu%s%s", dc->vec, dc->kv,
+             dc->th, dc->tw, dc->xh, dc->xw, dc->needs_pad ? "(padded)" : "",
+             dc->specialized ? "" : " sizes=shared");
 }
 
 clcnn_status clcnn_direct_pack(clcnn_context *ctx, const clcnn_direct_conv *dc, clcnn_buffer_view w,
@@ -211,7 +239,9 @@ clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
           CLCNN_ULONG(dc->needs_pad ? 0 : x->offset + n0 * g->c * g->h * g->w), CLCNN_MEM(w.buf),
           CLCNN_ULONG(w.offset), CLCNN_MEM(epi.bias ? epi.bias->buf : w.buf),
           CLCNN_ULONG(epi.bias ? epi.bias->offset : 0), CLCNN_INT(CLCNN_EPI_FLAGS(epi)),
-          CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset + n0 * g->k * dc->out_plane));
+          CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset + n0 * g->k * dc->out_plane), CLCNN_INT(g->p),
+          CLCNN_INT(g->q), CLCNN_INT(dc->xh), CLCNN_INT(dc->xw), CLCNN_INT(dc->tiles_p),
+          CLCNN_INT(dc->tiles_q), CLCNN_INT(dc->out_plane), CLCNN_INT(dc->out_row));
   }
   return status;
 }

@@ -41,6 +41,7 @@ typedef struct clcnn_direct_conv {
   size_t chunk;                       /* images per padded-input workspace */
   size_t packed_floats;               /* size of the blocked weights (0 for the generic kernel) */
   size_t out_plane, out_row, out_col; /* y[plane * out_plane + p * out_row + q * out_col] */
+  int specialized;                    /* the kernel has the sizes compiled in (program/sized.h) */
   cl_kernel kernel;
 } clcnn_direct_conv;
 
@@ -71,6 +72,7 @@ typedef struct clcnn_winograd_conv {
   size_t tp, tq;        /* 4x4 output tiles per image: rows, columns */
   size_t chunk;         /* images per transformed-input workspace */
   size_t packed_floats; /* transformed filters: 36 x C x kpad */
+  int specialized;      /* the sizes are compiled in (program/sized.h) */
   cl_kernel input, gemm, output;
 } clcnn_winograd_conv;
 
@@ -145,6 +147,7 @@ typedef struct clcnn_backward_weights_conv {
   size_t pr, pb;        /* output rows per reduction unit, units per image */
   int needs_pad;        /* 0: the kernel reads x itself (no padding) */
   size_t xh, xw, chunk; /* rows and row pitch of the input it reads; images per workspace */
+  int specialized;      /* the sizes are compiled in (program/sized.h) */
   cl_kernel kernel;     /* the tiled kernel */
 } clcnn_backward_weights_conv;
 

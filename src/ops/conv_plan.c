@@ -63,8 +63,8 @@ static clcnn_status prepare_forward(clcnn_conv2d_plan *plan, const char *fn) {
     break;
   case CLCNN_CONV_WINOGRAD:
     status = clcnn_winograd_setup(ctx, fn, &plan->g, &plan->winograd);
-    snprintf(params, sizeof plan->params, "tile=4x4 vec=%d kv=%d", plan->winograd.vec,
-             plan->winograd.kv);
+    snprintf(params, sizeof plan->params, "tile=4x4 vec=%d kv=%d%s", plan->winograd.vec,
+             plan->winograd.kv, plan->winograd.specialized ? "" : " sizes=shared");
     break;
   default:
     status = clcnn_gemm_conv_check(ctx, fn, &plan->g, plan->algo);

@@ -9,6 +9,7 @@
 #include "ops/conv_paths.h"
 #include "program/launch.h"
 #include "program/program.h"
+#include "program/sized.h"
 
 /* Tiles per step of the product kernel (its kernel source assumes 8 in the transforms), and
    steps per work-item. */
@@ -48,13 +49,22 @@ clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcn
                       "%s: CLCNN_CONV_WINOGRAD needs %zu bytes of transformed input per image, "
                       "over CL_DEVICE_MAX_MEM_ALLOC_SIZE %llu",
                       fn, per_image * sizeof(float), (unsigned long long)ctx->caps.max_alloc_bytes);
-  char options[384];
-  snprintf(options, sizeof options,
-           "-DVEC=%d -DKV=%d -DTT=%d -DTB=%d -DCB=%d -DC=%zu -DK=%zu -DKPAD=%zu -DH=%zu -DW=%zu "
-           "-DP=%zu -DQ=%zu "
-           "-DTP=%zu -DTQ=%zu -DPT=%zu -DPL=%zu",
-           wc->vec, wc->kv, TILES_PER_ITEM, TILE_BLOCKS, INPUT_CHANNELS, g->c, g->k, wc->kpad, g->h,
-           g->w, g->p, g->q, wc->tp, wc->tq, g->pt, g->pl);
+  char options[384], family[400], sizes[128];
+  int n = snprintf(options, sizeof options,
+                   "-DVEC=%d -DKV=%d -DTT=%d -DTB=%d -DCB=%d -DC=%zu -DK=%zu -DKPAD=%zu -DPT=%zu "
+                   "-DPL=%zu",
+                   wc->vec, wc->kv, TILES_PER_ITEM, TILE_BLOCKS, INPUT_CHANNELS, g->c, g->k,
+                   wc->kpad, g->pt, g->pl);
+  snprintf(sizes, sizeof sizes, "h%zu w%zu pad%zu,%zu", g->h, g->w, g->pb, g->pr);
+  snprintf(family, sizeof family, "conv2d_winograd %s", options);
+  wc->specialized = clcnn_sizes_claim(ctx, family, sizes);
+  if (wc->specialized)
+    snprintf(options + n, sizeof options - (size_t)n,
+             " -DH=%zu -DW=%zu -DP=%zu -DQ=%zu -DTP=%zu -DTQ=%zu", g->h, g->w, g->p, g->q, wc->tp,
+             wc->tq);
+  else
+    snprintf(options + n, sizeof options - (size_t)n,
+             " -DH=in_h -DW=in_w -DP=out_h -DQ=out_w -DTP=tiles_p -DTQ=tiles_q");
   clcnn_status status =
       clcnn_kernel_get(ctx, "conv2d_winograd.cl", options, "winograd_input", &wc->input);
   if (status == CLCNN_OK)
@@ -88,7 +98,8 @@ static clcnn_status run_chunk(clcnn_context *ctx, const clcnn_winograd_conv *wc,
       2, {tpad / TILES_PER_ITEM, (g->c + INPUT_CHANNELS - 1) / INPUT_CHANNELS}, {1, 1}};
   clcnn_status status = CLCNN_LAUNCH(ctx, wc->input, "winograd_input", &in_dims, CLCNN_MEM(x->buf),
                                      CLCNN_ULONG(x->offset + n0 * g->c * g->h * g->w), CLCNN_MEM(v),
-                                     CLCNN_INT(tiles), CLCNN_INT(tpad));
+                                     CLCNN_INT(tiles), CLCNN_INT(tpad), CLCNN_INT(g->h),
+                                     CLCNN_INT(g->w), CLCNN_INT(wc->tp), CLCNN_INT(wc->tq));
   clcnn_launch_dims gemm_dims = {3,
                                  {(tpad / TILES_PER_ITEM + TILE_BLOCKS - 1) / TILE_BLOCKS,
                                   wc->kpad / (size_t)(wc->kv * wc->vec), 36},
@@ -102,7 +113,8 @@ static clcnn_status run_chunk(clcnn_context *ctx, const clcnn_winograd_conv *wc,
         ctx, wc->output, "winograd_output", &out_dims, CLCNN_MEM(m),
         CLCNN_MEM(epi.bias ? epi.bias->buf : m), CLCNN_ULONG(epi.bias ? epi.bias->offset : 0),
         CLCNN_INT(CLCNN_EPI_FLAGS(epi)), CLCNN_MEM(y->buf),
-        CLCNN_ULONG(y->offset + n0 * g->k * g->p * g->q), CLCNN_INT(tiles), CLCNN_INT(tpad));
+        CLCNN_ULONG(y->offset + n0 * g->k * g->p * g->q), CLCNN_INT(tiles), CLCNN_INT(tpad),
+        CLCNN_INT(g->p), CLCNN_INT(g->q), CLCNN_INT(wc->tp), CLCNN_INT(wc->tq));
   return status;
 }
 
