@@ -1,7 +1,7 @@
 /* Plans: lifecycle and bad calls, results bit-identical to the one-shot calls for every
    algorithm and pass, constant weights packed once, descriptions that parse back into the
-   same problem, the bound of the plan cache behind the one-shot calls, and plans that outlive
-   the eviction of their programs. */
+   same problem, the bound of the plan cache behind the one-shot calls, plans that outlive
+   the eviction of their programs, and a bounded number of programs under shape churn. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -347,6 +347,7 @@ static void expect_values(clcnn_context *ctx, const clcnn_tensor *t, const float
 START_TEST(plans_survive_program_eviction) {
   setenv("CLCNN_PROGRAM_CACHE_SIZE", "8", 1);
   setenv("CLCNN_PLAN_CACHE_SIZE", "0", 1);
+  setenv("CLCNN_SPECIALIZED_SIZES", "64", 1); /* every churned width builds its own program */
   clcnn_context *ctx = support_context_with(NULL, "off");
   const ref_conv cp = {2, 3, 7, 9, 4, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1};
   const ref_pool pp = {2, 3, 7, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0, 0};
@@ -419,6 +420,82 @@ START_TEST(plans_survive_program_eviction) {
   free(xv), free(wv), free(bv), free(dyv), free(pdyv);
   free(y_ref), free(dx_ref), free(dw_ref), free(db_ref), free(py_ref), free(pdx_ref);
   clcnn_context_destroy(ctx);
+}
+END_TEST
+
+/* One churn problem: pass 0 forward (AUTO), 1 forward (Winograd), 2 backward data, 3 backward
+   weights with the bias gradient after the weights. Returns the result, malloc'd. */
+enum { CHURN_PASSES = 4 };
+
+static float *churn_pass(clcnn_context *ctx, const ref_conv *p, int pass, const float *xv,
+                         const float *wv, const float *dyv) {
+  size_t xs[4] = {p->n, p->c, p->h, p->w}, ws[4] = {p->k, p->c, p->r, p->s};
+  size_t ys[4] = {p->n, p->k, ref_conv_out_h(p), ref_conv_out_w(p)}, bs[4] = {1, p->k, 1, 1};
+  clcnn_conv2d_desc d = ref_conv_desc(p, pass == 1 ? CLCNN_CONV_WINOGRAD : CLCNN_CONV_AUTO);
+  clcnn_tensor *x = tensor_with(ctx, xs, xv), *w = tensor_with(ctx, ws, wv);
+  clcnn_tensor *dy = tensor_with(ctx, ys, dyv), *db = tensor_with(ctx, bs, NULL);
+  clcnn_tensor *out = tensor_with(ctx, pass < 2 ? ys : pass == 2 ? xs : ws, NULL);
+  if (pass < 2) expect_ok(clcnn_conv2d_forward(ctx, &d, x, w, NULL, out), ctx);
+  if (pass == 2) expect_ok(clcnn_conv2d_backward_data(ctx, &d, dy, w, out), ctx);
+  if (pass == 3) expect_ok(clcnn_conv2d_backward_weights(ctx, &d, x, dy, out, db), ctx);
+  size_t count = pass < 2 ? count_of(ys) : pass == 2 ? count_of(xs) : count_of(ws);
+  float *v = malloc((count + p->k) * sizeof *v);
+  expect_ok(clcnn_tensor_read(out, v, count), ctx);
+  if (pass == 3) expect_ok(clcnn_tensor_read(db, v + count, p->k), ctx);
+  clcnn_tensor *all[] = {x, w, dy, db, out};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++) clcnn_tensor_destroy(all[i]);
+  return v;
+}
+
+static size_t programs_created(clcnn_context *ctx) {
+  clcnn_program_stats s;
+  expect_ok(clcnn_context_program_stats(ctx, &s), ctx);
+  return s.built_from_source + s.loaded_from_disk;
+}
+
+/* One layer fed 60 input widths, every pass: each result right; programs created bounded
+   (the first CLCNN_SPECIALIZED_SIZES sizes of a kernel family get programs of their own, the
+   rest share one per tile shape: without that, 60 per pass); and a context where every size
+   shares (CLCNN_SPECIALIZED_SIZES=0) gives the same bits as the specialized programs. */
+START_TEST(shape_churn_builds_few_programs) {
+  setenv("CLCNN_SPECIALIZED_SIZES", "0", 1);
+  clcnn_context *shared = support_context_with(NULL, "off");
+  unsetenv("CLCNN_SPECIALIZED_SIZES");
+  clcnn_context *ctx = support_context_with(NULL, "off");
+  size_t before = programs_created(ctx);
+  unsigned seed = 77;
+  for (size_t width = 8; width < 68; width++) {
+    const ref_conv p = {2, 4, 5, width, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    size_t xs = p.n * p.c * p.h * p.w, ws = p.k * p.c * 9, ys = p.n * p.k * p.h * p.w;
+    float *xv = support_values(xs, &seed, 1), *wv = support_values(ws, &seed, 1);
+    float *dyv = support_values(ys, &seed, 1);
+    float *want[CHURN_PASSES] = {malloc(ys * sizeof(float)), NULL, malloc(xs * sizeof(float)),
+                                 malloc((ws + p.k) * sizeof(float))};
+    ref_conv2d(&p, xv, wv, NULL, want[0]);
+    want[1] = want[0];
+    ref_conv2d_backward_data(&p, dyv, wv, want[2]);
+    ref_conv2d_backward_weights(&p, xv, dyv, want[3], want[3] + ws);
+    size_t counts[CHURN_PASSES] = {ys, ys, xs, ws + p.k};
+    for (int pass = 0; pass < CHURN_PASSES; pass++) {
+      float *got = churn_pass(ctx, &p, pass, xv, wv, dyv);
+      for (size_t i = 0; i < counts[pass]; i++)
+        ck_assert_msg(fabsf(got[i] - want[pass][i]) <= 1e-4f * (1.0f + fabsf(want[pass][i])),
+                      "width %zu pass %d [%zu]: %g, want %g", width, pass, i, got[i],
+                      want[pass][i]);
+      if (width % 7 == 1) { /* 8 (specialized), then 15, 22, ... (shared in both) */
+        float *other = churn_pass(shared, &p, pass, xv, wv, dyv);
+        ck_assert_msg(memcmp(got, other, counts[pass] * sizeof *got) == 0,
+                      "width %zu pass %d: shared program's bits differ", width, pass);
+        free(other);
+      }
+      free(got);
+    }
+    free(xv), free(wv), free(dyv), free(want[0]), free(want[2]), free(want[3]);
+  }
+  size_t created = programs_created(ctx) - before;
+  ck_assert_msg(created <= 30, "60 widths created %zu programs", created);
+  clcnn_context_destroy(ctx);
+  clcnn_context_destroy(shared);
 }
 END_TEST
 
@@ -568,6 +645,7 @@ static Suite *plan_suite(void) {
   tcase_add_test(life, descriptions_reproduce_plans);
   tcase_add_loop_test(life, plan_cache_is_bounded, 0, 2);
   tcase_add_test(life, plans_survive_program_eviction);
+  tcase_add_test(life, shape_churn_builds_few_programs);
   tcase_add_test(life, pool_plans_match_one_shot_calls);
   tcase_add_loop_test(life, fused_activations_match_reference, 0, 6);
   suite_add_tcase(s, life);
