@@ -17,11 +17,14 @@ clcnn=${CLCNN_BUILD_DIR:-build}/tools/clcnn
 # direct (channel vectors, column vectors at column stride 1 and 2, generic), Winograd, im2col + GEMM, 1x1 GEMM, and
 # their backward passes (flipped, phases, gather; weight tiles, GEMM), then pooling forward
 # (rows, generic) and backward (tiles, scatter, rows in phases, planes, gather)
-problems=(
+convolutions=(
   n2c3h7w9_k4r3s3_p1111 n1c5h9w11_k20r3s3_p1021 n2c2h8w8_k3r9s9_p4444 n1c4h6w6_k6r3s3_g2
   n1c32h8w8_k32r3s3_p1111 n2c3h9w9_k5r3s3_st2x2_p1111 n1c2h9w9_k3r3s3_st2x2_p1111_d2x2
   n2c8h5w5_k16r1s1 n2c4h10w10_k4r5s5_st2x1_p2222 n1c3h12w12_k8r7s7_st2x2_p3333
   n2c3h10w21_k4r3s3_st2x2_p1111 n1c6h9w40_k6r3s3_st1x2_p1111_g6
+)
+problems=(
+  "${convolutions[@]}"
   max_n2c3h9w11_k3x3_st2x2_p1111 avg_n2c3h9w11_k3x3_st2x2_p1111_exclpad max_n2c3h8w8_k2x2_st2x2
   avg_n1c2h9w8_k2x2_st3x3_p1010 max_n4c3h10w9_k3x3_st1x1_p1111 max_n4c3h12w12_k9x9_st1x1_p4444
   avg_n1c1h12w12_k9x9_st1x1_p4444
@@ -29,6 +32,10 @@ problems=(
 log=$(mktemp)
 status=0
 "$clcnn" bench --no-clblast --no-onednn --reps 1 "${problems[@]}" >"$log" 2>&1 || status=$?
+# the convolutions again with the sizes as kernel arguments (the programs later input sizes
+# of a layer share)
+CLCNN_SPECIALIZED_SIZES=0 "$clcnn" bench --no-clblast --no-onednn --reps 1 "${convolutions[@]}" \
+  >>"$log" 2>&1 || status=$?
 # the network ops and the convolution epilogues through small ONNX models: add, clip, batch
 # norm, softmax, concatenation, activations fused into direct and GEMM-free 1x1 layers
 models=(conv_variants dense_variants pool_variants graph_variants)
@@ -40,5 +47,5 @@ done
 cat "$log"
 reports=$(grep -cE "Invalid (read|write)|Data race|Uninitialized|barrier|out of bounds|Work-group divergence" "$log" || true)
 rm -f "$log"
-echo "oclgrind: ${#problems[@]} problems and ${#models[@]} models, $reports reports, exit status $status"
+echo "oclgrind: ${#problems[@]} problems (${#convolutions[@]} twice) and ${#models[@]} models, $reports reports, exit status $status"
 [ "$status" -eq 0 ] && [ "$reports" -eq 0 ]
