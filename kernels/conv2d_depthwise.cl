@@ -1,0 +1,82 @@
+/* Depthwise convolution (one input and one output channel per group) straight from the
+   unpadded input: a work-item computes TH rows of VEC output columns of one channel plane.
+   Taps outside the input read zero, as from a zero-padded copy; where a row of VEC outputs
+   reads only inside the input, each tap is one vector load (every other element of two at
+   column stride 2), else the row's span is first copied with bounds checks (zero outside).
+   Required -D: VEC TH R S SH SW (1 or 2) DH DW C, and the sizes H W P Q PT PL TILES_P TILES_Q
+   as numbers or as the names of the kernel arguments that carry them (in_h in_w out_h out_w
+   pad_t pad_l tiles_p tiles_q). w: C x R x S; x and y: planes of N x C. */
+
+/* The input columns one row of VEC outputs reads over all taps. */
+#define SPAN ((S - 1) * DW + VEC * SW)
+
+/* VEC outputs' inputs of one tap from p: consecutive, or every other of 2 * VEC. */
+#if SW == 1
+#define TAP_VECTOR(p) vloadV(0, (p))
+#elif VEC == 8
+#define TAP_VECTOR(p) vload16(0, (p)).even
+#else
+#define TAP_VECTOR(p) (float16)(vload16(0, (p)).even, vload16(0, (p) + 16).even)
+#endif
+inline floatV tap_vector(__global const float *p) {
+  return TAP_VECTOR(p);
+}
+inline floatV tap_vector_private(const float *p) {
+  return TAP_VECTOR(p);
+}
+
+__kernel void conv2d_depthwise(__global const float *x, const ulong x_off, __global const float *w,
+                               const ulong w_off, __global const float *bias, const ulong bias_off,
+                               const int epi, __global float *y, const ulong y_off, const int in_h,
+                               const int in_w, const int out_h, const int out_w, const int pad_t,
+                               const int pad_l, const int tiles_p, const int tiles_q) {
+  const int t = get_global_id(0), plane = get_global_id(1);
+  if (t >= TILES_P * TILES_Q) return;
+  const int p0 = (t / TILES_Q) * TH, q0 = (t % TILES_Q) * VEC, c = plane % C;
+  __global const float *xc = x + x_off + (size_t)plane * H * W;
+  __global const float *wc = w + w_off + (size_t)c * R * S;
+  /* the input column of output q0's first tap, and whether every tap's vector is inside */
+  const int lo = q0 * SW - PL;
+  const bool inside = lo >= 0 && lo + SPAN <= W;
+  floatV acc[TH];
+#pragma unroll
+  for (int th = 0; th < TH; th++) acc[th] = (floatV)(0.0f);
+#pragma unroll
+  for (int r = 0; r < R; r++) {
+    float wr[S];
+#pragma unroll
+    for (int s = 0; s < S; s++) wr[s] = wc[r * S + s];
+#pragma unroll
+    for (int th = 0; th < TH; th++) {
+      const int ih = (p0 + th) * SH - PT + r * DH;
+      if (ih < 0 || ih >= H) continue; /* a row of zeros adds nothing */
+      __global const float *row = xc + (size_t)ih * W + lo;
+      if (inside) {
+#pragma unroll
+        for (int s = 0; s < S; s++)
+          acc[th] = fma(tap_vector(row + s * DW), (floatV)(wr[s]), acc[th]);
+      } else { /* the span this row's taps read, zero outside the input, then vectors from it */
+        float span[SPAN];
+        for (int i = 0; i < SPAN; i++) span[i] = lo + i >= 0 && lo + i < W ? row[i] : 0.0f;
+#pragma unroll
+        for (int s = 0; s < S; s++)
+          acc[th] = fma(tap_vector_private(span + s * DW), (floatV)(wr[s]), acc[th]);
+      }
+    }
+  }
+  const float b = EPI_HAS_BIAS(epi) ? bias[bias_off + c] : 0.0f;
+  __global float *yc = y + y_off + (size_t)plane * P * Q;
+#pragma unroll
+  for (int th = 0; th < TH; th++) {
+    const int p = p0 + th;
+    if (p >= P) break;
+    const floatV o = EPI_ACT(floatV, acc[th] + b, epi);
+    if (q0 + VEC <= Q) {
+      vstoreV(o, 0, yc + p * Q + q0);
+    } else {
+      float lanes[VEC];
+      vstoreV(o, 0, lanes);
+      for (int l = 0; l < VEC && q0 + l < Q; l++) yc[p * Q + q0 + l] = lanes[l];
+    }
+  }
+}
