@@ -99,6 +99,10 @@ const ref_conv ref_conv_sweep[] = {
     {2, 3, 10, 21, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},
     {1, 6, 9, 40, 6, 3, 3, 2, 2, 1, 0, 1, 1, 1, 1, 6},
     {1, 2, 7, 35, 3, 3, 3, 1, 2, 1, 1, 0, 2, 1, 2, 1},
+    /* the depthwise kernel: mostly interior tiles at stride 1, short rows, dilated at stride 2 */
+    {2, 4, 6, 100, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4},
+    {2, 5, 4, 5, 5, 3, 3, 1, 1, 2, 2, 2, 2, 1, 1, 5},
+    {1, 3, 11, 37, 3, 5, 5, 2, 2, 2, 1, 2, 1, 2, 1, 3},
 };
 const size_t ref_conv_sweep_count = sizeof ref_conv_sweep / sizeof *ref_conv_sweep;
 
