@@ -23,6 +23,7 @@ convolutions=(
   n2c8h5w5_k16r1s1 n2c4h10w10_k4r5s5_st2x1_p2222 n1c3h12w12_k8r7s7_st2x2_p3333
   n2c3h10w21_k4r3s3_st2x2_p1111 n1c6h9w40_k6r3s3_st1x2_p1111_g6
   n2c4h6w100_k4r3s3_p1111_g4 n2c5h4w5_k5r3s3_p2222_g5 n1c3h11w37_k3r5s5_st2x2_p2121_d2x1_g3
+  n2c12h3w50_k20r1s1
 )
 problems=(
   "${convolutions[@]}"

@@ -103,6 +103,9 @@ const ref_conv ref_conv_sweep[] = {
     {2, 4, 6, 100, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4},
     {2, 5, 4, 5, 5, 3, 3, 1, 1, 2, 2, 2, 2, 1, 1, 5},
     {1, 3, 11, 37, 3, 5, 5, 2, 2, 2, 1, 2, 1, 2, 1, 3},
+    /* 1x1 with few inputs on column vectors: a partial channel block, grouped */
+    {2, 12, 3, 50, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+    {1, 16, 2, 16, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2},
 };
 const size_t ref_conv_sweep_count = sizeof ref_conv_sweep / sizeof *ref_conv_sweep;
 
