@@ -2,6 +2,7 @@
    NaN propagates, the average divides by the window clipped to the padded input
    (include_pad) or by the in-input count.
    pool2d: one output per work-item, window as arguments (any size).
+   pool2d_global: one output per work-item from its whole plane (global pooling).
    pool2d_rows (built with -D ROWS_KERNEL KH KW SW MODE INCLUDE_PAD VQ): one output row per
    work-item, VQ outputs at a time as one vector with the window unrolled; the few windows
    that reach into the left or right padding take the scalar path. */
@@ -52,6 +53,28 @@ __kernel void pool2d(__global const float *x, const ulong x_off, __global float 
   y[y_off + ((size_t)nc * P + p) * Q + q] =
       pool_window(x + x_off + (size_t)nc * H * W, H, W, p * sh - pt, q * sw - pl, kh, kw, pb, pr,
                   mode, include_pad);
+}
+
+/* Global pooling, one plane of HW elements per work-item: the max (NaN if any element is
+   NaN) or the mean, accumulated in the lanes of float8 loads. */
+__kernel void pool2d_global(__global const float *x, const ulong x_off, __global float *y,
+                            const ulong y_off, const int NC, const int HW, const int mode) {
+  const int nc = get_global_id(0);
+  if (nc >= NC) return;
+  __global const float *xc = x + x_off + (size_t)nc * HW;
+  float8 acc = mode == 0 ? (float8)(-INFINITY) : (float8)(0.0f);
+  int i = 0;
+  for (; i + 8 <= HW; i += 8) {
+    const float8 v = vload8(0, xc + i);
+    acc = mode == 0 ? select(acc, v, isgreater(v, acc) | isnan(v)) : acc + v;
+  }
+  float lanes[8];
+  vstore8(acc, 0, lanes);
+  float r = mode == 0 ? -INFINITY : 0.0f;
+  for (int l = 0; l < 8; l++)
+    r = mode == 0 ? (lanes[l] > r || isnan(lanes[l]) ? lanes[l] : r) : r + lanes[l];
+  for (; i < HW; i++) r = mode == 0 ? (xc[i] > r || isnan(xc[i]) ? xc[i] : r) : r + xc[i];
+  y[y_off + nc] = mode == 0 ? r : r / (float)HW;
 }
 
 /* dx for one input element: the gradients of every window that covers it, to the first

@@ -25,7 +25,7 @@ static void check_pool(clcnn_context *ctx, const ref_pool *p, const float *x) {
   expect_ok(clcnn_pool2d_forward(ctx, &d, tx.t, ty.t), ctx);
   guarded_read(ctx, &ty, got, "pool y");
   for (size_t i = 0; i < y_count; i++) {
-    int same = (isnan(got[i]) && isnan(expected[i])) ||
+    int same = (isnan(got[i]) && isnan(expected[i])) || got[i] == expected[i] ||
                fabsf(got[i] - expected[i]) <= (p->max ? 0.0f : 1e-6f * (1.0f + fabsf(expected[i])));
     ck_assert_msg(same,
                   "n%zuc%zuh%zuw%zu k%zux%zu s%zux%zu p%zu%zu%zu%zu %s ceil %d incl %d: y[%zu] = "
@@ -116,6 +116,31 @@ START_TEST(sweep_matches_reference) {
 }
 END_TEST
 
+/* Windows covering whole planes (the global-pooling kernel): plane sizes below, at and past
+   its vector width with a tail, max and average; NaN in a vector lane and in the tail of
+   some planes, -inf in others. */
+START_TEST(global_pooling_matches_reference) {
+  clcnn_context *ctx = support_context();
+  const size_t dims[][2] = {{1, 1}, {2, 4}, {3, 5}, {7, 7}, {13, 13}};
+  unsigned seed = 5;
+  for (size_t di = 0; di < 5; di++)
+    for (int variant = 0; variant < 4; variant++) {
+      size_t h = dims[di][0], w = dims[di][1];
+      ref_pool p = {2, 5, h, w, h, w, 1, 1, 0, 0, 0, 0, variant % 2, 0, variant / 2};
+      size_t plane = h * w, count = p.n * p.c * plane;
+      float *x = malloc(count * sizeof *x);
+      for (size_t i = 0; i < count; i++)
+        x[i] = (float)(support_random(&seed) % 2001) / 100.0f - 10.0f;
+      x[plane + plane / 2] = NAN; /* plane 1: inside the vector part when it is long enough */
+      x[3 * plane - 1] = NAN;     /* plane 2: the last element (the tail) */
+      x[4 * plane] = -INFINITY;   /* plane 4: the first */
+      check_pool(ctx, &p, x);
+      free(x);
+    }
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
 START_TEST(max_propagates_nan_and_ignores_padding) {
   clcnn_context *ctx = support_context();
   float x[16];
@@ -199,6 +224,7 @@ static Suite *pool_suite(void) {
   TCase *tc = support_tcase("pool");
   tcase_add_test(tc, tutorial_pooling);
   tcase_add_test(tc, sweep_matches_reference);
+  tcase_add_test(tc, global_pooling_matches_reference);
   tcase_add_test(tc, max_propagates_nan_and_ignores_padding);
   tcase_add_test(tc, bad_inputs_are_rejected_with_numbers);
   tcase_add_test(tc, ceil_mode_shapes_follow_pytorch);
