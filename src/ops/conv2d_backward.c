@@ -310,23 +310,20 @@ static clcnn_status setup_tiles(clcnn_context *ctx, clcnn_backward_weights_conv 
   bw->ns = for_units > for_cache ? for_units : for_cache;
   if (bw->ns > units) bw->ns = units;
   bw->tiled = 1;
-  char options[512], family[528], sizes[128];
-  int n = snprintf(options, sizeof options,
-                   "-DWEIGHT_TILES -DVEC=%d -DKV=%d -DCT=%d -DRT=%d -DR=%zu -DS=%zu -DSH=%zu "
-                   "-DSW=%zu -DDH=%zu -DDW=%zu -DCG=%zu -DKG=%zu -DG=%zu -DKB=%zu -DKGP=%zu",
-                   bw->vec, bw->kv, bw->ct, bw->rt, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->cg,
-                   g->kg, g->groups, bw->kb, bw->kgp);
-  snprintf(family, sizeof family, "conv2d_weights %s", options);
-  snprintf(sizes, sizeof sizes, "n%zu h%zu w%zu pad%zu,%zu,%zu,%zu", bw->chunk, g->h, g->w, g->pt,
-           g->pb, g->pl, g->pr);
-  bw->specialized = clcnn_sizes_claim(ctx, family, sizes);
-  if (bw->specialized)
-    snprintf(options + n, sizeof options - (size_t)n,
-             " -DP=%zu -DQ=%zu -DXH=%zu -DXW=%zu -DNS=%zu -DPR=%zu -DPB=%zu", g->p, g->q, bw->xh,
-             bw->xw, bw->ns, bw->pr, bw->pb);
-  else
-    snprintf(options + n, sizeof options - (size_t)n,
-             " -DP=out_h -DQ=out_w -DXH=in_h -DXW=in_w -DNS=splits -DPR=unit_rows -DPB=row_blocks");
+  char options[512], family[544];
+  snprintf(options, sizeof options,
+           "-DWEIGHT_TILES -DVEC=%d -DKV=%d -DCT=%d -DRT=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu "
+           "-DDH=%zu -DDW=%zu -DCG=%zu -DKG=%zu -DG=%zu -DKB=%zu -DKGP=%zu",
+           bw->vec, bw->kv, bw->ct, bw->rt, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->cg, g->kg,
+           g->groups, bw->kb, bw->kgp);
+  snprintf(family, sizeof family, "conv2d_weights.cl %s", options);
+  const clcnn_kernel_size sizes[] = {{"P", "out_h", g->p},        {"Q", "out_w", g->q},
+                                     {"XH", "in_h", bw->xh},      {"XW", "in_w", bw->xw},
+                                     {"NS", "splits", bw->ns},    {"PR", "unit_rows", bw->pr},
+                                     {"PB", "row_blocks", bw->pb}};
+  clcnn_status status = clcnn_sizes_claim_options(ctx, family, sizes, sizeof sizes / sizeof *sizes,
+                                                  options, sizeof options, &bw->specialized);
+  if (status != CLCNN_OK) return status;
   return clcnn_kernel_get(ctx, "conv2d_weights.cl", options, "conv2d_weight_tiles", &bw->kernel);
 }
 

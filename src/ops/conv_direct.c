@@ -165,64 +165,64 @@ static void plan_tiles(const clcnn_context *ctx, const clcnn_conv_geometry *g,
   dc->packed_floats = dc->fast ? g->groups * dc->kb * g->cg * g->r * g->s * (size_t)dc->block : 0;
 }
 
-/* The sizes the kernels take as arguments, as -D options: compiled in, or the arguments. */
-static void size_options(const clcnn_direct_conv *dc, char *out, size_t cap) {
-  const clcnn_conv_geometry *g = &dc->g;
-  if (!dc->specialized) {
-    snprintf(out, cap,
-             " -DP=out_h -DQ=out_w -DXH=in_h -DXW=in_w -DTILES_P=tiles_p -DTILES_Q=tiles_q "
-             "-DOUT_PLANE=out_plane -DOUT_ROW=out_row");
-    return;
-  }
-  snprintf(out, cap,
-           " -DP=%zu -DQ=%zu -DXH=%zu -DXW=%zu -DTILES_P=%zu -DTILES_Q=%zu -DOUT_PLANE=%zu "
-           "-DOUT_ROW=%zu",
-           g->p, g->q, dc->xh, dc->xw, dc->tiles_p, dc->tiles_q, dc->out_plane, dc->out_row);
-}
-
 static clcnn_status build_depthwise(clcnn_context *ctx, clcnn_direct_conv *dc) {
   const clcnn_conv_geometry *g = &dc->g;
   char options[512];
-  int n = snprintf(options, sizeof options,
-                   "-DVEC=%d -DTH=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu -DDH=%zu -DDW=%zu -DC=%zu",
-                   dc->vec, dc->th, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->c);
-  if (dc->specialized)
-    snprintf(options + n, sizeof options - (size_t)n,
-             " -DH=%zu -DW=%zu -DP=%zu -DQ=%zu -DPT=%zu -DPL=%zu -DTILES_P=%zu -DTILES_Q=%zu", g->h,
-             g->w, g->p, g->q, g->pt, g->pl, dc->tiles_p, dc->tiles_q);
-  else
-    snprintf(options + n, sizeof options - (size_t)n,
-             " -DH=in_h -DW=in_w -DP=out_h -DQ=out_w -DPT=pad_t -DPL=pad_l -DTILES_P=tiles_p "
-             "-DTILES_Q=tiles_q");
+  snprintf(options, sizeof options,
+           "-DVEC=%d -DTH=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu -DDH=%zu -DDW=%zu -DC=%zu", dc->vec,
+           dc->th, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->c);
+  const clcnn_kernel_size sizes[] = {{"H", "in_h", g->h},
+                                     {"W", "in_w", g->w},
+                                     {"P", "out_h", g->p},
+                                     {"Q", "out_w", g->q},
+                                     {"PT", "pad_t", g->pt},
+                                     {"PL", "pad_l", g->pl},
+                                     {"TILES_P", "tiles_p", dc->tiles_p},
+                                     {"TILES_Q", "tiles_q", dc->tiles_q}};
+  clcnn_status status = clcnn_size_options(ctx, dc->specialized, sizes,
+                                           sizeof sizes / sizeof *sizes, options, sizeof options);
+  if (status != CLCNN_OK) return status;
   return clcnn_kernel_get(ctx, "conv2d_depthwise.cl", options, "conv2d_depthwise", &dc->kernel);
 }
 
+/* The channel- and column-vector kernels: filter and channel shapes, then the sizes. */
 static clcnn_status build_fast(clcnn_context *ctx, clcnn_direct_conv *dc) {
   const clcnn_conv_geometry *g = &dc->g;
   if (dc->depthwise) return build_depthwise(ctx, dc);
-  char options[512], sizes[256];
-  size_options(dc, sizes, sizeof sizes);
-  if (dc->wide) {
+  char options[512];
+  if (dc->wide)
     snprintf(options, sizeof options,
              "-DVW=%d -DKC=%d -DTH=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu -DDH=%zu -DDW=%zu "
-             "-DCG=%zu -DKG=%zu -DG=%zu -DKCB=%zu -DOUT_COL=%zu%s",
+             "-DCG=%zu -DKG=%zu -DG=%zu -DKCB=%zu -DOUT_COL=%zu",
              dc->vec, dc->block, dc->th, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->cg, g->kg,
-             g->groups, dc->kb, dc->out_col, sizes);
+             g->groups, dc->kb, dc->out_col);
+  else
+    snprintf(options, sizeof options,
+             "-DVEC=%d -DKV=%d -DTH=%d -DTW=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu -DDH=%zu "
+             "-DDW=%zu -DCG=%zu -DKG=%zu -DG=%zu -DKB=%zu -DOUT_COL=%zu",
+             dc->vec, dc->kv, dc->th, dc->tw, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->cg, g->kg,
+             g->groups, dc->kb, dc->out_col);
+  const clcnn_kernel_size sizes[] = {{"P", "out_h", g->p},
+                                     {"Q", "out_w", g->q},
+                                     {"XH", "in_h", dc->xh},
+                                     {"XW", "in_w", dc->xw},
+                                     {"TILES_P", "tiles_p", dc->tiles_p},
+                                     {"TILES_Q", "tiles_q", dc->tiles_q},
+                                     {"OUT_PLANE", "out_plane", dc->out_plane},
+                                     {"OUT_ROW", "out_row", dc->out_row}};
+  clcnn_status status = clcnn_size_options(ctx, dc->specialized, sizes,
+                                           sizeof sizes / sizeof *sizes, options, sizeof options);
+  if (status != CLCNN_OK) return status;
+  if (dc->wide)
     return clcnn_kernel_get(ctx, "conv2d_direct_wide.cl", options, "conv2d_direct_wide",
                             &dc->kernel);
-  }
-  snprintf(options, sizeof options,
-           "-DVEC=%d -DKV=%d -DTH=%d -DTW=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu -DDH=%zu -DDW=%zu "
-           "-DCG=%zu -DKG=%zu -DG=%zu -DKB=%zu -DOUT_COL=%zu%s",
-           dc->vec, dc->kv, dc->th, dc->tw, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->cg, g->kg,
-           g->groups, dc->kb, dc->out_col, sizes);
   return clcnn_kernel_get(ctx, "conv2d_direct.cl", options, "conv2d_direct", &dc->kernel);
 }
 
 /* Whether this problem's sizes get a program of their own among those of its layer shape. */
 static int claim_sizes(clcnn_context *ctx, const clcnn_direct_conv *dc) {
   const clcnn_conv_geometry *g = &dc->g;
-  char family[256], sizes[128];
+  char family[256], sizes[192];
   snprintf(family, sizeof family,
            "conv2d_direct r%zu s%zu st%zux%zu d%zux%zu c%zu k%zu g%zu col%zu", g->r, g->s, g->sh,
            g->sw, g->dh, g->dw, g->cg, g->kg, g->groups, dc->out_col);

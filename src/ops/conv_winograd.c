@@ -49,24 +49,19 @@ clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcn
                       "%s: CLCNN_CONV_WINOGRAD needs %zu bytes of transformed input per image, "
                       "over CL_DEVICE_MAX_MEM_ALLOC_SIZE %llu",
                       fn, per_image * sizeof(float), (unsigned long long)ctx->caps.max_alloc_bytes);
-  char options[384], family[400], sizes[128];
-  int n = snprintf(options, sizeof options,
-                   "-DVEC=%d -DKV=%d -DTT=%d -DTB=%d -DCB=%d -DC=%zu -DK=%zu -DKPAD=%zu -DPT=%zu "
-                   "-DPL=%zu",
-                   wc->vec, wc->kv, TILES_PER_ITEM, TILE_BLOCKS, INPUT_CHANNELS, g->c, g->k,
-                   wc->kpad, g->pt, g->pl);
-  snprintf(sizes, sizeof sizes, "h%zu w%zu pad%zu,%zu", g->h, g->w, g->pb, g->pr);
-  snprintf(family, sizeof family, "conv2d_winograd %s", options);
-  wc->specialized = clcnn_sizes_claim(ctx, family, sizes);
-  if (wc->specialized)
-    snprintf(options + n, sizeof options - (size_t)n,
-             " -DH=%zu -DW=%zu -DP=%zu -DQ=%zu -DTP=%zu -DTQ=%zu", g->h, g->w, g->p, g->q, wc->tp,
-             wc->tq);
-  else
-    snprintf(options + n, sizeof options - (size_t)n,
-             " -DH=in_h -DW=in_w -DP=out_h -DQ=out_w -DTP=tiles_p -DTQ=tiles_q");
-  clcnn_status status =
-      clcnn_kernel_get(ctx, "conv2d_winograd.cl", options, "winograd_input", &wc->input);
+  char options[384], family[416];
+  snprintf(options, sizeof options,
+           "-DVEC=%d -DKV=%d -DTT=%d -DTB=%d -DCB=%d -DC=%zu -DK=%zu -DKPAD=%zu -DPT=%zu -DPL=%zu",
+           wc->vec, wc->kv, TILES_PER_ITEM, TILE_BLOCKS, INPUT_CHANNELS, g->c, g->k, wc->kpad,
+           g->pt, g->pl);
+  snprintf(family, sizeof family, "conv2d_winograd.cl %s", options);
+  const clcnn_kernel_size sizes[] = {{"H", "in_h", g->h},       {"W", "in_w", g->w},
+                                     {"P", "out_h", g->p},      {"Q", "out_w", g->q},
+                                     {"TP", "tiles_p", wc->tp}, {"TQ", "tiles_q", wc->tq}};
+  clcnn_status status = clcnn_sizes_claim_options(ctx, family, sizes, sizeof sizes / sizeof *sizes,
+                                                  options, sizeof options, &wc->specialized);
+  if (status == CLCNN_OK)
+    status = clcnn_kernel_get(ctx, "conv2d_winograd.cl", options, "winograd_input", &wc->input);
   if (status == CLCNN_OK)
     status = clcnn_kernel_get(ctx, "conv2d_winograd.cl", options, "winograd_gemm", &wc->gemm);
   if (status == CLCNN_OK)

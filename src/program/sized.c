@@ -1,6 +1,7 @@
 /* Per-family bookkeeping of the sizes that have programs of their own. */
 #include "program/sized.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,4 +78,31 @@ static int claims_program(clcnn_size_family *f, size_t limit, const char *sizes)
 int clcnn_sizes_claim(clcnn_context *ctx, const char *family, const char *sizes) {
   clcnn_size_family *f = family_get(ctx, family);
   return f ? claims_program(f, ctx->sizes_per_family, sizes) : 0; /* out of memory: shared */
+}
+
+clcnn_status clcnn_size_options(clcnn_context *ctx, int specialized, const clcnn_kernel_size *sizes,
+                                size_t n, char *options, size_t cap) {
+  size_t used = strlen(options);
+  for (size_t i = 0; i < n; i++) {
+    int w = specialized
+                ? snprintf(options + used, cap - used, " -D%s=%zu", sizes[i].macro, sizes[i].value)
+                : snprintf(options + used, cap - used, " -D%s=%s", sizes[i].macro, sizes[i].arg);
+    if (w < 0 || (size_t)w >= cap - used)
+      return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "build options need more than %zu bytes", cap);
+    used += (size_t)w;
+  }
+  return CLCNN_OK;
+}
+
+clcnn_status clcnn_sizes_claim_options(clcnn_context *ctx, const char *family,
+                                       const clcnn_kernel_size *sizes, size_t n, char *options,
+                                       size_t cap, int *specialized) {
+  char key[256] = "";
+  for (size_t i = 0, used = 0; i < n && used < sizeof key; i++) {
+    int w = snprintf(key + used, sizeof key - used, "%zu ", sizes[i].value);
+    if (w < 0) break;
+    used += (size_t)w;
+  }
+  *specialized = clcnn_sizes_claim(ctx, family, key);
+  return clcnn_size_options(ctx, *specialized, sizes, n, options, cap);
 }
