@@ -68,12 +68,13 @@ __kernel void pool2d_global(__global const float *x, const ulong x_off, __global
     const float8 v = vload8(0, xc + i);
     acc = mode == 0 ? select(acc, v, isgreater(v, acc) | isnan(v)) : acc + v;
   }
-  float lanes[8];
-  vstore8(acc, 0, lanes);
+  float values[8 + 7]; /* the lanes, then the tail */
+  vstore8(acc, 0, values);
+  int count = 8;
+  for (; i < HW; i++) values[count++] = xc[i];
   float r = mode == 0 ? -INFINITY : 0.0f;
-  for (int l = 0; l < 8; l++)
-    r = mode == 0 ? (lanes[l] > r || isnan(lanes[l]) ? lanes[l] : r) : r + lanes[l];
-  for (; i < HW; i++) r = mode == 0 ? (xc[i] > r || isnan(xc[i]) ? xc[i] : r) : r + xc[i];
+  for (int l = 0; l < count; l++)
+    r = mode != 0 ? r + values[l] : values[l] > r || isnan(values[l]) ? values[l] : r;
   y[y_off + nc] = mode == 0 ? r : r / (float)HW;
 }
 
