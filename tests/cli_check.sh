@@ -43,6 +43,9 @@ for bad in 0 -1 garbage 1e9 99999999999999999999999; do
 done
 out=$(CLCNN_LOG=warn CLCNN_PLAN_CACHE_SIZE=-3 "$clcnn" devices 2>&1) && pass || fail "plan cache -3"
 expect_in "$out" "CLCNN_PLAN_CACHE_SIZE='-3'" "warns about a negative plan cache size"
+out=$(CLCNN_LOG=warn CLCNN_SPECIALIZED_SIZES=-1 "$clcnn" devices 2>&1) && pass \
+  || fail "specialized sizes -1"
+expect_in "$out" "CLCNN_SPECIALIZED_SIZES='-1'" "warns about negative specialized sizes"
 long=/tmp/$(printf 'd%.0s' $(seq 1 5000))
 out=$(CLCNN_LOG=warn CLCNN_CACHE_DIR=$long "$clcnn" bench --no-clblast --no-onednn --reps 1 \
       n1c1h4w4_k1r2s2 2>&1) && pass || fail "a 5000-character cache folder made bench fail"
