@@ -18,10 +18,10 @@
 #else
 #define TAP_VECTOR(p) (float16)(vload16(0, (p)).even, vload16(0, (p) + 16).even)
 #endif
-inline floatV tap_vector(__global const float *p) {
+INLINE floatV tap_vector(__global const float *p) {
   return TAP_VECTOR(p);
 }
-inline floatV tap_vector_private(const float *p) {
+INLINE floatV tap_vector_private(const float *p) {
   return TAP_VECTOR(p);
 }
 

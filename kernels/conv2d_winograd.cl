@@ -28,7 +28,7 @@
   o3 = m1 - m2 + 8.0f * (m3 - m4) + m5
 
 /* The transform of 8 tiles (lanes) of channel c. */
-inline void input_tiles(__global const float *x, const int t0, const int c, const int tiles,
+INLINE void input_tiles(__global const float *x, const int t0, const int c, const int tiles,
                         const int tpad, const int in_h, const int in_w, const int tiles_p,
                         const int tiles_q, __global float *v) {
   float d[6][6][8];

@@ -5,6 +5,11 @@
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 
+/* Every helper function is INLINE: PoCL (LLVM 15) otherwise keeps a helper that is called
+   from more than one place as a real call, with its private arrays passed through memory
+   (the vector tiles of pooling and the Winograd input transform were calls). */
+#define INLINE inline __attribute__((always_inline))
+
 /* The convolution epilogue: kernels take one int `epi` (see src/ops/conv_paths.h): bit 0 says
    a bias is added, bits 1..3 hold the activation + 1 (0 none, 1 ReLU, 2 sigmoid, 3 tanh,
    4 ReLU6). EPI_ACT(T, v, epi) applies it to v of float type T (scalar or vector); NaN
