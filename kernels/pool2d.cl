@@ -11,7 +11,7 @@
    of its first maximum in row-major order (a later NaN takes over, as in PyTorch; -1 for an
    empty window), and the divisor of its average (the window clipped to the padded input, or
    its in-input count). */
-int window_argmax(__global const float *xc, const int H, const int W, const int hstart,
+INLINE int window_argmax(__global const float *xc, const int H, const int W, const int hstart,
                   const int wstart, const int kh, const int kw) {
   float m = -INFINITY;
   int best = -1;
@@ -23,14 +23,14 @@ int window_argmax(__global const float *xc, const int H, const int W, const int 
   return best;
 }
 
-float window_divisor(const int H, const int W, const int hstart, const int wstart, const int kh,
+INLINE float window_divisor(const int H, const int W, const int hstart, const int wstart, const int kh,
                      const int kw, const int pb, const int pr, const int include_pad) {
   if (include_pad)
     return (float)((min(hstart + kh, H + pb) - hstart) * (min(wstart + kw, W + pr) - wstart));
   return (float)((min(hstart + kh, H) - max(hstart, 0)) * (min(wstart + kw, W) - max(wstart, 0)));
 }
 
-float pool_window(__global const float *xc, const int H, const int W, const int hstart,
+INLINE float pool_window(__global const float *xc, const int H, const int W, const int hstart,
                   const int wstart, const int kh, const int kw, const int pb, const int pr,
                   const int mode, const int include_pad) {
   if (mode == 0) {
@@ -188,7 +188,7 @@ __kernel void pool2d_backward_scatter(__global const float *x, const ulong x_off
    rows and columns no window covers zeroed. Required -D: KH KW MODE VQ. */
 
 /* row[t * KW + j] for t < VQ and every j < KW, as KW vectors. */
-inline void load_window_row(__global const float *row, floatQ v[KW]) {
+INLINE void load_window_row(__global const float *row, floatQ v[KW]) {
 #if KW == 2 && VQ == 8
   const float16 pair = vload16(0, row);
   v[0] = pair.even, v[1] = pair.odd;
@@ -205,7 +205,7 @@ inline void load_window_row(__global const float *row, floatQ v[KW]) {
 }
 
 /* dx for the VQ windows from column q * KW: KH rows of VQ * KW values. */
-inline void tile_backward(__global const float *xc, __global const float *dyr, __global float *dxc,
+INLINE void tile_backward(__global const float *xc, __global const float *dyr, __global float *dxc,
                           const int W, const int q) {
   const floatQ g = vloadQ(0, dyr + q);
   floatQ share[KH][KW];
@@ -265,7 +265,7 @@ __kernel void pool2d_backward_tiles(__global const float *x, const ulong x_off,
 #ifdef ROWS_KERNEL
 
 /* VQ values row[t * SW] for t < VQ. */
-inline floatQ load_strided(__global const float *row) {
+INLINE floatQ load_strided(__global const float *row) {
 #if SW == 1
   return vloadQ(0, row);
 #elif SW == 2 && VQ == 8
@@ -287,13 +287,13 @@ inline floatQ load_strided(__global const float *row) {
 #define READ_SPAN NEEDED_SPAN
 #endif
 
-inline floatQ combine(const floatQ acc, const floatQ v) {
+INLINE floatQ combine(const floatQ acc, const floatQ v) {
   return MODE == 0 ? select(acc, v, isgreater(v, acc) | isnan(v)) : acc + v;
 }
 
 /* VQ outputs from q0 whose windows lie inside the row; rows outside the input are skipped
    (uniformly for the whole tile). */
-inline void vector_tile(__global const float *xc, __global float *yr, const int H, const int W,
+INLINE void vector_tile(__global const float *xc, __global float *yr, const int H, const int W,
                         const int hstart, const int q0, const int pl, const float divisor) {
   floatQ acc = MODE == 0 ? (floatQ)(-INFINITY) : (floatQ)(0.0f);
 #pragma unroll
@@ -336,29 +336,102 @@ __kernel void pool2d_rows(__global const float *x, const ulong x_off, __global f
     yr[q] = pool_window(xc, H, W, hstart, q * SW - pl, KH, KW, pb, pr, MODE, INCLUDE_PAD);
 }
 
-/* dx += the gradient g of one window (scalar): to its first maximum, or spread. */
-inline void window_backward(__global const float *xc, __global float *dxc, const int H, const int W,
-                            const int hstart, const int wstart, const int pb, const int pr,
-                            const float g) {
-  if (MODE == 0) {
-    const int best = window_argmax(xc, H, W, hstart, wstart, KH, KW);
-    if (best >= 0) dxc[best] += g;
-    return;
-  }
-  const int i0 = max(hstart, 0), i1 = min(hstart + KH, H);
-  const int j0 = max(wstart, 0), j1 = min(wstart + KW, W);
-  const float share = g / window_divisor(H, W, hstart, wstart, KH, KW, pb, pr, INCLUDE_PAD);
-  for (int i = i0; i < i1; i++)
-    for (int j = j0; j < j1; j++) dxc[i * W + j] += share;
+/* Backward for overlapping windows in one pass, every dx element written once (no zeroing,
+   no read-modify-write passes): work-item (g, nc) owns BAND_GROUP bands of SH input rows
+   (band b starts at row b * SH - pt) and walks the plane's columns in tiles of VQ outputs.
+   In each tile it takes the output rows p = first band - BACK_ROWS .. last band in order,
+   finds each window's first maximum once (a later NaN takes over, padding never wins) and
+   adds the gradients to registers that hold the bands the window reaches; a band is stored
+   once its last window row is done. The columns a tile shares with the next are stored by
+   the first and added to by the second, in the same work-item. Required -D: KH KW SH SW MODE
+   INCLUDE_PAD VQ BAND_GROUP. */
+#define BACK_ROWS ((KH - 1) / SH) /* output rows before band b whose windows reach it */
+#define TILE_COLS (VQ * SW)       /* columns a tile owns */
+/* columns a tile writes: its windows' span, or its own columns when windows leave gaps */
+#define SPAN_COLS (NEEDED_SPAN > TILE_COLS ? NEEDED_SPAN : TILE_COLS)
+#define SHARED_COLS (SPAN_COLS - TILE_COLS)
+
+/* One band row of a tile in registers: column t * SW + m in lane t of phase[m], the columns
+   past TILE_COLS in tail (one spare so that the array is never empty). */
+typedef struct band_row {
+  floatQ phase[SW];
+  float tail[SHARED_COLS + 1];
+} band_row;
+
+INLINE void band_row_zero(band_row *r) {
+#pragma unroll
+  for (int m = 0; m < SW; m++) r->phase[m] = (floatQ)(0.0f);
+#pragma unroll
+  for (int e = 0; e <= SHARED_COLS; e++) r->tail[e] = 0.0f;
 }
 
-/* dx += the gradients of VQ windows from q0 that lie inside the row: each window's share
-   added in registers first (neighbouring windows overlap), then once to each dx row. */
-inline void vector_tile_backward(__global const float *xc, __global float *dxc,
-                                 __global const float *dyr, const int H, const int W,
-                                 const int hstart, const int q0, const int pl,
-                                 const float divisor) {
-  const floatQ g = vloadQ(0, dyr + q0);
+/* r += tap j's values c placed at columns t * SW + j: phase j % SW, lanes moved up by
+   j / SW, those moved past the last lane into the tail. */
+INLINE void band_row_add(band_row *r, const floatQ c, const int j) {
+  const int m = j % SW, k = j / SW;
+  if (k == 0) {
+    r->phase[m] += c;
+    return;
+  }
+  float lanes[VQ];
+  vstoreQ(c, 0, lanes);
+#if VQ == 8
+  if (k == 1)
+    r->phase[m] += shuffle2((float8)(0.0f), c, (uint8)(0, 8, 9, 10, 11, 12, 13, 14));
+  else if (k == 2)
+    r->phase[m] += shuffle2((float8)(0.0f), c, (uint8)(0, 1, 8, 9, 10, 11, 12, 13));
+  else
+#endif
+  {
+    float moved[VQ];
+#pragma unroll
+    for (int t = 0; t < VQ; t++) moved[t] = t >= k ? lanes[t - k] : 0.0f;
+    r->phase[m] += vloadQ(0, moved);
+  }
+#pragma unroll
+  for (int t = VQ - k; t < VQ; t++)
+    if (t >= 0) r->tail[(t + k - VQ) * SW + m] += lanes[t];
+}
+
+/* VQ values row[c + t * SW] for t < VQ, `fill` where the column is outside [0, W). */
+INLINE floatQ load_masked(__global const float *row, const int c, const int W, const float fill) {
+  float v[VQ];
+#pragma unroll
+  for (int t = 0; t < VQ; t++) {
+    const int e = c + t * SW;
+    v[t] = e >= 0 && e < W ? row[e] : fill;
+  }
+  return vloadQ(0, v);
+}
+
+/* Adds output row p's gradients for the VQ windows from q0 (columns from c0) to the bands
+   it reaches: window row i goes to acc[i / SH][i % SH]. `inside` (a constant at each call):
+   every window lies in the columns and every lane is an output, so loads need no masks. */
+INLINE void row_gradients(__global const float *xc, __global const float *dyr, const int H,
+                          const int W, const int Q, const int pt, const int pb, const int pr,
+                          const int p, const int q0, const int c0, const int inside,
+                          band_row acc[BACK_ROWS + 1][SH]) {
+  const int hstart = p * SH - pt;
+  floatQ g, share;
+  intQ cols;
+  if (inside) {
+    g = vloadQ(0, dyr + q0);
+    share = g / window_divisor(H, W, hstart, 0, KH, KW, pb, pr, INCLUDE_PAD);
+  } else {
+    float g_lanes[VQ], div_lanes[VQ];
+    int col_lanes[VQ];
+#pragma unroll
+    for (int t = 0; t < VQ; t++) {
+      const int live = q0 + t < Q;
+      col_lanes[t] = c0 + t * SW;
+      g_lanes[t] = live ? dyr[q0 + t] : 0.0f;
+      div_lanes[t] =
+          live ? window_divisor(H, W, hstart, col_lanes[t], KH, KW, pb, pr, INCLUDE_PAD) : 1.0f;
+    }
+    g = vloadQ(0, g_lanes);
+    share = g / vloadQ(0, div_lanes);
+    cols = vloadQ(0, col_lanes);
+  }
 #if MODE == 0
   floatQ best = (floatQ)(-INFINITY);
   intQ idx = (intQ)(-1);
@@ -366,85 +439,137 @@ inline void vector_tile_backward(__global const float *xc, __global float *dxc,
   for (int i = 0; i < KH; i++) {
     const int ih = hstart + i;
     if (ih < 0 || ih >= H) continue;
-    __global const float *row = xc + ih * W + q0 * SW - pl;
+    __global const float *row = xc + ih * W;
 #pragma unroll
     for (int j = 0; j < KW; j++) {
-      const floatQ c = load_strided(row + j);
-      const intQ take = isgreater(c, best) | isnan(c) | (idx < 0);
-      best = select(best, c, take);
+      floatQ v;
+      intQ take;
+      if (inside) {
+        v = load_strided(row + c0 + j);
+        take = isgreater(v, best) | isnan(v) | (idx < 0);
+      } else {
+        v = load_masked(row, c0 + j, W, -INFINITY);
+        take = (isgreater(v, best) | isnan(v) | (idx < 0)) & (cols + j >= 0) & (cols + j < W);
+      }
+      best = select(best, v, take);
       idx = select(idx, (intQ)(i * KW + j), take);
     }
   }
-#else
-  const floatQ share = g / (floatQ)(divisor);
 #endif
 #pragma unroll
   for (int i = 0; i < KH; i++) {
-    const int ih = hstart + i;
-    if (ih < 0 || ih >= H) continue;
-    __global float *out = dxc + ih * W + q0 * SW - pl;
-#if SW == 2 && KW == 3 && VQ == 8
-    /* 3-wide windows at stride 2: tap 1 lands on the odd elements, taps 0 and 2 (of the next
-       window to the left) share the even ones; put together with shuffles, added as one
-       vector plus the last element */
-#if MODE == 0
-    const floatQ c0 = select((floatQ)(0.0f), g, idx == i * 3);
-    const floatQ c1 = select((floatQ)(0.0f), g, idx == i * 3 + 1);
-    const floatQ c2 = select((floatQ)(0.0f), g, idx == i * 3 + 2);
-#else
-    const floatQ c0 = share, c1 = share, c2 = share;
-#endif
-    const float8 even = c0 + shuffle2((float8)(0.0f), c2, (uint8)(0, 8, 9, 10, 11, 12, 13, 14));
-    const float16 both =
-        shuffle2(even, c1, (uint16)(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15));
-    vstore16(vload16(0, out) + both, 0, out);
-    out[16] += c2.s7;
-#else
-    float r[NEEDED_SPAN];
-#pragma unroll
-    for (int e = 0; e < NEEDED_SPAN; e++) r[e] = 0.0f;
+    if (hstart + i < 0 || hstart + i >= H) continue;
 #pragma unroll
     for (int j = 0; j < KW; j++) {
-      float lanes[VQ];
 #if MODE == 0
-      vstoreQ(select((floatQ)(0.0f), g, idx == i * KW + j), 0, lanes);
+      const floatQ c = select((floatQ)(0.0f), g, idx == i * KW + j);
 #else
-      vstoreQ(share, 0, lanes);
+      const floatQ c = share;
 #endif
-#pragma unroll
-      for (int t = 0; t < VQ; t++) r[t * SW + j] += lanes[t];
+      band_row_add(&acc[i / SH][i % SH], c, j);
     }
-#pragma unroll
-    for (int e = 0; e < NEEDED_SPAN; e++) out[e] += r[e];
-#endif
   }
 }
 
-/* Backward for overlapping windows, one output row per work-item, dx zeroed before. The
-   rows run in `phases` launches (phase = p mod phases) whose windows share no input row, so
-   no two work-items add to the same element; each element sums its windows in output
-   order. */
-__kernel void pool2d_backward_rows(__global const float *x, const ulong x_off,
-                                   __global const float *dy, const ulong dy_off, __global float *dx,
-                                   const ulong dx_off, const int NC, const int H, const int W,
-                                   const int P, const int Q, const int sh, const int pt,
-                                   const int pl, const int pb, const int pr, const int phase,
-                                   const int phases) {
-  const int p = phase + phases * get_global_id(0), nc = get_global_id(1);
-  if (p >= P || nc >= NC) return;
+/* The SPAN_COLS columns of one band row in order. */
+INLINE void band_row_columns(const band_row *r, float out[SPAN_COLS]) {
+#if SW == 2 && VQ == 8
+  vstore16(shuffle2(r->phase[0], r->phase[1],
+                    (uint16)(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15)),
+           0, out);
+#else
+#pragma unroll
+  for (int m = 0; m < SW; m++) {
+    float lanes[VQ];
+    vstoreQ(r->phase[m], 0, lanes);
+#pragma unroll
+    for (int t = 0; t < VQ; t++) out[t * SW + m] = lanes[t];
+  }
+#endif
+#pragma unroll
+  for (int e = 0; e < SHARED_COLS; e++) out[TILE_COLS + e] = r->tail[e];
+}
+
+/* Stores a band's rows from row r0 at columns c0 .. c0 + SPAN_COLS (those inside the plane),
+   adding what the previous tile stored in the first SHARED_COLS when there was one.
+   `inside` (a constant at each call): all of those columns are in the plane. */
+INLINE void store_band(__global float *dxc, const int H, const int W, const int r0, const int c0,
+                       const int first, const int inside, const band_row band[SH]) {
+#pragma unroll
+  for (int r = 0; r < SH; r++) {
+    if (r0 + r < 0 || r0 + r >= H) continue;
+    __global float *out = dxc + (r0 + r) * W + c0;
+    float v[SPAN_COLS];
+    band_row_columns(&band[r], v);
+    if (!first)
+#pragma unroll
+      for (int e = 0; e < SHARED_COLS; e++)
+        if (inside || (c0 + e >= 0 && c0 + e < W)) v[e] += out[e];
+    if (inside) {
+#if SPAN_COLS >= 16
+      vstore16(vload16(0, v), 0, out);
+#pragma unroll
+      for (int e = 16; e < SPAN_COLS; e++) out[e] = v[e];
+#else
+#pragma unroll
+      for (int e = 0; e < SPAN_COLS; e++) out[e] = v[e];
+#endif
+    } else {
+#pragma unroll
+      for (int e = 0; e < SPAN_COLS; e++)
+        if (c0 + e >= 0 && c0 + e < W) out[e] = v[e];
+    }
+  }
+}
+
+__kernel void pool2d_backward_bands(__global const float *x, const ulong x_off,
+                                    __global const float *dy, const ulong dy_off,
+                                    __global float *dx, const ulong dx_off, const int NC,
+                                    const int H, const int W, const int P, const int Q,
+                                    const int pt, const int pl, const int pb, const int pr,
+                                    const int bands) {
+  const int b0 = get_global_id(0) * BAND_GROUP, nc = get_global_id(1);
+  if (b0 >= bands || nc >= NC) return;
+  const int b1 = min(b0 + BAND_GROUP, bands);
   __global const float *xc = x + x_off + (size_t)nc * H * W;
-  __global const float *dyr = dy + dy_off + ((size_t)nc * P + p) * Q;
+  __global const float *dyc = dy + dy_off + (size_t)nc * P * Q;
   __global float *dxc = dx + dx_off + (size_t)nc * H * W;
-  const int hstart = p * sh - pt;
-  /* every window of this row that lies inside the columns has the same divisor */
-  const float divisor = window_divisor(H, W, hstart, 0, KH, KW, pb, pr, INCLUDE_PAD);
-  const int at_end = nc == NC - 1 && hstart + KH >= H;
-  const int span = at_end ? READ_SPAN : NEEDED_SPAN;
-  const int q_lo = min((pl + SW - 1) / SW, Q);
-  int q = 0;
-  for (; q < q_lo; q++) window_backward(xc, dxc, H, W, hstart, q * SW - pl, pb, pr, dyr[q]);
-  for (; q + VQ <= Q && q * SW - pl + span <= W; q += VQ)
-    vector_tile_backward(xc, dxc, dyr, H, W, hstart, q, pl, divisor);
-  for (; q < Q; q++) window_backward(xc, dxc, H, W, hstart, q * SW - pl, pb, pr, dyr[q]);
+  /* the strided loads read past the needed span: only the last plane's last rows may leave
+     the tensor by that, so those take the masked loads near the right edge */
+  const int last_plane = nc == NC - 1;
+  int q0 = 0;
+  for (; q0 < Q; q0 += VQ) {
+    const int c0 = q0 * SW - pl;
+    const int fits = c0 >= 0 && q0 + VQ <= Q && c0 + SPAN_COLS <= W;
+    const int read_fits = c0 + READ_SPAN <= W;
+    band_row acc[BACK_ROWS + 1][SH];
+#pragma unroll
+    for (int e = 0; e < (BACK_ROWS + 1) * SH; e++) band_row_zero(&acc[e / SH][e % SH]);
+    for (int p = b0 - BACK_ROWS; p < b1; p++) {
+      if (p >= 0 && p < P) {
+        __global const float *dyr = dyc + (size_t)p * Q;
+        if (fits && (read_fits || !last_plane || p * SH - pt + KH < H))
+          row_gradients(xc, dyr, H, W, Q, pt, pb, pr, p, q0, c0, 1, acc);
+        else
+          row_gradients(xc, dyr, H, W, Q, pt, pb, pr, p, q0, c0, 0, acc);
+      }
+      if (p >= b0) {
+        if (fits)
+          store_band(dxc, H, W, p * SH - pt, c0, q0 == 0, 1, acc[0]);
+        else
+          store_band(dxc, H, W, p * SH - pt, c0, q0 == 0, 0, acc[0]);
+      }
+#pragma unroll
+      for (int d = 0; d < BACK_ROWS; d++)
+#pragma unroll
+        for (int r = 0; r < SH; r++) acc[d][r] = acc[d + 1][r];
+#pragma unroll
+      for (int r = 0; r < SH; r++) band_row_zero(&acc[BACK_ROWS][r]);
+    }
+  }
+  /* columns right of the last tile's span: no window reaches them */
+  const int c_end = max((q0 - VQ) * SW - pl + SPAN_COLS, 0);
+  for (int r = max(b0 * SH - pt, 0); r < min(b1 * SH - pt, H); r++)
+    for (int c = c_end; c < W; c++) dxc[r * W + c] = 0.0f;
 }
 #endif

@@ -16,7 +16,7 @@ export OCL_ICD_VENDORS=$icd CLCNN_DEVICE=oclgrind CLCNN_CACHE_DIR=off OCLGRIND_D
 clcnn=${CLCNN_BUILD_DIR:-build}/tools/clcnn
 # direct (channel vectors, column vectors at column stride 1 and 2, depthwise, generic), Winograd, im2col + GEMM, 1x1 GEMM, and
 # their backward passes (flipped, phases, gather; weight tiles, GEMM), then pooling forward
-# (rows, global, generic) and backward (tiles, scatter, rows in phases, planes, gather)
+# (rows, global, generic) and backward (tiles, scatter, bands, planes, gather)
 convolutions=(
   n2c3h7w9_k4r3s3_p1111 n1c5h9w11_k20r3s3_p1021 n2c2h8w8_k3r9s9_p4444 n1c4h6w6_k6r3s3_g2
   n1c32h8w8_k32r3s3_p1111 n2c3h9w9_k5r3s3_st2x2_p1111 n1c2h9w9_k3r3s3_st2x2_p1111_d2x2
@@ -30,6 +30,7 @@ problems=(
   max_n2c3h9w11_k3x3_st2x2_p1111 avg_n2c3h9w11_k3x3_st2x2_p1111_exclpad max_n2c3h8w8_k2x2_st2x2
   avg_n1c2h9w8_k2x2_st3x3_p1010 max_n4c3h10w9_k3x3_st1x1_p1111 max_n4c3h12w12_k9x9_st1x1_p4444
   avg_n1c1h12w12_k9x9_st1x1_p4444 max_n2c3h5w7_k5x7_st1x1 avg_n1c2h13w13_k13x13_st1x1
+  max_n2c2h7w37_k3x3_st2x2_p1111 avg_n1c2h6w37_k3x3_st1x1_p1111 max_n2c1h5w38_k3x3_st2x2
 )
 log=$(mktemp)
 status=0

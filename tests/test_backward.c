@@ -155,20 +155,21 @@ static void pool_backward_case(clcnn_context *ctx, const ref_pool *p, const floa
    and with 20 (one work-item per plane). */
 START_TEST(pool_backward_sweep) {
   clcnn_context *ctx = support_context();
-  /* up to 64 taps: the row kernel for overlapping windows; past that the per-plane and
+  /* up to 64 taps: the band kernel for overlapping windows; past that the per-plane and
      gather kernels */
   const size_t windows[][4] = {{2, 2, 2, 2}, {3, 3, 2, 2}, {3, 3, 1, 1}, {2, 3, 1, 2},
                                {5, 4, 3, 2}, {9, 9, 2, 1}, {5, 15, 1, 2}};
-  const size_t batches[][2] = {{2, 2}, {4, 5}};
+  /* n, c, w: 11 columns are all edge tiles for the overlapping kernel; 37 have inner ones */
+  const size_t batches[][3] = {{2, 2, 11}, {4, 5, 11}, {1, 3, 37}};
   unsigned seed = 5;
   int cases = 0;
-  for (size_t bi = 0; bi < 2; bi++)
+  for (size_t bi = 0; bi < 3; bi++)
     for (size_t wi = 0; wi < sizeof windows / sizeof *windows; wi++)
       for (int variant = 0; variant < 8; variant++) {
         ref_pool p = {batches[bi][0],
                       batches[bi][1],
                       9,
-                      11,
+                      batches[bi][2],
                       windows[wi][0],
                       windows[wi][1],
                       windows[wi][2],
@@ -189,7 +190,7 @@ START_TEST(pool_backward_sweep) {
         free(x);
         cases++;
       }
-  ck_assert_int_eq(cases, 112);
+  ck_assert_int_eq(cases, 168);
   /* windows as large as their stride, no padding: the tiling kernel (rows of 4 or 8 outputs
      and an overlapping last tile; rows and columns past the last window zeroed) or, for
      rows of fewer than 4 outputs, the scatter kernel. h x w, window kh x kw (= stride). */

@@ -589,11 +589,11 @@ START_TEST(pool_plans_match_one_shot_calls) {
     clcnn_pool2d_desc d;
     size_t x[4];
     const char *backward;
-  } cases[] = {{{CLCNN_POOL_MAX, 3, 3, 2, 2, 1, 1, 1, 1, 0, 1}, {4, 5, 11, 12}, "backward=rows"},
-               {{CLCNN_POOL_MAX, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, {1, 2, 11, 12}, "backward=rows"},
+  } cases[] = {{{CLCNN_POOL_MAX, 3, 3, 2, 2, 1, 1, 1, 1, 0, 1}, {4, 5, 11, 12}, "backward=bands"},
+               {{CLCNN_POOL_MAX, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, {1, 2, 11, 12}, "backward=bands"},
                {{CLCNN_POOL_AVG, 2, 2, 2, 2, 0, 0, 0, 0, 0, 1}, {3, 4, 8, 8}, "backward=tiles"},
                {{CLCNN_POOL_MAX, 2, 2, 3, 3, 1, 0, 1, 0, 0, 1}, {2, 3, 9, 9}, "backward=scatter"},
-               {{CLCNN_POOL_AVG, 3, 2, 1, 1, 1, 0, 1, 0, 0, 0}, {5, 2, 7, 6}, "backward=rows"},
+               {{CLCNN_POOL_AVG, 3, 2, 1, 1, 1, 0, 1, 0, 0, 0}, {5, 2, 7, 6}, "backward=bands"},
                {{CLCNN_POOL_MAX, 9, 9, 2, 1, 4, 4, 4, 4, 0, 1}, {2, 5, 12, 12}, "backward=planes"},
                {{CLCNN_POOL_AVG, 9, 9, 2, 1, 4, 4, 4, 4, 0, 1}, {1, 2, 12, 12}, "backward=gather"}};
   unsigned seed = 9;

@@ -1,7 +1,9 @@
 /* Pooling plans and the one-shot pooling functions. Forward: vector row segments with the
-   window compiled in when it is small, one output per work-item otherwise. Backward: a
-   scatter from each output when windows do not overlap, one work-item per (n, c) plane when
-   they do and there are planes enough to fill the device, else a gather per input element. */
+   window compiled in when it is small, one output per work-item otherwise. Backward: whole
+   vector rows when windows tile the input, a scatter from each output when windows do not
+   overlap, bands of input rows summed in registers when they do (up to 64 taps), then one
+   work-item per (n, c) plane when there are planes enough to fill the device, else a gather
+   per input element. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +20,17 @@
 #define MAX_UNROLLED_TAPS 64
 /* Outputs per work-item in the row kernel (one float8). */
 #define ROW_VECTOR 8
+/* Bands of input rows per work-item in the overlapping backward kernel: the windows that
+   reach a group's first band from above are searched twice, so larger groups search less
+   again and leave fewer work-items. */
+#define BAND_GROUP 16
 /* The backward kernel for tiling windows takes rows of 4 or more outputs: float8 from 8. */
 #define TILE_VECTOR_MIN 4
 
 typedef enum backward_kind {
   BACKWARD_TILES,   /* stride = window, no padding: vector rows written whole */
   BACKWARD_SCATTER, /* windows that do not overlap: each output writes its window */
-  BACKWARD_ROWS,    /* overlapping windows: vector rows added in phases of disjoint rows */
+  BACKWARD_BANDS,   /* overlapping windows: bands of input rows summed in registers */
   BACKWARD_PLANES,  /* large overlapping windows: one work-item per (n, c) plane */
   BACKWARD_GATHER   /* large windows, few planes: one work-item per input element */
 } backward_kind;
@@ -43,7 +49,7 @@ struct clcnn_pool2d_plan {
   char describe[256];
 };
 
-static const char *const backward_names[] = {"tiles", "scatter", "rows", "planes", "gather"};
+static const char *const backward_names[] = {"tiles", "scatter", "bands", "planes", "gather"};
 
 /* 1 when the windows tile the input exactly, so that scattering writes every element. */
 static int windows_cover_input(const clcnn_pool_geometry *g) {
@@ -57,7 +63,7 @@ static backward_kind pick_backward(const clcnn_context *ctx, const clcnn_pool_ge
     return BACKWARD_TILES;
   if (g->sh >= g->kh && g->sw >= g->kw && g->kh * g->kw <= MAX_UNROLLED_TAPS)
     return BACKWARD_SCATTER;
-  if (g->kh * g->kw <= MAX_UNROLLED_TAPS) return BACKWARD_ROWS;
+  if (g->kh * g->kw <= MAX_UNROLLED_TAPS) return BACKWARD_BANDS;
   size_t units = ctx->caps.compute_units ? ctx->caps.compute_units : 1;
   return g->n * g->c >= 4 * units ? BACKWARD_PLANES : BACKWARD_GATHER;
 }
@@ -67,8 +73,10 @@ static clcnn_status rows_kernel(clcnn_pool2d_plan *plan, const char *name, cl_ke
   const clcnn_pool_geometry *g = &plan->g;
   char options[256];
   snprintf(options, sizeof options,
-           "-DROWS_KERNEL -DKH=%zu -DKW=%zu -DSW=%zu -DMODE=%d -DINCLUDE_PAD=%d -DVQ=%d", g->kh,
-           g->kw, g->sw, plan->desc.mode, plan->desc.count_include_pad != 0, ROW_VECTOR);
+           "-DROWS_KERNEL -DKH=%zu -DKW=%zu -DSH=%zu -DSW=%zu -DMODE=%d -DINCLUDE_PAD=%d -DVQ=%d "
+           "-DBAND_GROUP=%d",
+           g->kh, g->kw, g->sh, g->sw, plan->desc.mode, plan->desc.count_include_pad != 0,
+           ROW_VECTOR, BAND_GROUP);
   return clcnn_kernel_get(plan->ctx, "pool2d.cl", options, name, out);
 }
 
@@ -81,8 +89,8 @@ static clcnn_status forward_kernel(clcnn_pool2d_plan *plan) {
 }
 
 static clcnn_status backward_kernel(clcnn_pool2d_plan *plan) {
-  if (plan->backward == BACKWARD_ROWS)
-    return rows_kernel(plan, "pool2d_backward_rows", &plan->backward_kernel);
+  if (plan->backward == BACKWARD_BANDS)
+    return rows_kernel(plan, "pool2d_backward_bands", &plan->backward_kernel);
   if (plan->backward == BACKWARD_PLANES)
     return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_backward_plane",
                             &plan->backward_kernel);
@@ -221,20 +229,15 @@ static clcnn_status backward(clcnn_pool2d_plan *plan, const char *fn, const clcn
                         CLCNN_INT(g->q), CLCNN_INT(g->sh), CLCNN_INT(g->sw), CLCNN_INT(g->pt),
                         CLCNN_INT(g->pl), CLCNN_INT(g->pb), CLCNN_INT(g->pr));
   }
-  if (plan->backward == BACKWARD_ROWS) {
-    /* output rows whose windows share no input row run in one launch */
-    size_t phases = (g->kh + g->sh - 1) / g->sh;
-    status = clcnn_tensor_fill_locked(dx, 0.0f);
-    for (size_t phase = 0; status == CLCNN_OK && phase < phases; phase++) {
-      clcnn_launch_dims dims = {2, {(g->p - phase + phases - 1) / phases, g->n * g->c}, {8, 1}};
-      status = CLCNN_LAUNCH(
-          ctx, plan->backward_kernel, "pool2d_backward_rows", &dims, CLCNN_MEM(x->buf),
-          CLCNN_ULONG(x->offset), CLCNN_MEM(dy->buf), CLCNN_ULONG(dy->offset), CLCNN_MEM(dx->buf),
-          CLCNN_ULONG(dx->offset), CLCNN_INT(g->n * g->c), CLCNN_INT(g->h), CLCNN_INT(g->w),
-          CLCNN_INT(g->p), CLCNN_INT(g->q), CLCNN_INT(g->sh), CLCNN_INT(g->pt), CLCNN_INT(g->pl),
-          CLCNN_INT(g->pb), CLCNN_INT(g->pr), CLCNN_INT(phase), CLCNN_INT(phases));
-    }
-    return status;
+  if (plan->backward == BACKWARD_BANDS) {
+    size_t bands = (g->h + g->pt + g->sh - 1) / g->sh;
+    clcnn_launch_dims dims = {2, {(bands + BAND_GROUP - 1) / BAND_GROUP, g->n * g->c}, {1, 1}};
+    return CLCNN_LAUNCH(ctx, plan->backward_kernel, "pool2d_backward_bands", &dims,
+                        CLCNN_MEM(x->buf), CLCNN_ULONG(x->offset), CLCNN_MEM(dy->buf),
+                        CLCNN_ULONG(dy->offset), CLCNN_MEM(dx->buf), CLCNN_ULONG(dx->offset),
+                        CLCNN_INT(g->n * g->c), CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(g->p),
+                        CLCNN_INT(g->q), CLCNN_INT(g->pt), CLCNN_INT(g->pl), CLCNN_INT(g->pb),
+                        CLCNN_INT(g->pr), CLCNN_INT(bands));
   }
   clcnn_launch_dims planes = {1, {g->n * g->c}, {1}};
   clcnn_launch_dims elements = {3, {g->w, g->h, g->n * g->c}, {0}};
