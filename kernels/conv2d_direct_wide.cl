@@ -3,9 +3,22 @@
    of VW columns; per input channel and tap it loads one input vector per row (contiguous:
    the input is zero-padded) and broadcasts each channel's weight.
    Required -D: VW KC TH R S SH SW DH DW CG KG G KCB P Q XH XW TILES_P TILES_Q OUT_PLANE
-   OUT_ROW OUT_COL (KCB counts blocks of KC channels; weights blocked as
+   OUT_ROW OUT_COL FLAT (KCB counts blocks of KC channels; weights blocked as
    [G][KCB][CG][R][S][KC], zero past KG). The sizes P to OUT_ROW are numbers or the names of
-   the kernel arguments that carry them, as in conv2d_direct.cl. */
+   the kernel arguments that carry them, as in conv2d_direct.cl. NDRange: (tile, image,
+   group * KCB + block).
+   FLAT: a 1x1 layer at stride 1 without padding, each plane of OUT_PLANE elements (input and
+   output alike) seen as P rows of VW: row p starts at min(p * VW, OUT_PLANE - VW), so that a
+   ragged last row is read whole from inside the plane (its first lanes again) and stores
+   only its new lanes, and rows past P read the last one again; NDRange (group * KCB + block,
+   tile, image), so that the blocks of one tile run one after another while its input is in
+   cache. */
+#if FLAT
+#define ROW_START(p) min((p)*VW, OUT_PLANE - VW)
+#define IN_PLANE OUT_PLANE
+#else
+#define IN_PLANE (XH * XW)
+#endif
 #define floatW CAT(float, VW)
 #define vloadW CAT(vload, VW)
 #define vstoreW CAT(vstore, VW)
@@ -27,18 +40,26 @@ __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
                                  __global float *y, const ulong y_off, const int out_h,
                                  const int out_w, const int in_h, const int in_w, const int tiles_p,
                                  const int tiles_q, const int out_plane, const int out_row) {
-  const int t = get_global_id(0);
+#if FLAT
+  const int t = get_global_id(1), n = get_global_id(2), block = get_global_id(0);
+#else
+  const int t = get_global_id(0), n = get_global_id(1), block = get_global_id(2);
+#endif
   if (t >= TILES_P * TILES_Q) return;
   const int tq = t % TILES_Q, tp = t / TILES_Q;
-  const int n = get_global_id(1), kcb = get_global_id(2) % KCB, g = get_global_id(2) / KCB;
+  const int kcb = block % KCB, g = block / KCB;
   const int p0 = tp * TH, q0 = tq * VW;
   floatW acc[KC][TH];
 #pragma unroll
   for (int kc = 0; kc < KC; kc++)
 #pragma unroll
     for (int th = 0; th < TH; th++) acc[kc][th] = (floatW)(0.0f);
+#if FLAT
+  __global const float *xc = xp + xp_off + (size_t)(n * G + g) * CG * IN_PLANE;
+#else
   __global const float *xc =
       xp + xp_off + ((size_t)(n * G + g) * CG * XH + (size_t)p0 * SH) * XW + q0 * SW;
+#endif
   __global const float *wc = wr + wr_off + (size_t)(g * KCB + kcb) * CG * (R * S * KC);
   for (int c = 0; c < CG; c++) {
 #pragma unroll
@@ -50,12 +71,16 @@ __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
         for (int kc = 0; kc < KC; kc++) wk[kc] = wc[(r * S + s) * KC + kc];
 #pragma unroll
         for (int th = 0; th < TH; th++) {
+#if FLAT
+          const floatW xv = vloadW(0, xc + ROW_START(p0 + th));
+#else
           const floatW xv = LOAD_COLUMNS(xc + (th * SH + r * DH) * XW + s * DW);
+#endif
 #pragma unroll
           for (int kc = 0; kc < KC; kc++) acc[kc][th] = fma(xv, (floatW)(wk[kc]), acc[kc][th]);
         }
       }
-    xc += XH * XW;
+    xc += IN_PLANE;
     wc += R * S * KC;
   }
 #pragma unroll
@@ -69,6 +94,17 @@ __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
       const int p = p0 + th;
       if (p >= P) break;
       const floatW v = EPI_ACT(floatW, acc[kc][th] + b, epi);
+#if FLAT
+      const int start = ROW_START(p);
+      if (start == p * VW) {
+        vstoreW(v, 0, yk + start);
+      } else { /* the ragged last row: the lanes past the previous row */
+        float lanes[VW];
+        vstoreW(v, 0, lanes);
+        for (int l = p * VW - start; l < VW; l++) yk[start + l] = lanes[l];
+      }
+      continue;
+#endif
       if (OUT_COL == 1 && q0 + VW <= Q) {
         vstoreW(v, 0, yk + p * OUT_ROW + q0);
       } else {

@@ -106,6 +106,10 @@ const ref_conv ref_conv_sweep[] = {
     /* 1x1 with few inputs on column vectors: a partial channel block, grouped */
     {2, 12, 3, 50, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
     {1, 16, 2, 16, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2},
+    /* 1x1 planes as rows of 16: a ragged last row (29x29), whole rows, grouped */
+    {2, 5, 29, 29, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+    {1, 3, 28, 32, 13, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+    {1, 8, 31, 30, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2},
 };
 const size_t ref_conv_sweep_count = sizeof ref_conv_sweep / sizeof *ref_conv_sweep;
 

@@ -33,6 +33,7 @@ typedef struct clcnn_direct_conv {
   int fast;            /* 1: register-tiled kernel on blocked weights; 0: generic kernel on w */
   int wide;            /* fast: 1 vectors along output columns, 0 along output channels */
   int depthwise;       /* fast: the depthwise kernel (one channel per group, unpadded input) */
+  int flat;            /* wide, 1x1: each plane seen as rows of 16 columns (g is that view) */
   int vec, kv, th, tw; /* kv vectors of vec channels times a th x tw tile per work-item; wide:
                           vec columns (= tw) times th rows for `block` channels */
   int block;           /* output channels per block of packed weights */
