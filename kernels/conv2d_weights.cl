@@ -1,5 +1,6 @@
 /* Weight and bias gradients of a convolution: register-tiled partial weight gradients
-   (vectors along output channels), their sum over the partials, and the bias gradient. */
+   (vectors along output channels, or along output columns for few filters), their sum over
+   the partials, and the bias gradient. */
 #ifdef WEIGHT_TILES
 /* Weight gradient, vectors along output channels: a work-item owns KV vectors of VEC filters
    times CT input channels times RT filter rows times all S taps, and sums dy[n][k][p][q] *
@@ -74,6 +75,85 @@ __kernel void conv2d_weight_tiles(__global const float *xp, const ulong xp_off,
           for (int l = 0; l < VEC && k0 + l < KG; l++)
             out[(size_t)(g * KG + k0 + l) * CG * R * S + tap] = lanes[l];
         }
+  }
+}
+#endif
+
+#ifdef WEIGHT_ROWS
+/* Weight gradient, vectors along output columns (column stride 1, few filters): a work-item
+   owns KT filters times one input channel times one filter row, all S taps, and sums
+   dy[n][k][p][q] * x[n][c][p*SH + r*DH][q + s*DW] over its split's units (as the tile kernel
+   numbers them) in VW-column vectors, read straight from dy and x. A row's last vector
+   starts VW before its end (Q >= VW) and counts only the lanes past the previous vector.
+   part[split] gets the work-item's sums, laid out as the tile kernel's. Required -D: VW KT
+   R S SH DH DW CG KG G KTB; P Q XH XW NS PR PB as in the tile kernel. */
+#define floatW CAT(float, VW)
+#define intW CAT(int, VW)
+#define vloadW CAT(vload, VW)
+#define K (G * KG)
+#if VW == 16
+#define LANES ((int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
+#else
+#define LANES ((int8)(0, 1, 2, 3, 4, 5, 6, 7))
+#endif
+
+INLINE float lane_sum(const floatW v) {
+#if VW == 16
+  const float8 h8 = v.lo + v.hi;
+#else
+  const float8 h8 = v;
+#endif
+  const float4 h4 = h8.lo + h8.hi;
+  const float2 h2 = h4.lo + h4.hi;
+  return h2.lo + h2.hi;
+}
+
+__kernel void conv2d_weight_rows(__global const float *xp, const ulong xp_off,
+                                 __global const float *dy, const ulong dy_off,
+                                 __global float *part, const int images, const int out_h,
+                                 const int out_w, const int in_h, const int in_w,
+                                 const int splits, const int unit_rows, const int row_blocks) {
+  const int item = get_global_id(0), split = get_global_id(1);
+  if (item >= G * KTB * CG * R || split >= NS) return;
+  const int r = item % R, c = (item / R) % CG, kb = (item / (R * CG)) % KTB;
+  const int g = item / (R * CG * KTB);
+  const int kts = min(KT, KG - kb * KT); /* filters of this block (the last may have fewer) */
+  floatW acc[KT][S];
+#pragma unroll
+  for (int kt = 0; kt < KT; kt++)
+#pragma unroll
+    for (int s = 0; s < S; s++) acc[kt][s] = (floatW)(0.0f);
+  for (int u = split; u < images * PB; u += NS) {
+    const int n = u / PB, p0 = (u % PB) * PR, p1 = min(p0 + PR, P);
+    __global const float *xc = xp + xp_off + ((size_t)(n * G + g) * CG + c) * XH * XW + r * DH * XW;
+    __global const float *dc = dy + dy_off + ((size_t)n * K + g * KG + kb * KT) * P * Q;
+    for (int p = p0; p < p1; p++) {
+      __global const float *xr = xc + p * SH * XW;
+      __global const float *dr = dc + p * Q;
+      for (int q0 = 0; q0 < Q; q0 += VW) {
+        const int qs = min(q0, Q - VW);
+        const intW live = LANES >= q0 - qs;
+        floatW d[KT];
+#pragma unroll
+        for (int kt = 0; kt < KT; kt++)
+          d[kt] = kt < kts ? select((floatW)(0.0f), vloadW(0, dr + kt * P * Q + qs), live)
+                           : (floatW)(0.0f);
+#pragma unroll
+        for (int s = 0; s < S; s++) {
+          const floatW xv = vloadW(0, xr + qs + s * DW);
+#pragma unroll
+          for (int kt = 0; kt < KT; kt++) acc[kt][s] = fma(d[kt], xv, acc[kt][s]);
+        }
+      }
+    }
+  }
+  __global float *out = part + (size_t)split * K * CG * R * S;
+#pragma unroll
+  for (int kt = 0; kt < KT; kt++) {
+    if (kt >= kts) break;
+#pragma unroll
+    for (int s = 0; s < S; s++)
+      out[((size_t)(g * KG + kb * KT + kt) * CG + c) * R * S + r * S + s] = lane_sum(acc[kt][s]);
   }
 }
 #endif

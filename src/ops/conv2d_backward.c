@@ -253,6 +253,8 @@ clcnn_status clcnn_backward_data_run(clcnn_context *ctx, const clcnn_backward_da
    before the reduction is split further (about half of a 1 MiB L2). */
 #define WEIGHT_UNIT_BYTES ((size_t)32 << 10)
 #define WEIGHT_STREAM_BYTES ((size_t)512 << 10)
+/* Room for a weight kernel's build options. */
+#define WEIGHT_OPTIONS 512
 
 /* Cost per useful multiply-add of a tile: padding lanes, plus half a unit per load. */
 static double tile_cost(const clcnn_conv_geometry *g, int vec, int kv, int ct, int rt) {
@@ -280,57 +282,120 @@ static int pick_weight_tile(const clcnn_context *ctx, clcnn_backward_weights_con
   return best > 0;
 }
 
-static clcnn_status setup_tiles(clcnn_context *ctx, clcnn_backward_weights_conv *bw) {
+/* Without padding the kernels read x itself; else a zero-padded copy just large enough. */
+static void pad_geometry(clcnn_backward_weights_conv *bw) {
   const clcnn_conv_geometry *g = &bw->g;
-  size_t block = (size_t)(bw->vec * bw->kv);
-  bw->kb = (g->kg + block - 1) / block;
-  bw->kgp = bw->kb * block;
-  /* without padding the kernel reads x itself; else a zero-padded copy just large enough */
   bw->needs_pad = g->pt || g->pb || g->pl || g->pr;
   bw->xh = bw->needs_pad ? (g->p - 1) * g->sh + (g->r - 1) * g->dh + 1 : g->h;
   bw->xw = bw->needs_pad ? (g->q - 1) * g->sw + (g->s - 1) * g->dw + 1 : g->w;
-  size_t per_image = bw->needs_pad ? g->c * bw->xh * bw->xw : 0;
-  size_t dy_image = g->groups * g->p * g->q * bw->kgp;
-  bw->chunk = clcnn_workspace_items(
-      ctx, (per_image > dy_image ? per_image : dy_image) * sizeof(float), g->n);
-  if (bw->chunk == 0) return CLCNN_OK;
-  /* The reduction runs over units of (image, PR output rows), each small enough to stay in
-     cache while the work-items of its split read it; it is split (NS partial sums) so that
-     there are work-items for every compute unit several times over, and so that what one
-     work-item streams stays near the cache size. */
-  size_t row_bytes = g->q * block * sizeof(float);
+}
+
+/* The reduction runs over units of (image, PR output rows), each small enough to stay in
+   cache while the work-items of its split read it; it is split (NS partial sums) so that
+   there are work-items for every compute unit several times over, and so that what one
+   work-item streams (rows of row_bytes) stays near the cache size. */
+static void plan_splits(const clcnn_context *ctx, clcnn_backward_weights_conv *bw, size_t items,
+                        size_t row_bytes) {
+  const clcnn_conv_geometry *g = &bw->g;
   bw->pr = WEIGHT_UNIT_BYTES / row_bytes ? WEIGHT_UNIT_BYTES / row_bytes : 1;
   if (bw->pr > g->p) bw->pr = g->p;
   bw->pb = (g->p + bw->pr - 1) / bw->pr;
   size_t units = bw->chunk * bw->pb, streamed = bw->chunk * g->p * row_bytes;
-  size_t items = g->groups * bw->kb * (g->cg / (size_t)bw->ct) * (g->r / (size_t)bw->rt);
   size_t wanted = 8 * (ctx->caps.compute_units ? ctx->caps.compute_units : 1);
   size_t for_units = items >= wanted ? 1 : (wanted + items - 1) / items;
   size_t for_cache = (streamed + WEIGHT_STREAM_BYTES - 1) / WEIGHT_STREAM_BYTES;
   bw->ns = for_units > for_cache ? for_units : for_cache;
   if (bw->ns > units) bw->ns = units;
+}
+
+static clcnn_status build_weights_kernel(clcnn_context *ctx, clcnn_backward_weights_conv *bw,
+                                         char *options, const char *name);
+
+static clcnn_status setup_tiles(clcnn_context *ctx, clcnn_backward_weights_conv *bw) {
+  const clcnn_conv_geometry *g = &bw->g;
+  size_t block = (size_t)(bw->vec * bw->kv);
+  bw->kb = (g->kg + block - 1) / block;
+  bw->kgp = bw->kb * block;
+  bw->items = g->groups * bw->kb * (g->cg / (size_t)bw->ct) * (g->r / (size_t)bw->rt);
+  pad_geometry(bw);
+  size_t per_image = bw->needs_pad ? g->c * bw->xh * bw->xw : 0;
+  size_t dy_image = g->groups * g->p * g->q * bw->kgp;
+  bw->chunk = clcnn_workspace_items(
+      ctx, (per_image > dy_image ? per_image : dy_image) * sizeof(float), g->n);
+  if (bw->chunk == 0) return CLCNN_OK;
+  plan_splits(ctx, bw, bw->items, g->q * block * sizeof(float));
   bw->tiled = 1;
-  char options[512], family[544];
+  char options[WEIGHT_OPTIONS];
   snprintf(options, sizeof options,
            "-DWEIGHT_TILES -DVEC=%d -DKV=%d -DCT=%d -DRT=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu "
            "-DDH=%zu -DDW=%zu -DCG=%zu -DKG=%zu -DG=%zu -DKB=%zu -DKGP=%zu",
            bw->vec, bw->kv, bw->ct, bw->rt, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->cg, g->kg,
            g->groups, bw->kb, bw->kgp);
+  return build_weights_kernel(ctx, bw, options, "conv2d_weight_tiles");
+}
+
+/* Claims the sizes (compiled in or arguments) and builds the weight kernel `name`. */
+static clcnn_status build_weights_kernel(clcnn_context *ctx, clcnn_backward_weights_conv *bw,
+                                         char *options, const char *name) {
+  const clcnn_conv_geometry *g = &bw->g;
+  char family[544];
   snprintf(family, sizeof family, "conv2d_weights.cl %s", options);
   const clcnn_kernel_size sizes[] = {{"P", "out_h", g->p},        {"Q", "out_w", g->q},
                                      {"XH", "in_h", bw->xh},      {"XW", "in_w", bw->xw},
                                      {"NS", "splits", bw->ns},    {"PR", "unit_rows", bw->pr},
                                      {"PB", "row_blocks", bw->pb}};
   clcnn_status status = clcnn_sizes_claim_options(ctx, family, sizes, sizeof sizes / sizeof *sizes,
-                                                  options, sizeof options, &bw->specialized);
+                                                  options, WEIGHT_OPTIONS, &bw->specialized);
   if (status != CLCNN_OK) return status;
-  return clcnn_kernel_get(ctx, "conv2d_weights.cl", options, "conv2d_weight_tiles", &bw->kernel);
+  return clcnn_kernel_get(ctx, "conv2d_weights.cl", options, name, &bw->kernel);
+}
+
+/* Column stride 1, few filters per group (vectors along filters would be mostly padding),
+   rows of 8 columns or more: the column-vector kernel, KT filters x S taps in registers.
+   It reads dy as it is (no channels-last copy) and wastes no lanes on missing filters.
+   Measured on LeNet's first layer (6 filters, 5x5, 28x28, batch 256): 1.27 -> 0.87 ms
+   (3 filters per work-item), about 0.1 s of a 2.0 s training epoch. */
+#define ROWS_MAX_FILTERS 8
+#define ROWS_ACCUMULATORS 24
+
+static int rows_apply(const clcnn_conv_geometry *g) {
+  return g->sw == 1 && g->kg <= ROWS_MAX_FILTERS && g->q >= 8 && g->s <= ROWS_ACCUMULATORS;
+}
+
+static clcnn_status setup_rows(clcnn_context *ctx, clcnn_backward_weights_conv *bw) {
+  const clcnn_conv_geometry *g = &bw->g;
+  double best = 0;
+  for (int kt = 1; kt * (int)g->s <= ROWS_ACCUMULATORS && (size_t)kt <= g->kg; kt++) {
+    double blocks = (double)((g->kg + (size_t)kt - 1) / (size_t)kt);
+    double cost = blocks * ((double)kt * (double)g->s + 0.5 * (double)((size_t)kt + g->s));
+    if (best == 0 || cost < best) best = cost, bw->kt = kt;
+  }
+  bw->vec = g->q >= 16 ? 16 : 8;
+  bw->kb = (g->kg + (size_t)bw->kt - 1) / (size_t)bw->kt;
+  bw->items = g->groups * bw->kb * g->cg * g->r;
+  pad_geometry(bw);
+  bw->chunk = bw->needs_pad
+                  ? clcnn_workspace_items(ctx, g->c * bw->xh * bw->xw * sizeof(float), g->n)
+                  : g->n;
+  if (bw->chunk == 0) return CLCNN_OK;
+  plan_splits(ctx, bw, bw->items, g->q * (size_t)bw->kt * sizeof(float));
+  bw->rows = 1;
+  char options[WEIGHT_OPTIONS];
+  snprintf(options, sizeof options,
+           "-DWEIGHT_ROWS -DVW=%d -DKT=%d -DR=%zu -DS=%zu -DSH=%zu -DDH=%zu -DDW=%zu -DCG=%zu "
+           "-DKG=%zu -DG=%zu -DKTB=%zu",
+           bw->vec, bw->kt, g->r, g->s, g->sh, g->dh, g->dw, g->cg, g->kg, g->groups, bw->kb);
+  return build_weights_kernel(ctx, bw, options, "conv2d_weight_rows");
 }
 
 clcnn_status clcnn_backward_weights_setup(clcnn_context *ctx, const char *fn,
                                           const clcnn_conv_geometry *g,
                                           clcnn_backward_weights_conv *bw) {
   *bw = (clcnn_backward_weights_conv){.g = *g};
+  if (rows_apply(g)) {
+    clcnn_status status = setup_rows(ctx, bw);
+    if (status != CLCNN_OK || bw->rows) return status;
+  }
   if (pick_weight_tile(ctx, bw)) {
     clcnn_status status = setup_tiles(ctx, bw);
     if (status != CLCNN_OK || bw->tiled) return status;
@@ -474,20 +539,19 @@ static clcnn_status channels_last(clcnn_context *ctx, const clcnn_backward_weigh
                       CLCNN_INT(g->p * g->q), CLCNN_INT(images));
 }
 
-/* Per chunk of images: padded input, dy channels-last, the tiled partial sums per image
-   split, then their sum into dw (added to the earlier chunks'). */
+/* Per chunk of images: padded input, dy channels-last (for the tile kernel), the partial
+   sums per image split, then their sum into dw (added to the earlier chunks'). */
 static clcnn_status weights_tiled(clcnn_context *ctx, const clcnn_backward_weights_conv *bw,
                                   const clcnn_tensor *x, const clcnn_tensor *dy, clcnn_tensor *dw,
                                   clcnn_tensor *dbias) {
   const clcnn_conv_geometry *g = &bw->g;
   size_t partials = g->k * g->cg * g->r * g->s;
-  size_t items = g->groups * bw->kb * (g->cg / (size_t)bw->ct) * (g->r / (size_t)bw->rt);
-  cl_mem xp = x->buf, dyt, part;
+  cl_mem xp = x->buf, dyt = NULL, part;
   clcnn_status status = CLCNN_OK;
   if (bw->needs_pad)
     status = clcnn_workspace_get(ctx, CLCNN_WS_PADDED_INPUT,
                                  bw->chunk * g->c * bw->xh * bw->xw * sizeof(float), &xp);
-  if (status == CLCNN_OK)
+  if (status == CLCNN_OK && !bw->rows)
     status =
         clcnn_workspace_get(ctx, CLCNN_WS_GRADIENT_ROWS,
                             bw->chunk * g->groups * g->p * g->q * bw->kgp * sizeof(float), &dyt);
@@ -497,9 +561,15 @@ static clcnn_status weights_tiled(clcnn_context *ctx, const clcnn_backward_weigh
     size_t images = g->n - n0 < bw->chunk ? g->n - n0 : bw->chunk;
     if (bw->needs_pad) status = clcnn_conv_pad_input(ctx, x, g, n0, images, bw->xh, bw->xw, xp);
     size_t xp_off = bw->needs_pad ? 0 : x->offset + n0 * g->c * g->h * g->w;
-    if (status == CLCNN_OK) status = channels_last(ctx, bw, dy, n0, images, dyt);
-    clcnn_launch_dims dims = {2, {items, bw->ns}, {1, 1}};
-    if (status == CLCNN_OK)
+    if (status == CLCNN_OK && !bw->rows) status = channels_last(ctx, bw, dy, n0, images, dyt);
+    clcnn_launch_dims dims = {2, {bw->items, bw->ns}, {1, 1}};
+    if (status == CLCNN_OK && bw->rows)
+      status = CLCNN_LAUNCH(
+          ctx, bw->kernel, "conv2d_weight_rows", &dims, CLCNN_MEM(xp), CLCNN_ULONG(xp_off),
+          CLCNN_MEM(dy->buf), CLCNN_ULONG(dy->offset + n0 * g->k * g->p * g->q), CLCNN_MEM(part),
+          CLCNN_INT(images), CLCNN_INT(g->p), CLCNN_INT(g->q), CLCNN_INT(bw->xh), CLCNN_INT(bw->xw),
+          CLCNN_INT(bw->ns), CLCNN_INT(bw->pr), CLCNN_INT(bw->pb));
+    else if (status == CLCNN_OK)
       status = CLCNN_LAUNCH(ctx, bw->kernel, "conv2d_weight_tiles", &dims, CLCNN_MEM(xp),
                             CLCNN_ULONG(xp_off), CLCNN_MEM(dyt), CLCNN_MEM(part), CLCNN_INT(images),
                             CLCNN_INT(g->p), CLCNN_INT(g->q), CLCNN_INT(bw->xh), CLCNN_INT(bw->xw),
@@ -513,6 +583,6 @@ static clcnn_status weights_tiled(clcnn_context *ctx, const clcnn_backward_weigh
 clcnn_status clcnn_backward_weights_run(clcnn_context *ctx, const clcnn_backward_weights_conv *bw,
                                         const clcnn_tensor *x, const clcnn_tensor *dy,
                                         clcnn_tensor *dw, clcnn_tensor *dbias) {
-  return bw->tiled ? weights_tiled(ctx, bw, x, dy, dw, dbias)
-                   : weights_gemm(ctx, bw, x, dy, dw, dbias);
+  return bw->tiled || bw->rows ? weights_tiled(ctx, bw, x, dy, dw, dbias)
+                               : weights_gemm(ctx, bw, x, dy, dw, dbias);
 }

@@ -144,13 +144,16 @@ clcnn_status clcnn_backward_data_run(clcnn_context *ctx, const clcnn_backward_da
 typedef struct clcnn_backward_weights_conv {
   clcnn_conv_geometry g;
   int tiled;            /* 1: the register-tiled kernel; 0: im2col + CLBlast GEMM */
+  int rows;             /* 1: the column-vector kernel (vec columns x kt filters x S taps) */
   int vec, kv, ct, rt;  /* kv vectors of vec filters x ct channels x rt rows x S taps */
+  int kt;               /* rows: filters per work-item */
   size_t kb, kgp, ns;   /* filter blocks, padded filters per group, reduction splits */
+  size_t items;         /* work-items per split */
   size_t pr, pb;        /* output rows per reduction unit, units per image */
   int needs_pad;        /* 0: the kernel reads x itself (no padding) */
   size_t xh, xw, chunk; /* rows and row pitch of the input it reads; images per workspace */
   int specialized;      /* the sizes are compiled in (program/sized.h) */
-  cl_kernel kernel;     /* the tiled kernel */
+  cl_kernel kernel;     /* the tiled or column-vector kernel */
 } clcnn_backward_weights_conv;
 
 clcnn_status clcnn_backward_weights_setup(clcnn_context *ctx, const char *fn,
