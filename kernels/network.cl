@@ -1,11 +1,25 @@
 /* Inference kernels for the layers of common convnets: elementwise add and clip, batch
    normalization per channel, softmax over channels. NaN propagates through each. */
 
+/* y = a + b, then the activation of the epilogue flags epi (its bias bit unused): 16
+   elements per work-item, so that the activation's choice is one branch per vector (spread
+   over single elements, PoCL computed every activation for each). */
+#define ADD_VECTOR 16
 __kernel void add(__global const float *a, const ulong a_off, __global const float *b,
-                  const ulong b_off, __global float *y, const ulong y_off, const ulong count) {
-  const size_t i = get_global_id(0);
-  if (i >= count) return;
-  y[y_off + i] = a[a_off + i] + b[b_off + i];
+                  const ulong b_off, __global float *y, const ulong y_off, const ulong count,
+                  const int epi) {
+  const size_t i0 = get_global_id(0) * ADD_VECTOR;
+  if (i0 >= count) return;
+  a += a_off + i0, b += b_off + i0, y += y_off + i0;
+  if (i0 + ADD_VECTOR <= count) {
+    const float16 v = vload16(0, a) + vload16(0, b);
+    vstore16(EPI_ACT(float16, v, epi), 0, y);
+    return;
+  }
+  for (size_t i = 0; i < count - i0; i++) {
+    const float v = a[i] + b[i];
+    y[i] = EPI_ACT(float, v, epi);
+  }
 }
 
 /* Comparisons rather than fmin/fmax, which would drop a NaN. */

@@ -209,18 +209,26 @@ clcnn_status mb_set_view(builder *b, model_layer *l, size_t k, const size_t s[4]
   return CLCNN_OK;
 }
 
-/* The convolution layer that alone computes value v (directly or through same-shaped views
-   each read once), with no activation fused yet: the place to fuse an activation. -1 when
-   there is none. */
-int mb_fusable_conv(const builder *b, int v) {
+/* The convolution or sum layer that alone computes value v (directly or through same-shaped
+   views each read once), with no activation fused yet: the place to fuse an activation. -1
+   when there is none. */
+int mb_fusable_layer(const builder *b, int v) {
   const model_value *val = &b->m->values[v];
   for (; val->alias_of >= 0; val = &b->m->values[val->alias_of])
     if (val->uses != 1 || memcmp(val->shape, b->m->values[val->alias_of].shape, sizeof val->shape))
       return -1;
   if (val->producer < 0 || val->uses != 1) return -1;
   const model_layer *l = &b->m->layers[val->producer];
-  return l->kind == LAYER_CONV && &b->m->values[l->out] == val && l->act == ACT_NONE ? val->producer
-                                                                                     : -1;
+  return (l->kind == LAYER_CONV || l->kind == LAYER_ADD) && &b->m->values[l->out] == val &&
+                 l->act == ACT_NONE
+             ? val->producer
+             : -1;
+}
+
+/* The same when that layer is a convolution. */
+int mb_fusable_conv(const builder *b, int v) {
+  int l = mb_fusable_layer(b, v);
+  return l >= 0 && b->m->layers[l].kind == LAYER_CONV ? l : -1;
 }
 
 /* A fusable convolution whose weights and bias are uploaded constants seen in the value's

@@ -57,6 +57,7 @@ clcnn_status mb_set_view(builder *b, model_layer *l, size_t k, const size_t s[4]
 /* The convolution layer that alone computes value v (directly or through same-shaped views
    each read once), with no activation fused yet: the place to fuse an activation. -1 when
    there is none. */
+int mb_fusable_layer(const builder *b, int v);
 int mb_fusable_conv(const builder *b, int v);
 /* A fusable convolution whose weights and bias are uploaded constants seen in the value's
    own layout: the place to fold a batch normalization or a per-channel constant. */

@@ -11,6 +11,7 @@
 #include "device/context.h"
 #include "memory/tensor.h"
 #include "models/graph.h"
+#include "ops/network.h"
 #include "ops/pool_plan.h"
 #include "ops/shape.h"
 #include "program/file_io.h"
@@ -174,10 +175,11 @@ static clcnn_status describe(clcnn_model *m, model_layer *l) {
   default: {
     static const char *const kinds[] = {"conv",   "pool",      "activation", "clip", "add",
                                         "concat", "batchnorm", "softmax",    "pad"};
+    int named = l->kind == LAYER_ACT || (l->kind == LAYER_ADD && l->act != ACT_NONE);
     snprintf(line, sizeof line, "%s%s%s %zu input%s -> %zux%zux%zux%zu", kinds[l->kind],
-             l->kind == LAYER_ACT ? " " : "",
-             l->kind == LAYER_ACT ? clcnn_activation_name(l->act) : "", l->n_in,
-             l->n_in == 1 ? "" : "s", s[0], s[1], s[2], s[3]);
+             named ? (l->kind == LAYER_ADD ? " act=" : " ") : "",
+             named ? clcnn_activation_name(l->act) : "", l->n_in, l->n_in == 1 ? "" : "s", s[0],
+             s[1], s[2], s[3]);
   }
   }
   if (!(l->describe = malloc(strlen(line) + 1)))
@@ -335,9 +337,10 @@ static clcnn_status run_layer(clcnn_model *m, const model_layer *l) {
   case LAYER_CLIP:
     return clcnn_clip(ctx, x, l->lo, l->hi, y);
   case LAYER_ADD:
-    status = clcnn_add(ctx, x, seen(m, l, 1), y);
+    /* the fused activation goes with the last sum */
+    status = clcnn_add_activation(ctx, x, seen(m, l, 1), l->n_in == 2 ? l->act : ACT_NONE, y);
     for (size_t k = 2; k < l->n_in && status == CLCNN_OK; k++)
-      status = clcnn_add(ctx, y, seen(m, l, k), y);
+      status = clcnn_add_activation(ctx, y, seen(m, l, k), k + 1 == l->n_in ? l->act : ACT_NONE, y);
     return status;
   case LAYER_CONCAT: {
     const clcnn_tensor *xs[LAYER_MAX_INPUTS];

@@ -1,5 +1,5 @@
-/* Elementwise and per-position operators: activations (fused into the convolution before
-   them when they can be), Clip, Add and Sum (a per-channel constant folded into a bias),
+/* Elementwise and per-position operators: activations (fused into the convolution or sum
+   before them when they can be), Clip, Add and Sum (a per-channel constant folded into a bias),
    Concat, Softmax and Pad. */
 #include <math.h>
 #include <stdio.h>
@@ -9,15 +9,15 @@
 #include "models/builder.h"
 #include "ops/shape.h"
 
-/* An elementwise activation, fused into a convolution that alone feeds it. */
+/* An elementwise activation, fused into a convolution or a sum that alone feeds it. */
 static clcnn_status activation(builder *b, int act, float lo, float hi) {
   int x;
   clcnn_status status = mb_act_input(b, 0, 0, &x);
   if (status != CLCNN_OK) return status;
   const model_value *v = &b->m->values[x];
-  int conv = mb_fusable_conv(b, x);
-  if (conv >= 0 && act >= 0) { /* into the convolution's epilogue */
-    b->m->layers[conv].act = act;
+  int fused = mb_fusable_layer(b, x);
+  if (fused >= 0 && act >= 0) { /* applied as the convolution or the sum stores */
+    b->m->layers[fused].act = act;
     return mb_set_output(b, v->rank, v->shape, -1, x);
   }
   int index;

@@ -5,9 +5,14 @@
 
 #include "device/context.h"
 #include "memory/tensor.h"
+#include "ops/conv_paths.h"
+#include "ops/network.h"
 #include "ops/shape.h"
 #include "program/launch.h"
 #include "program/program.h"
+
+/* Elements per work-item of the add kernel. */
+#define ADD_VECTOR 16
 
 /* Kernel kernel_name of network.cl over global0 (x global1) work-items. */
 static clcnn_status launch(clcnn_context *ctx, const char *kernel_name, size_t global0,
@@ -17,6 +22,11 @@ static clcnn_status launch(clcnn_context *ctx, const char *kernel_name, size_t g
 
 clcnn_status clcnn_add(clcnn_context *ctx, const clcnn_tensor *a, const clcnn_tensor *b,
                        clcnn_tensor *y) {
+  return clcnn_add_activation(ctx, a, b, CLCNN_EPI_NONE, y);
+}
+
+clcnn_status clcnn_add_activation(clcnn_context *ctx, const clcnn_tensor *a, const clcnn_tensor *b,
+                                  int act, clcnn_tensor *y) {
   const char *fn = "clcnn_add";
   clcnn_status status = clcnn_context_check(ctx, fn);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "a", a, NULL);
@@ -26,10 +36,11 @@ clcnn_status clcnn_add(clcnn_context *ctx, const clcnn_tensor *a, const clcnn_te
   if (status == CLCNN_OK) status = clcnn_check_in_place(ctx, fn, y, "y", b, "b");
   if (status != CLCNN_OK) return status;
   return CLCNN_LOCKED(
-      ctx, launch(ctx, "add", a->count, 0,
+      ctx, launch(ctx, "add", (a->count + ADD_VECTOR - 1) / ADD_VECTOR, 0,
                   CLCNN_ARGS(CLCNN_MEM(a->buf), CLCNN_ULONG(a->offset), CLCNN_MEM(b->buf),
                              CLCNN_ULONG(b->offset), CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset),
-                             CLCNN_ULONG(a->count))));
+                             CLCNN_ULONG(a->count),
+                             CLCNN_INT(CLCNN_EPI_FLAGS(((clcnn_epilogue){NULL, act}))))));
 }
 
 clcnn_status clcnn_clip(clcnn_context *ctx, const clcnn_tensor *x, float lo, float hi,
