@@ -82,14 +82,17 @@ void lenet_destroy(lenet *net) {
   for (int i = 0; i < LENET_BATCH_SHAPES; i++) destroy_batch(&net->batch[i]);
 }
 
-/* One plan per layer for this batch size: every choice is made once, not per step. */
-static clcnn_status create_plans(clcnn_context *ctx, const clcnn_pool2d_desc *pool,
+/* One plan per layer for this batch size: every choice is made once, not per step. The
+   activation of every layer but the last is applied as its convolution stores (its backward
+   reads the activated output, as before). */
+static clcnn_status create_plans(clcnn_context *ctx, const clcnn_pool2d_desc *pool, int act,
                                  lenet_batch *b) {
   const clcnn_tensor *inputs[LENET_LAYERS] = {b->x, b->p1, b->p2, b->a3, b->a4};
   size_t x_shape[4];
   for (int i = 0; i < LENET_LAYERS; i++) {
     clcnn_tensor_shape(inputs[i], x_shape);
     TRY(clcnn_conv2d_plan_create(ctx, desc_of(i), x_shape, shapes[i], 0, &b->conv[i]));
+    if (i < LENET_LAYERS - 1) TRY(clcnn_conv2d_plan_set_activation(b->conv[i], act));
   }
   clcnn_tensor_shape(b->a1, x_shape);
   TRY(clcnn_pool2d_plan_create(ctx, pool, x_shape, &b->pool[0]));
@@ -97,8 +100,8 @@ static clcnn_status create_plans(clcnn_context *ctx, const clcnn_pool2d_desc *po
   return clcnn_pool2d_plan_create(ctx, pool, x_shape, &b->pool[1]);
 }
 
-static clcnn_status create_batch(clcnn_context *ctx, const clcnn_pool2d_desc *pool, size_t n,
-                                 lenet_batch *b) {
+static clcnn_status create_batch(clcnn_context *ctx, const clcnn_pool2d_desc *pool, int act,
+                                 size_t n, lenet_batch *b) {
   b->n = n;
   TRY(make(ctx, n, 1, 28, 28, &b->x));
   TRY(make(ctx, n, 1, 1, 1, &b->labels));
@@ -116,7 +119,7 @@ static clcnn_status create_batch(clcnn_context *ctx, const clcnn_pool2d_desc *po
   TRY(make(ctx, n, 16, 10, 10, &b->d2));
   TRY(make(ctx, n, 6, 14, 14, &b->dp1));
   TRY(make(ctx, n, 6, 28, 28, &b->d1));
-  return create_plans(ctx, pool, b);
+  return create_plans(ctx, pool, act, b);
 }
 
 clcnn_status lenet_batch_for(lenet *net, size_t n, lenet_batch **out) {
@@ -124,31 +127,30 @@ clcnn_status lenet_batch_for(lenet *net, size_t n, lenet_batch **out) {
     if (net->batch[i].n == n) return (*out = &net->batch[i]), CLCNN_OK;
   for (int i = 0; i < LENET_BATCH_SHAPES; i++)
     if (net->batch[i].n == 0) {
-      clcnn_status s = create_batch(net->ctx, &net->pool, n, &net->batch[i]);
+      clcnn_status s = create_batch(net->ctx, &net->pool, net->act, n, &net->batch[i]);
       if (s != CLCNN_OK) destroy_batch(&net->batch[i]);
       return (*out = &net->batch[i]), s;
     }
   destroy_batch(&net->batch[1]); /* a third size: replace the second */
-  TRY(create_batch(net->ctx, &net->pool, n, &net->batch[1]));
+  TRY(create_batch(net->ctx, &net->pool, net->act, n, &net->batch[1]));
   return (*out = &net->batch[1]), CLCNN_OK;
 }
 
-/* y = act(conv(x, layer) + bias), the activation in place. */
+/* y = act(conv(x, layer) + bias) (no activation after the last layer: the plans say). */
 static clcnn_status conv_act(lenet *net, lenet_batch *b, int layer, const clcnn_tensor *x,
-                             clcnn_tensor *y, int with_act) {
+                             clcnn_tensor *y) {
   lenet_param *p = &net->layer[layer];
-  TRY(clcnn_conv2d_plan_forward(b->conv[layer], x, p->w, p->b, y));
-  return with_act ? clcnn_activation_forward(net->ctx, net->act, y, y) : CLCNN_OK;
+  return clcnn_conv2d_plan_forward(b->conv[layer], x, p->w, p->b, y);
 }
 
 clcnn_status lenet_forward(lenet *net, lenet_batch *b) {
-  TRY(conv_act(net, b, 0, b->x, b->a1, 1));
+  TRY(conv_act(net, b, 0, b->x, b->a1));
   TRY(clcnn_pool2d_plan_forward(b->pool[0], b->a1, b->p1));
-  TRY(conv_act(net, b, 1, b->p1, b->a2, 1));
+  TRY(conv_act(net, b, 1, b->p1, b->a2));
   TRY(clcnn_pool2d_plan_forward(b->pool[1], b->a2, b->p2));
-  TRY(conv_act(net, b, 2, b->p2, b->a3, 1));
-  TRY(conv_act(net, b, 3, b->a3, b->a4, 1));
-  return conv_act(net, b, 4, b->a4, b->z5, 0);
+  TRY(conv_act(net, b, 2, b->p2, b->a3));
+  TRY(conv_act(net, b, 3, b->a3, b->a4));
+  return conv_act(net, b, 4, b->a4, b->z5);
 }
 
 /* Gradients of layer from its input x and output gradient dy; dx (NULL: skip) for x. */
