@@ -8,6 +8,7 @@
 #define LENET_LAYERS 5
 #define LENET_BATCH_SHAPES 2 /* a full batch and the last, shorter one */
 
+/* Views into the network's three flat arrays (parameters, gradients, velocities). */
 typedef struct lenet_param {
   clcnn_tensor *w, *b, *dw, *db, *vw, *vb;
 } lenet_param;
@@ -27,6 +28,8 @@ typedef struct lenet {
   int act;
   clcnn_pool2d_desc pool;
   lenet_param layer[LENET_LAYERS];
+  /* every weight and bias one after another, so that one SGD step updates them all */
+  clcnn_tensor *params, *grads, *velocity;
   lenet_batch batch[LENET_BATCH_SHAPES];
 } lenet;
 
