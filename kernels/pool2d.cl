@@ -434,7 +434,9 @@ INLINE void row_gradients(__global const float *xc, __global const float *dyr, c
   }
 #if MODE == 0
   floatQ best = (floatQ)(-INFINITY);
-  intQ idx = (intQ)(-1);
+  /* inside, every tap of a row in the plane counts: the first of them holds until a larger
+     value or a NaN comes (so a window of -inf still has a maximum) */
+  intQ idx = (intQ)(inside ? max(-hstart, 0) * KW : -1);
 #pragma unroll
   for (int i = 0; i < KH; i++) {
     const int ih = hstart + i;
@@ -446,7 +448,7 @@ INLINE void row_gradients(__global const float *xc, __global const float *dyr, c
       intQ take;
       if (inside) {
         v = load_strided(row + c0 + j);
-        take = isgreater(v, best) | isnan(v) | (idx < 0);
+        take = isgreater(v, best) | isnan(v);
       } else {
         v = load_masked(row, c0 + j, W, -INFINITY);
         take = (isgreater(v, best) | isnan(v) | (idx < 0)) & (cols + j >= 0) & (cols + j < W);

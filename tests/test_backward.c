@@ -151,7 +151,7 @@ static void pool_backward_case(clcnn_context *ctx, const ref_pool *p, const floa
 }
 
 /* Overlapping windows, padding, ceil mode, ties (values 0..2 repeat, so the first maximum
-   must win) and NaN; with 4 planes (overlapping windows take the per-element gather kernel)
+   must win), NaN and -inf; with 4 planes (overlapping windows take the per-element gather kernel)
    and with 20 (one work-item per plane). */
 START_TEST(pool_backward_sweep) {
   clcnn_context *ctx = support_context();
@@ -186,6 +186,8 @@ START_TEST(pool_backward_sweep) {
         float *x = malloc(count * sizeof *x);
         for (size_t i = 0; i < count; i++) x[i] = (float)(support_random(&seed) % 3); /* ties */
         if (variant == 5) x[7] = NAN, x[30] = NAN;
+        if (variant == 7) /* windows of -inf: the first in-plane tap is their maximum */
+          for (size_t i = 0; i < 3 * p.w; i++) x[i] = -INFINITY;
         pool_backward_case(ctx, &p, x, seed);
         free(x);
         cases++;
