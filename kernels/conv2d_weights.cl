@@ -80,13 +80,14 @@ __kernel void conv2d_weight_tiles(__global const float *xp, const ulong xp_off,
 #endif
 
 #ifdef WEIGHT_ROWS
-/* Weight gradient, vectors along output columns (column stride 1, few filters): a work-item
-   owns KT filters times one input channel times one filter row, all S taps, and sums
-   dy[n][k][p][q] * x[n][c][p*SH + r*DH][q + s*DW] over its split's units (as the tile kernel
-   numbers them) in VW-column vectors, read straight from dy and x. A row's last vector
-   starts VW before its end (Q >= VW) and counts only the lanes past the previous vector.
-   part[split] gets the work-item's sums, laid out as the tile kernel's. Required -D: VW KT
-   R S SH DH DW CG KG G KTB; P Q XH XW NS PR PB as in the tile kernel. */
+/* Weight gradient, vectors along output columns (column stride 1; few filters, or 1x1): a
+   work-item owns KT filters times CT input channels times one filter row, all S taps, and
+   sums dy[n][k][p][q] * x[n][c][p*SH + r*DH][q + s*DW] over its split's units (as the tile
+   kernel numbers them) in VW-column vectors, read straight from dy and x. A row's last
+   vector starts VW before its end (Q >= VW) and counts only the lanes past the previous
+   vector. part[split] gets the work-item's sums, laid out as the tile kernel's. Required -D:
+   VW KT CT R S SH DH DW CG KG G KTB (CT divides CG); P Q XH XW NS PR PB as in the tile
+   kernel. */
 #define floatW CAT(float, VW)
 #define intW CAT(int, VW)
 #define vloadW CAT(vload, VW)
@@ -114,15 +115,13 @@ __kernel void conv2d_weight_rows(__global const float *xp, const ulong xp_off,
                                  const int out_w, const int in_h, const int in_w,
                                  const int splits, const int unit_rows, const int row_blocks) {
   const int item = get_global_id(0), split = get_global_id(1);
-  if (item >= G * KTB * CG * R || split >= NS) return;
-  const int r = item % R, c = (item / R) % CG, kb = (item / (R * CG)) % KTB;
-  const int g = item / (R * CG * KTB);
+  if (item >= G * KTB * (CG / CT) * R || split >= NS) return;
+  const int r = item % R, c = (item / R) % (CG / CT) * CT, kb = (item / (R * (CG / CT))) % KTB;
+  const int g = item / (R * (CG / CT) * KTB);
   const int kts = min(KT, KG - kb * KT); /* filters of this block (the last may have fewer) */
-  floatW acc[KT][S];
+  floatW acc[KT][CT][S];
 #pragma unroll
-  for (int kt = 0; kt < KT; kt++)
-#pragma unroll
-    for (int s = 0; s < S; s++) acc[kt][s] = (floatW)(0.0f);
+  for (int e = 0; e < KT * CT * S; e++) acc[e / (CT * S)][e / S % CT][e % S] = (floatW)(0.0f);
   for (int u = split; u < images * PB; u += NS) {
     const int n = u / PB, p0 = (u % PB) * PR, p1 = min(p0 + PR, P);
     __global const float *xc = xp + xp_off + ((size_t)(n * G + g) * CG + c) * XH * XW + r * DH * XW;
@@ -139,11 +138,13 @@ __kernel void conv2d_weight_rows(__global const float *xp, const ulong xp_off,
           d[kt] = kt < kts ? select((floatW)(0.0f), vloadW(0, dr + kt * P * Q + qs), live)
                            : (floatW)(0.0f);
 #pragma unroll
-        for (int s = 0; s < S; s++) {
-          const floatW xv = vloadW(0, xr + qs + s * DW);
+        for (int ct = 0; ct < CT; ct++)
 #pragma unroll
-          for (int kt = 0; kt < KT; kt++) acc[kt][s] = fma(d[kt], xv, acc[kt][s]);
-        }
+          for (int s = 0; s < S; s++) {
+            const floatW xv = vloadW(0, xr + ct * XH * XW + qs + s * DW);
+#pragma unroll
+            for (int kt = 0; kt < KT; kt++) acc[kt][ct][s] = fma(d[kt], xv, acc[kt][ct][s]);
+          }
       }
     }
   }
@@ -152,8 +153,11 @@ __kernel void conv2d_weight_rows(__global const float *xp, const ulong xp_off,
   for (int kt = 0; kt < KT; kt++) {
     if (kt >= kts) break;
 #pragma unroll
-    for (int s = 0; s < S; s++)
-      out[((size_t)(g * KG + kb * KT + kt) * CG + c) * R * S + r * S + s] = lane_sum(acc[kt][s]);
+    for (int ct = 0; ct < CT; ct++)
+#pragma unroll
+      for (int s = 0; s < S; s++)
+        out[((size_t)(g * KG + kb * KT + kt) * CG + c + ct) * R * S + r * S + s] =
+            lane_sum(acc[kt][ct][s]);
   }
 }
 #endif

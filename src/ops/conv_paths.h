@@ -146,7 +146,7 @@ typedef struct clcnn_backward_weights_conv {
   int tiled;            /* 1: the register-tiled kernel; 0: im2col + CLBlast GEMM */
   int rows;             /* 1: the column-vector kernel (vec columns x kt filters x S taps) */
   int vec, kv, ct, rt;  /* kv vectors of vec filters x ct channels x rt rows x S taps */
-  int kt;               /* rows: filters per work-item */
+  int kt;               /* rows: filters per work-item (and ct channels) */
   size_t kb, kgp, ns;   /* filter blocks, padded filters per group, reduction splits */
   size_t items;         /* work-items per split */
   size_t pr, pb;        /* output rows per reduction unit, units per image */
