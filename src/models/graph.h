@@ -49,6 +49,7 @@ typedef struct model_layer {
      (LAYER_BN), -1 for those uploaded. */
   int w_in, b_in, bn_in[4];
   char *describe; /* one line, made when the layer's plans are */
+  int in_place;   /* LAYER_CONCAT: its inputs are written in place, nothing to run */
   /* Shapes in which the layer sees its inputs (0..n_in-1) and output (n_in) when they differ
      from the values' own (softmax or concatenation along another axis, a per-channel
      parameter given as a 1-D tensor...): NULL, or n_in + 1 shapes, all zero where the value's
@@ -68,6 +69,7 @@ typedef struct model_value {
   int uses;                    /* node inputs and graph outputs that name it */
   int last_use;                /* storage roots: the last layer that reads the memory */
   int slot;                    /* storage roots: the buffer it lives in */
+  size_t offset;               /* elements into its storage root (a concatenation's part) */
   clcnn_tensor *view;
 } model_value;
 

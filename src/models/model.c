@@ -70,9 +70,46 @@ static clcnn_tensor *seen(const clcnn_model *m, const model_layer *l, size_t k) 
   return m->values[value_of(l, k)].view;
 }
 
-/* Each storage root gets a buffer slot from its producer to its last reader: a free slot is
-   reused (the smallest that fits, else the largest, grown), so activations share memory by
-   lifetime. Graph inputs and outputs keep their slots for the whole run. */
+/* A concatenation of one image along channels whose inputs are computed here for it alone
+   (read by nothing else, written whole by their layers) is done in place: each input
+   becomes the part of the output at its channel offset, so its layer writes there and the
+   concatenation has nothing left to copy. Batches of more images would need the parts'
+   layers to write with the output's image stride. */
+static void place_concats(clcnn_model *m) {
+  for (size_t i = 0; i < m->n_layers; i++) {
+    model_layer *l = &m->layers[i];
+    const model_value *out = &m->values[l->out];
+    if (l->kind != LAYER_CONCAT || l->view_shape || out->shape[0] != 1 || out->rank != 4) continue;
+    int ok = 1, roots[LAYER_MAX_INPUTS];
+    for (size_t k = 0; k < l->n_in && ok; k++) { /* through same-shaped views read once */
+      int r = l->in[k];
+      while (ok && m->values[r].alias_of >= 0) {
+        const model_value *v = &m->values[r];
+        ok = v->uses == 1 && !memcmp(v->shape, m->values[v->alias_of].shape, sizeof v->shape);
+        r = v->alias_of;
+      }
+      const model_value *v = &m->values[r];
+      const model_layer *p = v->producer >= 0 ? &m->layers[v->producer] : NULL;
+      ok = ok && p && v->uses == 1 && v->storage == r && v->rank == 4 && p->out == r &&
+           !(p->view_shape && p->view_shape[p->n_in][0]);
+      roots[k] = r;
+    }
+    if (!ok) continue;
+    size_t offset = 0;
+    for (size_t k = 0; k < l->n_in; k++) {
+      for (size_t w = 0; w < m->n_values; w++) /* the part and its views */
+        if (m->values[w].storage == roots[k] && (int)w != l->out)
+          m->values[w].storage = l->out, m->values[w].offset = offset;
+      offset += count_of(m->values[roots[k]].shape);
+    }
+    l->in_place = 1;
+  }
+}
+
+/* Each storage root gets a buffer slot from the first layer that writes it (its parts'
+   layers, for a concatenation done in place) to its last reader: a free slot is reused (the
+   smallest that fits, else the largest, grown), so activations share memory by lifetime.
+   Graph inputs and outputs keep their slots for the whole run. */
 static clcnn_status assign_slots(clcnn_model *m, size_t **sizes) {
   size_t n = m->n_values, n_slots = 0;
   size_t *size = calloc(n ? n : 1, sizeof *size);
@@ -89,12 +126,25 @@ static clcnn_status assign_slots(clcnn_model *m, size_t **sizes) {
   for (size_t i = 0; i < m->n_outputs; i++)
     m->values[m->values[m->outputs[i]].storage].last_use = (int)m->n_layers;
   for (size_t i = 0; i < m->n_inputs; i++) m->values[m->inputs[i]].last_use = (int)m->n_layers;
+  /* first_write[root]: the first layer that writes into it (n_layers: none) */
+  int *first_write = calloc(n ? n : 1, sizeof *first_write);
+  if (!first_write) {
+    free(size);
+    free(busy);
+    return clcnn_fail(m->ctx, CLCNN_OUT_OF_MEMORY, "clcnn_model_load: host allocation failed");
+  }
+  for (size_t v = 0; v < n; v++) first_write[v] = (int)m->n_layers;
+  for (size_t v = 0; v < n; v++) {
+    const model_value *val = &m->values[v];
+    if (val->producer >= 0 && val->producer < first_write[val->storage])
+      first_write[val->storage] = val->producer;
+  }
   for (int step = -1; step < (int)m->n_layers; step++) {
-    /* step -1 places the graph inputs, step i the output of layer i */
-    size_t first = step < 0 ? 0 : (size_t)m->layers[step].out, last = step < 0 ? n : first + 1;
-    for (size_t v = first; v < last; v++) {
+    /* step -1 places the graph inputs, step i the roots that layer i writes first */
+    for (size_t v = 0; v < n; v++) {
       model_value *val = &m->values[v];
-      if (val->rank <= 0 || val->storage != (int)v || (step < 0 && val->producer >= 0)) continue;
+      if (val->rank <= 0 || val->storage != (int)v) continue;
+      if (step < 0 ? val->producer >= 0 : first_write[v] != step) continue;
       if (step < 0 && !(val->last_use >= 0)) continue;
       size_t need = count_of(val->shape), best = n_slots;
       for (size_t s = 0; s < n_slots; s++) {
@@ -115,6 +165,7 @@ static clcnn_status assign_slots(clcnn_model *m, size_t **sizes) {
     }
   }
   free(busy);
+  free(first_write);
   m->n_slots = n_slots;
   *sizes = size;
   return CLCNN_OK;
@@ -123,6 +174,7 @@ static clcnn_status assign_slots(clcnn_model *m, size_t **sizes) {
 /* Slot buffers, and a view of its slot for every computed value. */
 static clcnn_status make_views(clcnn_model *m) {
   size_t *sizes = NULL;
+  place_concats(m);
   clcnn_status status = assign_slots(m, &sizes);
   if (status != CLCNN_OK) return status;
   m->slots = calloc(m->n_slots ? m->n_slots : 1, sizeof *m->slots);
@@ -136,8 +188,9 @@ static clcnn_status make_views(clcnn_model *m) {
     if (val->rank <= 0) continue;
     const model_value *root = &m->values[val->storage];
     if (root->slot < 0) continue; /* computed but never read: no layer writes it either */
-    status = clcnn_tensor_wrap(m->ctx, clcnn_tensor_buffer(m->slots[root->slot]), 0, val->shape[0],
-                               val->shape[1], val->shape[2], val->shape[3], &val->view);
+    status =
+        clcnn_tensor_wrap(m->ctx, clcnn_tensor_buffer(m->slots[root->slot]), val->offset,
+                          val->shape[0], val->shape[1], val->shape[2], val->shape[3], &val->view);
   }
   for (size_t i = 0; i < m->n_layers && status == CLCNN_OK; i++) { /* the layers' own views */
     model_layer *l = &m->layers[i];
@@ -176,10 +229,10 @@ static clcnn_status describe(clcnn_model *m, model_layer *l) {
     static const char *const kinds[] = {"conv",   "pool",      "activation", "clip", "add",
                                         "concat", "batchnorm", "softmax",    "pad"};
     int named = l->kind == LAYER_ACT || (l->kind == LAYER_ADD && l->act != ACT_NONE);
-    snprintf(line, sizeof line, "%s%s%s %zu input%s -> %zux%zux%zux%zu", kinds[l->kind],
+    snprintf(line, sizeof line, "%s%s%s %zu input%s -> %zux%zux%zux%zu%s", kinds[l->kind],
              named ? (l->kind == LAYER_ADD ? " act=" : " ") : "",
              named ? clcnn_activation_name(l->act) : "", l->n_in, l->n_in == 1 ? "" : "s", s[0],
-             s[1], s[2], s[3]);
+             s[1], s[2], s[3], l->in_place ? " in place" : "");
   }
   }
   if (!(l->describe = malloc(strlen(line) + 1)))
@@ -343,6 +396,7 @@ static clcnn_status run_layer(clcnn_model *m, const model_layer *l) {
       status = clcnn_add_activation(ctx, y, seen(m, l, k), k + 1 == l->n_in ? l->act : ACT_NONE, y);
     return status;
   case LAYER_CONCAT: {
+    if (l->in_place) return CLCNN_OK;
     const clcnn_tensor *xs[LAYER_MAX_INPUTS];
     for (size_t k = 0; k < l->n_in; k++) xs[k] = seen(m, l, k);
     return clcnn_concat_channels(ctx, xs, l->n_in, y);
