@@ -14,16 +14,17 @@ trap 'rm -rf "$icd"' EXIT
 echo /usr/lib/oclgrind/liboclgrind-rt-icd.so >"$icd/oclgrind.icd" # the package installs none
 export OCL_ICD_VENDORS=$icd CLCNN_DEVICE=oclgrind CLCNN_CACHE_DIR=off OCLGRIND_DATA_RACES=1
 clcnn=${CLCNN_BUILD_DIR:-build}/tools/clcnn
-# direct (channel vectors, column vectors at column stride 1 and 2, depthwise, generic), Winograd, im2col + GEMM, 1x1 GEMM, and
-# their backward passes (flipped, phases, gather; weight tiles, GEMM), then pooling forward
-# (rows, global, generic) and backward (tiles, scatter, bands, planes, gather)
+# direct (channel vectors, column vectors at column stride 1 and 2, depthwise, 1x1 planes as
+# rows, first layers, generic), Winograd, im2col + GEMM, 1x1 GEMM, and their backward passes
+# (flipped, phases, gather; weight tiles, column vectors, GEMM), then pooling forward (rows,
+# global, generic) and backward (tiles, scatter, bands, planes, gather)
 convolutions=(
   n2c3h7w9_k4r3s3_p1111 n1c5h9w11_k20r3s3_p1021 n2c2h8w8_k3r9s9_p4444 n1c4h6w6_k6r3s3_g2
   n1c32h8w8_k32r3s3_p1111 n2c3h9w9_k5r3s3_st2x2_p1111 n1c2h9w9_k3r3s3_st2x2_p1111_d2x2
   n2c8h5w5_k16r1s1 n2c4h10w10_k4r5s5_st2x1_p2222 n1c3h12w12_k8r7s7_st2x2_p3333
   n2c3h10w21_k4r3s3_st2x2_p1111 n1c6h9w40_k6r3s3_st1x2_p1111_g6
   n2c4h6w100_k4r3s3_p1111_g4 n2c5h4w5_k5r3s3_p2222_g5 n1c3h11w37_k3r5s5_st2x2_p2121_d2x1_g3
-  n2c12h3w50_k20r1s1
+  n2c12h3w50_k20r1s1 n1c5h29w29_k20r1s1 n1c3h20w33_k12r7s7_st2x2_p3333
 )
 problems=(
   "${convolutions[@]}"
