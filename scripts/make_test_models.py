@@ -79,6 +79,17 @@ def graph_variants():
     return g.model([(x, (2, 3, 5, 4)), (z, (2, 3, 5, 4))], [soft, flat], "graph_variants")
 
 
+def concat_nested():
+    """Concatenations inside a concatenation (their parts' layers write in place at batch 1):
+    two convolutions joined, joined again with a third and with a pooling of the input."""
+    g = Graph(8)
+    x = "x"
+    inner = g.node("Concat", [g.node("Relu", [g.conv(x, 3, 4, 3)]), g.conv(x, 3, 2, 1)], axis=1)
+    outer = g.node("Concat", [g.conv(x, 3, 5, 3), inner, g.node("MaxPool", [x], kernel_shape=[3, 3],
+                                                                 pads=[1, 1, 1, 1])], axis=1)
+    return g.model([(x, (2, 3, 6, 7))], [g.conv(outer, 14, 4, 3)], "concat_nested")
+
+
 def typed_data():
     """Initializers stored as float_data and int64_data (not raw bytes), and Constant nodes'
     value_float."""
@@ -145,6 +156,7 @@ GOOD = {
     "typed_data": typed_data,
     "pad_reduce": pad_reduce,
     "dynamic_view": dynamic_view,
+    "concat_nested": concat_nested,
     "lenet": lenet,
     "resnet18_tiny": lambda: resnet18(width=4, size=32, classes=10),
     "resnet18_tiny_folded": lambda: resnet18(folded=True, width=4, size=32, classes=10),

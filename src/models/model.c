@@ -98,8 +98,8 @@ static void place_concats(clcnn_model *m) {
     size_t offset = 0;
     for (size_t k = 0; k < l->n_in; k++) {
       for (size_t w = 0; w < m->n_values; w++) /* the part and its views */
-        if (m->values[w].storage == roots[k] && (int)w != l->out)
-          m->values[w].storage = l->out, m->values[w].offset = offset;
+        if (m->values[w].storage == roots[k])  /* a part done in place keeps its offset within */
+          m->values[w].storage = l->out, m->values[w].offset += offset;
       offset += count_of(m->values[roots[k]].shape);
     }
     l->in_place = 1;
