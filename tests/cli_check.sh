@@ -35,6 +35,12 @@ out=$("$clcnn" bench --no-clblast --reps 1 --csv n2c3h9w9_k4r3s3_st1x1_p1111 \
 expect_in "$out" "n2c3h9w9_k4r3s3_st1x1_p1111,direct," "bench csv conv row"
 expect_in "$out" "avg_n1c2h8w8_k2x2_st2x2,avg-pool," "bench csv pool row"
 "$clcnn" bench nXc3 >/dev/null 2>&1 && fail "bench accepted a bad shape" || pass
+out=$("$clcnn" bench --no-clblast --no-onednn --reps 1 'n1c2h9w9_k3r3s3_p1111 algo=direct act=relu6' \
+      2>&1) && pass || fail "bench with act= exited non-zero"
+expect_in "$out" "algo=direct kernel=" "bench plan line for an algo= problem"
+expect_in "$out" " act=relu6" "bench fuses the act= of a plan line"
+"$clcnn" bench --reps 1 'n1c2h9w9_k3r3s3 act=gelu' >/dev/null 2>&1 &&
+  fail "bench accepted an unknown activation" || pass
 # bad environment values: warned about at CLCNN_LOG=warn and ignored, never fatal
 for bad in 0 -1 garbage 1e9 99999999999999999999999; do
   out=$(CLCNN_LOG=warn CLCNN_WORKSPACE_BYTES=$bad "$clcnn" devices 2>&1) && pass \

@@ -5,17 +5,9 @@
 #include <string.h>
 
 #define CONV(nm, tiny_, n, c, h, w, k, r, s, st, pad)                                              \
-  {                                                                                                \
-    nm, 0, tiny_, -1, {n, c, h, w}, {k, c, r, s}, {st, st, pad, pad, pad, pad, 1, 1, 1, 0}, {      \
-      0                                                                                            \
-    }                                                                                              \
-  }
+  { nm, 0, tiny_, -1, {n, c, h, w}, {k, c, r, s}, {st, st, pad, pad, pad, pad, 1, 1, 1, 0}, {0}, 0 }
 #define POOL(nm, mode, n, c, h, w, k, st, pad)                                                     \
-  {                                                                                                \
-    nm, 1, 0, -1, {n, c, h, w}, {0}, {0}, {                                                        \
-      mode, k, k, st, st, pad, pad, pad, pad, 0, 1                                                 \
-    }                                                                                              \
-  }
+  { nm, 1, 0, -1, {n, c, h, w}, {0}, {0}, {mode, k, k, st, st, pad, pad, pad, pad, 0, 1}, 0 }
 
 static const bench_problem builtin[] = {
     CONV("tutorial corr2d 3x3 k2", 1, 1, 1, 3, 3, 1, 2, 2, 1, 0),
@@ -40,13 +32,34 @@ const bench_problem *bench_builtin_problems(size_t *count) {
   return builtin;
 }
 
+/* 1 + the activation an " act=NAME" word of a plan line names (as plans describe it), 0 for
+   none; -1 for a name that is none of them. */
+static int parse_activation(const char *text, int *act_plus1) {
+  static const struct {
+    const char *name;
+    int act;
+  } names[] = {{"relu", CLCNN_ACT_RELU},
+               {"sigmoid", CLCNN_ACT_SIGMOID},
+               {"tanh", CLCNN_ACT_TANH},
+               {"relu6", CLCNN_ACT_RELU6}};
+  const char *word = strstr(text, " act=");
+  *act_plus1 = 0;
+  if (!word) return 0;
+  word += strlen(" act=");
+  size_t len = strcspn(word, " ");
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+    if (strlen(names[i].name) == len && strncmp(word, names[i].name, len) == 0)
+      return (*act_plus1 = names[i].act + 1), 0;
+  return -1;
+}
+
 int bench_parse_problem(const char *text, bench_problem *out) {
   memset(out, 0, sizeof *out);
   snprintf(out->name, sizeof out->name, "%.*s", (int)strcspn(text, " "), text);
   if (text[0] == 'n') {
     if (clcnn_conv2d_problem_parse(text, &out->conv, out->x, out->w) != CLCNN_OK) return -1;
     out->only_algo = strstr(text, " algo=") ? out->conv.algo : -1;
-    return 0;
+    return parse_activation(text, &out->act_plus1);
   }
   out->is_pool = 1;
   return clcnn_pool2d_problem_parse(text, &out->pool, out->x) == CLCNN_OK ? 0 : -1;

@@ -15,6 +15,7 @@ typedef struct bench_problem {
   size_t w[4];            /* conv only */
   clcnn_conv2d_desc conv; /* algo is set per run */
   clcnn_pool2d_desc pool;
+  int act_plus1; /* 0: none; else 1 + the clcnn_activation an "act=NAME" word asked to fuse */
 } bench_problem;
 
 /* The built-in table; *count gets its length. */
