@@ -262,7 +262,7 @@ __kernel void pool2d_backward_tiles(__global const float *x, const ulong x_off,
 }
 #endif
 
-#ifdef ROWS_KERNEL
+#if defined(ROWS_KERNEL) || defined(BANDS_BACKWARD)
 
 /* VQ values row[t * SW] for t < VQ. */
 INLINE floatQ load_strided(__global const float *row) {
@@ -286,7 +286,9 @@ INLINE floatQ load_strided(__global const float *row) {
 #else
 #define READ_SPAN NEEDED_SPAN
 #endif
+#endif
 
+#ifdef ROWS_KERNEL
 INLINE floatQ combine(const floatQ acc, const floatQ v) {
   return MODE == 0 ? select(acc, v, isgreater(v, acc) | isnan(v)) : acc + v;
 }
@@ -335,7 +337,9 @@ __kernel void pool2d_rows(__global const float *x, const ulong x_off, __global f
   for (; q < Q; q++)
     yr[q] = pool_window(xc, H, W, hstart, q * SW - pl, KH, KW, pb, pr, MODE, INCLUDE_PAD);
 }
+#endif
 
+#ifdef BANDS_BACKWARD
 /* Backward for overlapping windows in one pass, every dx element written once (no zeroing,
    no read-modify-write passes): work-item (g, nc) owns BAND_GROUP bands of SH input rows
    (band b starts at row b * SH - pt) and walks the plane's columns in tiles of VQ outputs.
@@ -343,7 +347,8 @@ __kernel void pool2d_rows(__global const float *x, const ulong x_off, __global f
    finds each window's first maximum once (a later NaN takes over, padding never wins) and
    adds the gradients to registers that hold the bands the window reaches; a band is stored
    once its last window row is done. The columns a tile shares with the next are stored by
-   the first and added to by the second, in the same work-item. Required -D: KH KW SH SW MODE
+   the first and added to by the second, in the same work-item. Built with -D BANDS_BACKWARD;
+   required -D: KH KW SH SW MODE
    INCLUDE_PAD VQ BAND_GROUP. */
 #define BACK_ROWS ((KH - 1) / SH) /* output rows before band b whose windows reach it */
 #define TILE_COLS (VQ * SW)       /* columns a tile owns */

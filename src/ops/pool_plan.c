@@ -68,16 +68,21 @@ static backward_kind pick_backward(const clcnn_context *ctx, const clcnn_pool_ge
   return g->n * g->c >= 4 * units ? BACKWARD_PLANES : BACKWARD_GATHER;
 }
 
-/* The row kernels' program: the window and mode compiled in. */
-static clcnn_status rows_kernel(clcnn_pool2d_plan *plan, const char *name, cl_kernel *out) {
+/* The row kernels' programs, the window and mode compiled in: the forward rows, or
+   (backward) the bands, each a program of its own so that inference builds no backward. */
+static clcnn_status rows_kernel(clcnn_pool2d_plan *plan, int backward, cl_kernel *out) {
   const clcnn_pool_geometry *g = &plan->g;
   char options[256];
   snprintf(options, sizeof options,
-           "-DROWS_KERNEL -DKH=%zu -DKW=%zu -DSH=%zu -DSW=%zu -DMODE=%d -DINCLUDE_PAD=%d -DVQ=%d "
-           "-DBAND_GROUP=%d",
-           g->kh, g->kw, g->sh, g->sw, plan->desc.mode, plan->desc.count_include_pad != 0,
-           ROW_VECTOR, BAND_GROUP);
-  return clcnn_kernel_get(plan->ctx, "pool2d.cl", options, name, out);
+           "-D%s -DKH=%zu -DKW=%zu -DSW=%zu -DMODE=%d -DINCLUDE_PAD=%d -DVQ=%d",
+           backward ? "BANDS_BACKWARD" : "ROWS_KERNEL", g->kh, g->kw, g->sw, plan->desc.mode,
+           plan->desc.count_include_pad != 0, ROW_VECTOR);
+  if (backward) {
+    size_t used = strlen(options);
+    snprintf(options + used, sizeof options - used, " -DSH=%zu -DBAND_GROUP=%d", g->sh, BAND_GROUP);
+  }
+  return clcnn_kernel_get(plan->ctx, "pool2d.cl", options,
+                          backward ? "pool2d_backward_bands" : "pool2d_rows", out);
 }
 
 static clcnn_status forward_kernel(clcnn_pool2d_plan *plan) {
@@ -85,12 +90,11 @@ static clcnn_status forward_kernel(clcnn_pool2d_plan *plan) {
     return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_global", &plan->forward_kernel);
   if (!plan->rows)
     return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d", &plan->forward_kernel);
-  return rows_kernel(plan, "pool2d_rows", &plan->forward_kernel);
+  return rows_kernel(plan, 0, &plan->forward_kernel);
 }
 
 static clcnn_status backward_kernel(clcnn_pool2d_plan *plan) {
-  if (plan->backward == BACKWARD_BANDS)
-    return rows_kernel(plan, "pool2d_backward_bands", &plan->backward_kernel);
+  if (plan->backward == BACKWARD_BANDS) return rows_kernel(plan, 1, &plan->backward_kernel);
   if (plan->backward == BACKWARD_PLANES)
     return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_backward_plane",
                             &plan->backward_kernel);
