@@ -110,10 +110,10 @@ INLINE float lane_sum(const floatW v) {
 }
 
 __kernel void conv2d_weight_rows(__global const float *xp, const ulong xp_off,
-                                 __global const float *dy, const ulong dy_off,
-                                 __global float *part, const int images, const int out_h,
-                                 const int out_w, const int in_h, const int in_w,
-                                 const int splits, const int unit_rows, const int row_blocks) {
+                                 __global const float *dy, const ulong dy_off, __global float *part,
+                                 const int images, const int out_h, const int out_w, const int in_h,
+                                 const int in_w, const int splits, const int unit_rows,
+                                 const int row_blocks) {
   const int item = get_global_id(0), split = get_global_id(1);
   if (item >= G * KTB * (CG / CT) * R || split >= NS) return;
   const int r = item % R, c = (item / R) % (CG / CT) * CT, kb = (item / (R * (CG / CT))) % KTB;

@@ -12,7 +12,7 @@
    empty window), and the divisor of its average (the window clipped to the padded input, or
    its in-input count). */
 INLINE int window_argmax(__global const float *xc, const int H, const int W, const int hstart,
-                  const int wstart, const int kh, const int kw) {
+                         const int wstart, const int kh, const int kw) {
   float m = -INFINITY;
   int best = -1;
   for (int i = max(hstart, 0); i < min(hstart + kh, H); i++)
@@ -23,16 +23,17 @@ INLINE int window_argmax(__global const float *xc, const int H, const int W, con
   return best;
 }
 
-INLINE float window_divisor(const int H, const int W, const int hstart, const int wstart, const int kh,
-                     const int kw, const int pb, const int pr, const int include_pad) {
+INLINE float window_divisor(const int H, const int W, const int hstart, const int wstart,
+                            const int kh, const int kw, const int pb, const int pr,
+                            const int include_pad) {
   if (include_pad)
     return (float)((min(hstart + kh, H + pb) - hstart) * (min(wstart + kw, W + pr) - wstart));
   return (float)((min(hstart + kh, H) - max(hstart, 0)) * (min(wstart + kw, W) - max(wstart, 0)));
 }
 
 INLINE float pool_window(__global const float *xc, const int H, const int W, const int hstart,
-                  const int wstart, const int kh, const int kw, const int pb, const int pr,
-                  const int mode, const int include_pad) {
+                         const int wstart, const int kh, const int kw, const int pb, const int pr,
+                         const int mode, const int include_pad) {
   if (mode == 0) {
     const int best = window_argmax(xc, H, W, hstart, wstart, kh, kw);
     return best >= 0 ? xc[best] : -INFINITY;
