@@ -69,7 +69,9 @@ __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __glob
 #pragma unroll
       for (int tw = 0; tw < TW; tw++) vstoreV(acc[v][th][tw], 0, &lanes[th][tw][0]);
     const int k0 = kb * BLOCK + v * VEC;
-#pragma unroll
+    /* One channel at a time, not unrolled: the activation's code once per tile, not VEC times
+       (an unrolled loop took most of the compile time of this program). */
+#pragma unroll 1
     for (int l = 0; l < VEC; l++) {
       const int k = k0 + l;
       if (k >= KG) break;

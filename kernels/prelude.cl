@@ -13,15 +13,30 @@
 /* The convolution epilogue: kernels take one int `epi` (see src/ops/conv_paths.h): bit 0 says
    a bias is added, bits 1..3 hold the activation + 1 (0 none, 1 ReLU, 2 sigmoid, 3 tanh,
    4 ReLU6). EPI_ACT(T, v, epi) applies it to v of float type T (scalar or vector); NaN
-   propagates, as in the standalone activations. */
+   propagates, as in the standalone activations. Sigmoid and tanh are calls (epi_sigmoid,
+   epi_tanh: noinline, overloaded for float and its vectors): inlined at every store of an
+   unrolled epilogue, their code took most of the compile time of the convolution programs,
+   for activations that run once per output. */
 #define EPI_HAS_BIAS(epi) ((epi)&1)
 #define EPI_RELU_(T, v) select((v), (T)(0.0f), (v) < 0.0f)
 #define EPI_ACT(T, v, epi)                                                                         \
   ((epi) >> 1 == 1   ? EPI_RELU_(T, v)                                                             \
-   : (epi) >> 1 == 2 ? (T)(1.0f) / ((T)(1.0f) + exp(-(v)))                                         \
-   : (epi) >> 1 == 3 ? tanh(v)                                                                     \
+   : (epi) >> 1 == 2 ? epi_sigmoid(v)                                                              \
+   : (epi) >> 1 == 3 ? epi_tanh(v)                                                                 \
    : (epi) >> 1 == 4 ? select(EPI_RELU_(T, v), (T)(6.0f), (v) > 6.0f)                              \
                      : (v))
+#define EPI_CALLS_(T)                                                                              \
+  __attribute__((overloadable, noinline)) T epi_sigmoid(T v) {                                     \
+    return (T)(1.0f) / ((T)(1.0f) + exp(-v));                                                      \
+  }                                                                                                \
+  __attribute__((overloadable, noinline)) T epi_tanh(T v) {                                        \
+    return tanh(v);                                                                                \
+  }
+EPI_CALLS_(float)
+EPI_CALLS_(float2)
+EPI_CALLS_(float4)
+EPI_CALLS_(float8)
+EPI_CALLS_(float16)
 
 #ifdef VEC
 #define floatV CAT(float, VEC)
