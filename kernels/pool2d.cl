@@ -44,6 +44,10 @@ INLINE float pool_window(__global const float *xc, const int H, const int W, con
   return sum / window_divisor(H, W, hstart, wstart, kh, kw, pb, pr, include_pad);
 }
 
+/* The generic kernels, in the program built without options only: a program specialized for
+   one window (rows, bands, tiles, scatter) compiles its own kernel alone. */
+#if !defined(ROWS_KERNEL) && !defined(BANDS_BACKWARD) && !defined(TILES_BACKWARD) &&               \
+    !defined(SCATTER_KERNEL)
 __kernel void pool2d(__global const float *x, const ulong x_off, __global float *y,
                      const ulong y_off, const int NC, const int H, const int W, const int P,
                      const int Q, const int kh, const int kw, const int sh, const int sw,
@@ -140,6 +144,7 @@ __kernel void pool2d_backward_plane(__global const float *x, const ulong x_off,
     }
   }
 }
+#endif
 
 #ifdef SCATTER_KERNEL
 /* Backward for windows that do not overlap (stride >= window): each output writes its own
