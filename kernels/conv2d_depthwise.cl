@@ -1,8 +1,10 @@
 /* Depthwise convolution (one input and one output channel per group) straight from the
    unpadded input: a work-item computes TH rows of VEC output columns of one channel plane.
-   Taps outside the input read zero, as from a zero-padded copy; where a row of VEC outputs
-   reads only inside the input, each tap is one vector load (every other element of two at
-   column stride 2), else the row's span is first copied with bounds checks (zero outside).
+   Taps outside the input read zero, as from a zero-padded copy: each tap is one vector load
+   (every other element of two at column stride 2); where a row of VEC outputs reaches past
+   the row's borders, the load reads on into the neighbouring rows and the lanes outside are
+   zeroed, and only at the tensor's first and last elements is the row's span first copied
+   with bounds checks (zero outside).
    Required -D: VEC TH R S SH SW (1 or 2) DH DW C, and the sizes H W P Q PT PL TILES_P TILES_Q
    as numbers or as the names of the kernel arguments that carry them (in_h in_w out_h out_w
    pad_t pad_l tiles_p tiles_q). w: C x R x S; x and y: planes of N x C. */
@@ -23,6 +25,26 @@ INLINE floatV tap_vector(__global const float *p) {
 }
 INLINE floatV tap_vector_private(const float *p) {
   return TAP_VECTOR(p);
+}
+
+#if VEC == 8
+#define LANES ((int8)(0, 1, 2, 3, 4, 5, 6, 7))
+#else
+#define LANES ((int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
+#endif
+/* A tap's vector for outputs from input column a of the row at p (p[0] is column 0) read
+   across the row's borders (into the neighbouring rows, inside the tensor), the lanes of
+   columns outside 0..W-1 then zeroed. */
+INLINE floatV border_tap(__global const float *p, const int a) {
+  const intV column = (intV)(a) + LANES * SW;
+  return select(tap_vector(p + a), (floatV)(0.0f), column < 0 | column >= W);
+}
+
+/* Whether the span of row ih of plane from column lo lies inside the N*C planes of x (the
+   NDRange's dim 1), so that border_tap may read past the row. */
+INLINE bool reach_ok(const int plane, const int ih, const int lo) {
+  const long first = ((long)plane * H + ih) * W + lo;
+  return first >= 0 && first + SPAN <= (long)get_global_size(1) * H * W;
 }
 
 __kernel void conv2d_depthwise(__global const float *x, const ulong x_off, __global const float *w,
@@ -55,7 +77,12 @@ __kernel void conv2d_depthwise(__global const float *x, const ulong x_off, __glo
 #pragma unroll
         for (int s = 0; s < S; s++)
           acc[th] = fma(tap_vector(row + s * DW), (floatV)(wr[s]), acc[th]);
-      } else { /* the span this row's taps read, zero outside the input, then vectors from it */
+      } else if (reach_ok(plane, ih, lo)) { /* vectors across the border, outside lanes zeroed */
+#pragma unroll
+        for (int s = 0; s < S; s++)
+          acc[th] = fma(border_tap(row - lo, lo + s * DW), (floatV)(wr[s]), acc[th]);
+      } else { /* at the tensor's first or last elements: the span this row's taps read, zero
+                  outside the input, then vectors from it */
         float span[SPAN];
         for (int i = 0; i < SPAN; i++) span[i] = lo + i >= 0 && lo + i < W ? row[i] : 0.0f;
 #pragma unroll

@@ -106,6 +106,11 @@ const ref_conv ref_conv_sweep[] = {
     /* ... and its inner tiles at stride 2 (16 and 8 columns) */
     {1, 4, 9, 80, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4},
     {1, 2, 7, 25, 2, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 2},
+    /* ... and its tiles across the borders, zero lanes on both sides of 16 columns: 5x5
+       dilated with asymmetric padding, stride 2 with padding on the right only, 7x7 */
+    {2, 3, 9, 24, 3, 5, 5, 1, 1, 2, 2, 2, 1, 2, 2, 3},
+    {1, 2, 6, 45, 2, 3, 3, 2, 2, 1, 1, 0, 2, 1, 1, 2},
+    {1, 2, 5, 33, 2, 7, 7, 1, 1, 3, 3, 3, 3, 1, 1, 2},
     /* 1x1 with few inputs on column vectors: a partial channel block, grouped */
     {2, 12, 3, 50, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
     {1, 16, 2, 16, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2},
