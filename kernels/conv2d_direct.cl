@@ -1,17 +1,18 @@
 /* Fast direct convolution: KV vectors of VEC output channels times a TH x TW output tile
-   per work-item, zero-padded input (no bounds checks inside), filter and channel shapes compiled
-   in. Required -D: VEC KV TH TW R S SH SW DH DW CG KG G KB P Q XH XW TILES_P TILES_Q (KB counts
-   blocks of KV*VEC channels), and where output (p, q) of channel plane i goes: y[i * OUT_PLANE + p
-   * OUT_ROW + q * OUT_COL] (P*Q, Q, 1 for a plain N x K x P x Q y). P Q XH XW TILES_P TILES_Q
-   OUT_PLANE OUT_ROW are numbers, or the names of the kernel arguments that carry them (out_h out_w
-   in_h in_w tiles_p tiles_q out_plane out_row). */
+   per work-item, zero-padded input (no bounds checks inside), filter and channel shapes
+   compiled in. Required -D: VEC KV TH TW R S SH SW DH DW CG KG G KB (blocks of KV*VEC
+   channels) IMAGES_OUTER, and where output (p, q) of channel plane i goes:
+   y[i * OUT_PLANE + p * OUT_ROW + q * OUT_COL] (P*Q, Q, 1 for a plain N x K x P x Q y).
+   P Q XH XW TILES_P TILES_Q OUT_PLANE OUT_ROW are numbers, or the names of the kernel
+   arguments that carry them (out_h out_w in_h in_w tiles_p tiles_q out_plane out_row). */
 #define IN_TW ((TW - 1) * SW + (S - 1) * DW + 1)
 #define K (G * KG)
 #define BLOCK (KV * VEC)
 
 /* xp: input [images][G*CG][XH][XW]; wr: weights [G][KB][CG][R][S][KV*VEC], zero beyond KG.
    NDRange: (output tile, image, group * KB + weight block), so that work-items sharing a
-   weight block run one after another and the block stays in cache. */
+   weight block run one after another and the block stays in cache; with IMAGES_OUTER 1,
+   (output tile, group * KB + weight block, image), so that an image's input does. */
 __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __global const float *wr,
                             const ulong wr_off, __global const float *bias, const ulong bias_off,
                             const int epi, __global float *y, const ulong y_off, const int out_h,
@@ -20,7 +21,11 @@ __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __glob
   const int t = get_global_id(0);
   if (t >= TILES_P * TILES_Q) return;
   const int tq = t % TILES_Q, tp = t / TILES_Q;
+#if IMAGES_OUTER
+  const int n = get_global_id(2), kb = get_global_id(1) % KB, g = get_global_id(1) / KB;
+#else
   const int n = get_global_id(1), kb = get_global_id(2) % KB, g = get_global_id(2) / KB;
+#endif
   const int p0 = tp * TH, q0 = tq * TW;
   floatV acc[KV][TH][TW];
 #pragma unroll

@@ -25,7 +25,7 @@ convolutions=(
   n2c3h10w21_k4r3s3_st2x2_p1111 n1c6h9w40_k6r3s3_st1x2_p1111_g6
   n2c4h6w100_k4r3s3_p1111_g4 n2c5h4w5_k5r3s3_p2222_g5 n1c3h11w37_k3r5s5_st2x2_p2121_d2x1_g3
   n2c12h3w50_k20r1s1 n1c5h29w29_k20r1s1 n1c3h20w33_k12r7s7_st2x2_p3333
-  n2c3h9w24_k3r5s5_p2221_d2x2_g3 n1c2h6w45_k2r3s3_st2x2_p1102_g2
+  n2c3h9w24_k3r5s5_p2221_d2x2_g3 n1c2h6w45_k2r3s3_st2x2_p1102_g2 n3c32h5w6_k64r1s1_g2
 )
 problems=(
   "${convolutions[@]}"

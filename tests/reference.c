@@ -118,6 +118,9 @@ const ref_conv ref_conv_sweep[] = {
     {2, 5, 29, 29, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
     {1, 3, 28, 32, 13, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
     {1, 8, 31, 30, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2},
+    /* image by image over the weight blocks (order=images): padded 3x3, grouped 1x1 */
+    {3, 6, 20, 21, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {3, 32, 5, 6, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2},
     /* first layers on column vectors: 7x7 s2 with a partial channel block, 3x3 s1 */
     {2, 3, 20, 33, 12, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1},
     {1, 2, 17, 18, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},

@@ -186,6 +186,18 @@ static void plan_depthwise(const clcnn_conv_geometry *g, clcnn_direct_conv *dc) 
   dc->packed_floats = g->groups * g->r * g->s;
 }
 
+/* Whether the tiled kernel should run image by image (every weight block over one image's
+   tiles, the image's input staying in cache) rather than weight block by block (each block's
+   weights staying in cache over every image): the order that reads less from memory, counting
+   the input read again per block in the one, the weights read again per image in the other.
+   Measured: SqueezeNet's last layer (512->1000 1x1 at 13x13, batch 8, 32 blocks of 2 MiB of
+   weights in all) 8.0-9.1 -> 6.0-6.2 ms; ResNet's 512->512 at 7x7 keeps blocks first. */
+static int images_outer(const clcnn_conv_geometry *g, const clcnn_direct_conv *dc) {
+  double images = (double)dc->chunk, blocks = (double)(g->groups * dc->kb);
+  double weights = (double)dc->packed_floats, image = (double)(g->c * dc->xh * dc->xw);
+  return images > 1 && weights * (images - 1) < image * images * (blocks - 1);
+}
+
 static void plan_tiles(const clcnn_context *ctx, const clcnn_conv_geometry *g,
                        clcnn_direct_conv *dc) {
   if (depthwise_applies(dc)) {
@@ -217,6 +229,7 @@ static void plan_tiles(const clcnn_context *ctx, const clcnn_conv_geometry *g,
   size_t input_row = (size_t)(dc->tw - 1) * g->sw + (g->s - 1) * g->dw + 1;
   dc->fast = g->r * g->s <= MAX_UNROLLED_TAPS && input_row <= MAX_INPUT_ROW && dc->chunk > 0;
   dc->packed_floats = dc->fast ? g->groups * dc->kb * g->cg * g->r * g->s * (size_t)dc->block : 0;
+  dc->images_outer = !dc->wide && images_outer(g, dc);
 }
 
 static clcnn_status build_depthwise(clcnn_context *ctx, clcnn_direct_conv *dc) {
@@ -253,9 +266,9 @@ static clcnn_status build_fast(clcnn_context *ctx, clcnn_direct_conv *dc) {
   else
     snprintf(options, sizeof options,
              "-DVEC=%d -DKV=%d -DTH=%d -DTW=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu -DDH=%zu "
-             "-DDW=%zu -DCG=%zu -DKG=%zu -DG=%zu -DKB=%zu -DOUT_COL=%zu",
+             "-DDW=%zu -DCG=%zu -DKG=%zu -DG=%zu -DKB=%zu -DOUT_COL=%zu -DIMAGES_OUTER=%d",
              dc->vec, dc->kv, dc->th, dc->tw, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->cg, g->kg,
-             g->groups, dc->kb, dc->out_col);
+             g->groups, dc->kb, dc->out_col, dc->images_outer);
   const clcnn_kernel_size sizes[] = {{"P", "out_h", g->p},
                                      {"Q", "out_w", g->q},
                                      {"XH", "in_h", dc->xh},
@@ -318,9 +331,9 @@ void clcnn_direct_describe(const clcnn_direct_conv *dc, char *out, size_t cap) {
              dc->flat ? "flat" : "wide", dc->vec, dc->block, dc->th, dc->xh, dc->xw,
              dc->needs_pad ? "(padded)" : "", dc->specialized ? "" : " sizes=shared");
   else
-    snprintf(out, cap, "kernel=tiled vec=%d kv=%d tile=%dx%d input=%zux%zu%s%s", dc->vec, dc->kv,
+    snprintf(out, cap, "kernel=tiled vec=%d kv=%d tile=%dx%d input=%zux%zu%s%s%s", dc->vec, dc->kv,
              dc->th, dc->tw, dc->xh, dc->xw, dc->needs_pad ? "(padded)" : "",
-             dc->specialized ? "" : " sizes=shared");
+             dc->images_outer ? " order=images" : "", dc->specialized ? "" : " sizes=shared");
 }
 
 clcnn_status clcnn_direct_pack(clcnn_context *ctx, const clcnn_direct_conv *dc, clcnn_buffer_view w,
@@ -397,12 +410,15 @@ clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
     size_t tiles = dc->tiles_p * dc->tiles_q, blocks = g->groups * dc->kb;
     clcnn_launch_dims by_tile = {3, {tiles, images, blocks}, {1, 1, 1}};
     clcnn_launch_dims by_block = {3, {blocks, tiles, images}, {1, 1, 1}};
+    clcnn_launch_dims by_image = {3, {tiles, blocks, images}, {1, 1, 1}};
     if (status == CLCNN_OK)
       status = CLCNN_LAUNCH(
           ctx, dc->kernel, dc->wide ? "conv2d_direct_wide" : "conv2d_direct",
-          dc->flat ? &by_block : &by_tile, CLCNN_MEM(xp),
-          CLCNN_ULONG(dc->needs_pad ? 0 : x->offset + n0 * g->c * g->h * g->w), CLCNN_MEM(w.buf),
-          CLCNN_ULONG(w.offset), CLCNN_MEM(epi.bias ? epi.bias->buf : w.buf),
+          dc->flat           ? &by_block
+          : dc->images_outer ? &by_image
+                             : &by_tile,
+          CLCNN_MEM(xp), CLCNN_ULONG(dc->needs_pad ? 0 : x->offset + n0 * g->c * g->h * g->w),
+          CLCNN_MEM(w.buf), CLCNN_ULONG(w.offset), CLCNN_MEM(epi.bias ? epi.bias->buf : w.buf),
           CLCNN_ULONG(epi.bias ? epi.bias->offset : 0), CLCNN_INT(CLCNN_EPI_FLAGS(epi)),
           CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset + n0 * g->k * dc->out_plane), CLCNN_INT(g->p),
           CLCNN_INT(g->q), CLCNN_INT(dc->xh), CLCNN_INT(dc->xw), CLCNN_INT(dc->tiles_p),

@@ -37,6 +37,7 @@ typedef struct clcnn_direct_conv {
   int vec, kv, th, tw; /* kv vectors of vec channels times a th x tw tile per work-item; wide:
                           vec columns (= tw) times th rows for `block` channels */
   int block;           /* output channels per block of packed weights */
+  int images_outer;    /* tiled: NDRange (tile, block, image) rather than (tile, image, block) */
   size_t kb, tiles_p, tiles_q;
   size_t xh, xw;                      /* rows and row pitch of the input the kernel reads */
   int needs_pad;                      /* 0: the kernel reads x itself */
