@@ -276,6 +276,8 @@ INLINE floatQ load_strided(__global const float *row) {
   return vloadQ(0, row);
 #elif SW == 2 && VQ == 8
   return vload16(0, row).even;
+#elif SW == 2 && VQ == 16
+  return (float16)(vload16(0, row).even, vload16(0, row + 16).even);
 #else
   float v[VQ];
 #pragma unroll
@@ -287,8 +289,8 @@ INLINE floatQ load_strided(__global const float *row) {
 /* Elements a tile needs from each row, and the elements its loads touch (vload16 for
    stride 2 reads one past the last needed one). */
 #define NEEDED_SPAN ((VQ - 1) * SW + KW)
-#if SW == 2 && VQ == 8
-#define READ_SPAN (KW - 1 + 16)
+#if SW == 2 && (VQ == 8 || VQ == 16)
+#define READ_SPAN (KW - 1 + 2 * VQ)
 #else
 #define READ_SPAN NEEDED_SPAN
 #endif
