@@ -5,6 +5,7 @@
    y[i * OUT_PLANE + p * OUT_ROW + q * OUT_COL] (P*Q, Q, 1 for a plain N x K x P x Q y).
    P Q XH XW TILES_P TILES_Q OUT_PLANE OUT_ROW are numbers, or the names of the kernel
    arguments that carry them (out_h out_w in_h in_w tiles_p tiles_q out_plane out_row). */
+EPI_CALL_FUNCTIONS
 #define IN_TW ((TW - 1) * SW + (S - 1) * DW + 1)
 #define K (G * KG)
 #define BLOCK (KV * VEC)
@@ -92,7 +93,7 @@ __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __glob
             const float4 o = (float4)(lanes[th][tw][l], lanes[th][tw + 1][l], lanes[th][tw + 2][l],
                                       lanes[th][tw + 3][l]) +
                              b;
-            vstore4(EPI_ACT(float4, o, epi), 0, yk + (p0 + th) * OUT_ROW + q0 + tw);
+            vstore4(EPI_ACT_CALLS(float4, o, epi), 0, yk + (p0 + th) * OUT_ROW + q0 + tw);
           }
         }
         continue;
@@ -105,7 +106,7 @@ __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __glob
         for (int tw = 0; tw < TW; tw++) {
           const int q = q0 + tw;
           if (p < P && q < Q)
-            yk[p * OUT_ROW + q * OUT_COL] = EPI_ACT(float, lanes[th][tw][l] + b, epi);
+            yk[p * OUT_ROW + q * OUT_COL] = EPI_ACT_CALLS(float, lanes[th][tw][l] + b, epi);
         }
       }
     }

@@ -11,6 +11,8 @@
    Required -D: VEC KV TT TB CB C K KPAD PT PL H W P Q TP TQ; the last six are numbers, or the
    names of the kernel arguments that carry them (in_h in_w out_h out_w tiles_p tiles_q). */
 
+EPI_CALL_FUNCTIONS
+
 /* The 1-D input transform B^T applied to six values. */
 #define INPUT_T(d0, d1, d2, d3, d4, d5, o0, o1, o2, o3, o4, o5)                                    \
   o0 = 4.0f * d0 - 5.0f * d2 + d4;                                                                 \
@@ -147,11 +149,11 @@ __kernel void winograd_output(__global const float *m, __global const float *bia
     if (p0 + 4 <= P && q0 + 4 <= Q) {
 #pragma unroll
       for (int i = 0; i < 4; i++)
-        vstore4(EPI_ACT(float4, vload4(0, out[l][i]) + bk, epi), 0, yk + i * Q);
+        vstore4(EPI_ACT_CALLS(float4, vload4(0, out[l][i]) + bk, epi), 0, yk + i * Q);
     } else {
       for (int i = 0; i < 4 && p0 + i < P; i++)
         for (int j = 0; j < 4 && q0 + j < Q; j++)
-          yk[i * Q + j] = EPI_ACT(float, out[l][i][j] + bk, epi);
+          yk[i * Q + j] = EPI_ACT_CALLS(float, out[l][i][j] + bk, epi);
     }
   }
 }
