@@ -76,24 +76,25 @@ END_TEST
 /* One plane size per loop index (each a test of its own: a cold build of every window's
    programs takes minutes under the sanitizers); 30 windows x strides x 4 variants each, fewer
    where a window does not fit the padded plane. */
-static const size_t sweep_dims[][2] = {{7, 9}, {8, 8}, {5, 13}, {1, 6}, {12, 11}, {6, 40}, {3, 37}};
-static const int sweep_cases[] = {120, 120, 120, 88, 120, 120, 112};
+static const struct {
+  size_t h, w;
+  int cases; /* the windows that fit, times strides and variants */
+} sweep_planes[] = {{7, 9, 120},   {8, 8, 120},  {5, 13, 120}, {1, 6, 88},
+                    {12, 11, 120}, {6, 40, 120}, {3, 37, 112}};
 
 START_TEST(sweep_matches_reference) {
   clcnn_context *ctx = support_context();
-  const size_t(*dims)[2] = sweep_dims;
   const size_t windows[][2] = {{2, 2}, {3, 3}, {3, 2}, {1, 1}, {5, 4}, {9, 9}};
   const size_t strides[][2] = {{1, 1}, {2, 2}, {3, 1}, {2, 3}, {4, 4}};
   unsigned seed = 77 + (unsigned)_i;
   int cases = 0;
-  const size_t di = (size_t)_i;
   for (size_t wi = 0; wi < 6; wi++)
     for (size_t si = 0; si < 5; si++)
       for (int variant = 0; variant < 4; variant++) {
         ref_pool p = {2,
                       3,
-                      dims[di][0],
-                      dims[di][1],
+                      sweep_planes[_i].h,
+                      sweep_planes[_i].w,
                       windows[wi][0],
                       windows[wi][1],
                       strides[si][0],
@@ -117,7 +118,7 @@ START_TEST(sweep_matches_reference) {
         free(x);
         cases++;
       }
-  ck_assert_int_eq(cases, sweep_cases[_i]);
+  ck_assert_int_eq(cases, sweep_planes[_i].cases);
   clcnn_context_destroy(ctx);
 }
 END_TEST
@@ -230,7 +231,7 @@ static Suite *pool_suite(void) {
   TCase *tc = support_tcase("pool");
   tcase_add_test(tc, tutorial_pooling);
   tcase_add_loop_test(tc, sweep_matches_reference, 0,
-                      (int)(sizeof sweep_dims / sizeof *sweep_dims));
+                      (int)(sizeof sweep_planes / sizeof *sweep_planes));
   tcase_add_test(tc, global_pooling_matches_reference);
   tcase_add_test(tc, max_propagates_nan_and_ignores_padding);
   tcase_add_test(tc, bad_inputs_are_rejected_with_numbers);
