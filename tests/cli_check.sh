@@ -39,8 +39,11 @@ out=$("$clcnn" bench --no-clblast --no-onednn --reps 1 'n1c2h9w9_k3r3s3_p1111 al
       2>&1) && pass || fail "bench with act= exited non-zero"
 expect_in "$out" "algo=direct kernel=" "bench plan line for an algo= problem"
 expect_in "$out" " act=relu6" "bench fuses the act= of a plan line"
-"$clcnn" bench --reps 1 'n1c2h9w9_k3r3s3 act=gelu' >/dev/null 2>&1 &&
+out=$("$clcnn" bench --reps 1 'n1c2h9w9_k3r3s3 act=gelu' 2>&1) &&
   fail "bench accepted an unknown activation" || pass
+expect_in "$out" "unknown activation 'act=gelu'" "bench names the unknown activation"
+out=$("$clcnn" bench --reps 1 nXc3 2>&1) || true
+expect_in "$out" "cannot read 'nXc3': expected n8c64h56w56_k64r3s3" "bench says why a shape is refused"
 # bad environment values: warned about at CLCNN_LOG=warn and ignored, never fatal
 for bad in 0 -1 garbage 1e9 99999999999999999999999; do
   out=$(CLCNN_LOG=warn CLCNN_WORKSPACE_BYTES=$bad "$clcnn" devices 2>&1) && pass \

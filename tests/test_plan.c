@@ -550,7 +550,9 @@ START_TEST(fused_activations_match_reference) {
                "unknown activation 4");
   for (int act = CLCNN_ACT_RELU; act <= CLCNN_ACT_RELU6; act++) {
     expect_ok(clcnn_conv2d_plan_set_activation(plan, act), ctx);
-    ck_assert_ptr_nonnull(strstr(clcnn_conv2d_plan_describe(plan), " act="));
+    char word[32];
+    snprintf(word, sizeof word, " act=%s", clcnn_activation_name(act));
+    ck_assert_ptr_nonnull(strstr(clcnn_conv2d_plan_describe(plan), word));
     expect_ok(clcnn_conv2d_plan_forward(plan, x, w, b, y), ctx);
     float *got = read_all(ctx, y);
     size_t nans = 0;

@@ -32,37 +32,35 @@ const bench_problem *bench_builtin_problems(size_t *count) {
   return builtin;
 }
 
-/* 1 + the activation an " act=NAME" word of a plan line names (as plans describe it), 0 for
-   none; -1 for a name that is none of them. */
-static int parse_activation(const char *text, int *act_plus1) {
-  static const struct {
-    const char *name;
-    int act;
-  } names[] = {{"relu", CLCNN_ACT_RELU},
-               {"sigmoid", CLCNN_ACT_SIGMOID},
-               {"tanh", CLCNN_ACT_TANH},
-               {"relu6", CLCNN_ACT_RELU6}};
+/* 1 + the activation an " act=NAME" word of a plan line names (clcnn_activation_name), 0 for
+   none; -1, with the reason in why, for a name that is none of them. */
+static int parse_activation(const char *text, int *act_plus1, char *why, size_t cap) {
   const char *word = strstr(text, " act=");
   *act_plus1 = 0;
   if (!word) return 0;
   word += strlen(" act=");
-  size_t len = strcspn(word, " ");
-  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-    if (strlen(names[i].name) == len && strncmp(word, names[i].name, len) == 0)
-      return (*act_plus1 = names[i].act + 1), 0;
+  int len = (int)strcspn(word, " ");
+  for (int act = CLCNN_ACT_RELU; act <= CLCNN_ACT_RELU6; act++)
+    if (strlen(clcnn_activation_name(act)) == (size_t)len &&
+        strncmp(word, clcnn_activation_name(act), (size_t)len) == 0)
+      return (*act_plus1 = act + 1), 0;
+  snprintf(why, cap, "unknown activation 'act=%.*s' (relu, sigmoid, tanh or relu6)", len, word);
   return -1;
 }
 
-int bench_parse_problem(const char *text, bench_problem *out) {
+int bench_parse_problem(const char *text, bench_problem *out, char *why, size_t cap) {
   memset(out, 0, sizeof *out);
   snprintf(out->name, sizeof out->name, "%.*s", (int)strcspn(text, " "), text);
   if (text[0] == 'n') {
-    if (clcnn_conv2d_problem_parse(text, &out->conv, out->x, out->w) != CLCNN_OK) return -1;
+    if (clcnn_conv2d_problem_parse(text, &out->conv, out->x, out->w) != CLCNN_OK)
+      return snprintf(why, cap, "%s", clcnn_last_error(NULL)), -1;
     out->only_algo = strstr(text, " algo=") ? out->conv.algo : -1;
-    return parse_activation(text, &out->act_plus1);
+    return parse_activation(text, &out->act_plus1, why, cap);
   }
   out->is_pool = 1;
-  return clcnn_pool2d_problem_parse(text, &out->pool, out->x) == CLCNN_OK ? 0 : -1;
+  if (clcnn_pool2d_problem_parse(text, &out->pool, out->x) != CLCNN_OK)
+    return snprintf(why, cap, "%s", clcnn_last_error(NULL)), -1;
+  return 0;
 }
 
 double bench_conv_flops(const bench_problem *p) {

@@ -23,8 +23,9 @@ const bench_problem *bench_builtin_problems(size_t *count);
 
 /* Parses a problem string of the library's grammar (clcnn_conv2d_problem_parse, ..._pool2d_):
    "n8c64h56w56_k64r3s3_st1x1_p1111_d1x1_g1", or a whole plan description with algo=NAME, or
-   "max_n8c64h112w112_k3x3_st2x2_p1111" / "avg_...". 0 on success. */
-int bench_parse_problem(const char *text, bench_problem *out);
+   "max_n8c64h112w112_k3x3_st2x2_p1111" / "avg_...". 0 on success; -1 with the reason in why
+   (cap bytes) otherwise. */
+int bench_parse_problem(const char *text, bench_problem *out, char *why, size_t cap);
 
 /* Floating-point operations of a convolution (2 per multiply-add); bytes moved by pooling
    (input read once plus output written). */

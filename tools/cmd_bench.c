@@ -362,11 +362,16 @@ static int parse_options(int argc, char **argv, bench_options *o, bench_problem 
       o->plan_flags = CLCNN_PLAN_CONSTANT_WEIGHTS;
     else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
       o->reps = atoi(argv[++i]);
-    else if (argv[i][0] != '-' && *n_extra < 64 &&
-             bench_parse_problem(argv[i], &extra[*n_extra]) == 0)
+    else if (argv[i][0] != '-' && *n_extra < 64) {
+      char why[320];
+      if (bench_parse_problem(argv[i], &extra[*n_extra], why, sizeof why) != 0) {
+        fprintf(stderr, "clcnn bench: cannot use '%s': %s\n", argv[i], why);
+        return -1;
+      }
       (*n_extra)++, o->builtin = 0;
-    else {
-      fprintf(stderr, "clcnn bench: cannot use '%s'\n", argv[i]);
+    } else {
+      fprintf(stderr, "clcnn bench: cannot use '%s'%s\n", argv[i],
+              argv[i][0] != '-' ? " (at most 64 problems)" : "");
       return -1;
     }
   }

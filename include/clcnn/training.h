@@ -16,6 +16,10 @@ typedef enum clcnn_activation {
   CLCNN_ACT_RELU6 = 3 /* min(max(x, 0), 6); NaN propagates */
 } clcnn_activation;
 
+/* The name plan descriptions use for act ("relu", "sigmoid", "tanh", "relu6"; "none" for any
+   other value), so that a program can read the " act=NAME" of a description back. */
+CLCNN_API const char *clcnn_activation_name(int act);
+
 /* Elementwise, any shape (x and y the same shape); y may be x (in place). */
 CLCNN_API clcnn_status clcnn_activation_forward(clcnn_context *ctx, int act, const clcnn_tensor *x,
                                                 clcnn_tensor *y);

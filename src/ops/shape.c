@@ -1,6 +1,8 @@
 /* Output shapes and descriptor validation shared by the ops, the tests and the tools. */
 #include "ops/shape.h"
 
+#include <clcnn/training.h>
+
 #include "device/context.h"
 #include "memory/size_math.h"
 #include "memory/tensor.h"

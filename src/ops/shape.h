@@ -50,9 +50,6 @@ clcnn_status clcnn_check_distinct(clcnn_context *ctx, const char *fn, const clcn
                                   const char *out_name, const clcnn_tensor *in,
                                   const char *in_name);
 
-/* "relu", "sigmoid", "tanh", "relu6" for a clcnn_activation; "none" otherwise. */
-const char *clcnn_activation_name(int act);
-
 /* For outputs that may be their input: OK when out is exactly in (same memory), else
    clcnn_check_distinct. */
 clcnn_status clcnn_check_in_place(clcnn_context *ctx, const char *fn, const clcnn_tensor *out,
