@@ -44,10 +44,47 @@ INLINE float pool_window(__global const float *xc, const int H, const int W, con
   return sum / window_divisor(H, W, hstart, wstart, kh, kw, pb, pr, include_pad);
 }
 
+#ifdef WORKGROUP_POOL
+/* The work-group family's forward (-D WORKGROUP_POOL TQ TP KH KW SH SW MODE INCLUDE_PAD): a
+   work-group of TQ x TP work-items computes a TQ x TP block of outputs of one plane; it first
+   copies the input patch all their windows cover into local memory, neighbouring work-items
+   reading neighbouring elements (padding as -infinity for max, 0 for average), then each
+   work-item reduces its window from there. */
+#define PATCH_ROWS ((TP - 1) * SH + KH)
+#define PATCH_COLS ((TQ - 1) * SW + KW)
+__kernel __attribute__((reqd_work_group_size(TQ, TP, 1))) void
+pool2d_patch(__global const float *x, const ulong x_off, __global float *y, const ulong y_off,
+             const int NC, const int H, const int W, const int P, const int Q, const int pt,
+             const int pl, const int pb, const int pr) {
+  __local float patch[PATCH_ROWS][PATCH_COLS];
+  const int q0 = get_group_id(0) * TQ, p0 = get_group_id(1) * TP, nc = get_group_id(2);
+  const int h0 = p0 * SH - pt, w0 = q0 * SW - pl;
+  __global const float *xc = x + x_off + (size_t)nc * H * W;
+  const float outside = MODE == 0 ? -INFINITY : 0.0f;
+  for (int e = get_local_id(1) * TQ + get_local_id(0); e < PATCH_ROWS * PATCH_COLS; e += TQ * TP) {
+    const int h = h0 + e / PATCH_COLS, w = w0 + e % PATCH_COLS;
+    patch[e / PATCH_COLS][e % PATCH_COLS] =
+        h >= 0 && h < H && w >= 0 && w < W ? xc[h * W + w] : outside;
+  }
+  barrier(CLK_LOCAL_MEM_FENCE);
+  const int q = q0 + get_local_id(0), p = p0 + get_local_id(1);
+  if (q >= Q || p >= P) return;
+  const int i0 = get_local_id(1) * SH, j0 = get_local_id(0) * SW;
+  float acc = outside;
+  for (int i = 0; i < KH; i++)
+    for (int j = 0; j < KW; j++) {
+      const float v = patch[i0 + i][j0 + j];
+      acc = MODE != 0 ? acc + v : v > acc || isnan(v) ? v : acc;
+    }
+  if (MODE != 0) acc /= window_divisor(H, W, p * SH - pt, q * SW - pl, KH, KW, pb, pr, INCLUDE_PAD);
+  y[y_off + ((size_t)nc * P + p) * Q + q] = acc;
+}
+#endif
+
 /* The generic kernels, in the program built without options only: a program specialized for
-   one window (rows, bands, tiles, scatter) compiles its own kernel alone. */
+   one window (rows, bands, tiles, scatter, patches) compiles its own kernel alone. */
 #if !defined(ROWS_KERNEL) && !defined(BANDS_BACKWARD) && !defined(TILES_BACKWARD) &&               \
-    !defined(SCATTER_KERNEL)
+    !defined(SCATTER_KERNEL) && !defined(WORKGROUP_POOL)
 __kernel void pool2d(__global const float *x, const ulong x_off, __global float *y,
                      const ulong y_off, const int NC, const int H, const int W, const int P,
                      const int Q, const int kh, const int kw, const int sh, const int sw,

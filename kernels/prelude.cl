@@ -1,7 +1,7 @@
 /* Prepended to every kernel file before it is built (see src/program/registry.c): token
    pasting and the vector types of the two widths kernels are specialized for. A file that
-   is built with -D VEC=n gets floatV, intV, vloadV, vstoreV for n lanes; with -D VQ=n the
-   same as floatQ, intQ, vloadQ, vstoreQ. */
+   is built with -D VEC=n gets floatV, intV, vloadV, vstoreV for n lanes (n = 1: scalars); with -D
+   VQ=n the same as floatQ, intQ, vloadQ, vstoreQ. */
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 
@@ -39,7 +39,12 @@
 #define EPI_CALL_FUNCTIONS                                                                         \
   EPI_CALLS_(float) EPI_CALLS_(float2) EPI_CALLS_(float4) EPI_CALLS_(float8) EPI_CALLS_(float16)
 
-#ifdef VEC
+#if defined(VEC) && VEC == 1
+#define floatV float
+#define intV int
+#define vloadV(i, p) ((p)[(i)])
+#define vstoreV(v, i, p) ((p)[(i)] = (v))
+#elif defined(VEC)
 #define floatV CAT(float, VEC)
 #define intV CAT(int, VEC)
 #define vloadV CAT(vload, VEC)

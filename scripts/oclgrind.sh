@@ -43,6 +43,14 @@ CLCNN_SPECIALIZED_SIZES=0 "$clcnn" bench --no-clblast --no-onednn --reps 1 "${co
   >>"$log" 2>&1 || status=$?
 # the network ops and the convolution epilogues through small ONNX models: add, clip, batch
 # norm, softmax, concatenation, activations fused into direct and GEMM-free 1x1 layers
+# the work-group family (GPU kernels) forced: local-memory tiles, barriers, split reductions
+workgroup=(
+  n2c3h7w9_k4r3s3_p1111 n1c4h6w6_k6r3s3_g2 n2c3h9w9_k5r3s3_st2x2_p1111
+  n1c2h9w9_k3r3s3_st2x2_p1111_d2x2 n2c8h5w5_k16r1s1 n1c3h11w37_k3r5s5_st2x2_p2121_d2x1_g3
+  max_n2c3h9w11_k3x3_st2x2_p1111 avg_n2c3h9w11_k3x3_st2x2_p1111_exclpad max_n2c2h7w37_k3x3_st2x2_p1111
+)
+CLCNN_KERNEL_FAMILY=workgroup "$clcnn" bench --no-clblast --no-onednn --reps 1 "${workgroup[@]}" \
+  >>"$log" 2>&1 || status=$?
 models=(conv_variants dense_variants pool_variants graph_variants)
 for m in "${models[@]}"; do
   inputs=()
@@ -52,5 +60,5 @@ done
 cat "$log"
 reports=$(grep -cE "Invalid (read|write)|Data race|Uninitialized|barrier|out of bounds|Work-group divergence" "$log" || true)
 rm -f "$log"
-echo "oclgrind: ${#problems[@]} problems (${#convolutions[@]} twice) and ${#models[@]} models, $reports reports, exit status $status"
+echo "oclgrind: ${#problems[@]} problems (${#convolutions[@]} twice), ${#workgroup[@]} on the work-group family and ${#models[@]} models, $reports reports, exit status $status"
 [ "$status" -eq 0 ] && [ "$reports" -eq 0 ]

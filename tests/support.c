@@ -3,6 +3,7 @@
 #include "support.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,4 +83,11 @@ int support_run(Suite *suite) {
   int failed = srunner_ntests_failed(runner);
   srunner_free(runner);
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+void support_expect_close(const float *got, const float *want, size_t count, double tol,
+                          const char *what, const char *name) {
+  for (size_t i = 0; i < count; i++)
+    ck_assert_msg(fabs((double)got[i] - want[i]) <= tol, "%s %s: [%zu] = %.9g, reference %.9g",
+                  name, what, i, got[i], want[i]);
 }

@@ -19,6 +19,9 @@ void support_expect_error(clcnn_status status, clcnn_status expected, const clcn
 #define expect_ok(status, ctx)                                                                     \
   ck_assert_msg((status) == CLCNN_OK, "%s: %s", clcnn_status_string(status), clcnn_last_error(ctx))
 
+/* Asserts |got[i] - want[i]| <= tol for each i, naming what (the tensor) and name (the case). */
+void support_expect_close(const float *got, const float *want, size_t count, double tol,
+                          const char *what, const char *name);
 /* The tests' one pseudo-random generator: the next 16 random bits from *seed (advanced). */
 unsigned support_random(unsigned *seed);
 

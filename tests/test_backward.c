@@ -10,13 +10,6 @@
 #include "reference.h"
 #include "support.h"
 
-static void expect_close(const float *got, const float *want, size_t count, double tol,
-                         const char *what, const char *name) {
-  for (size_t i = 0; i < count; i++)
-    ck_assert_msg(fabs((double)got[i] - want[i]) <= tol, "%s %s: [%zu] = %.9g, reference %.9g",
-                  name, what, i, got[i], want[i]);
-}
-
 static void conv_backward_case(clcnn_context *ctx, const ref_conv *p, int integer, unsigned seed) {
   char name[160];
   ref_conv_name(p, name, sizeof name);
@@ -46,11 +39,11 @@ static void conv_backward_case(clcnn_context *ctx, const ref_conv *p, int intege
                            : 4e-7 * (double)(p->k / p->groups * p->r * p->s + 1);
   double tol_w = integer ? 0 : 4e-7 * (double)(p->n * P * Q + 1);
   guarded_read(ctx, &tdx, got, name);
-  expect_close(got, dx_ref, xc, tol_x, "dx", name);
+  support_expect_close(got, dx_ref, xc, tol_x, "dx", name);
   guarded_read(ctx, &tdw, got, name);
-  expect_close(got, dw_ref, wc, tol_w, "dw", name);
+  support_expect_close(got, dw_ref, wc, tol_w, "dw", name);
   guarded_read(ctx, &tdb, got, name);
-  expect_close(got, db_ref, p->k, tol_w, "dbias", name);
+  support_expect_close(got, db_ref, p->k, tol_w, "dbias", name);
   guarded_tensor *all[] = {&tx, &tw, &tdy, &tdx, &tdw, &tdb};
   for (int i = 0; i < 6; i++) guarded_destroy(all[i]);
   free(x), free(w), free(dy), free(dx_ref), free(dw_ref), free(db_ref), free(got);
@@ -144,7 +137,7 @@ static void pool_backward_case(clcnn_context *ctx, const ref_pool *p, const floa
   snprintf(name, sizeof name, "h%zuw%zu k%zux%zu s%zux%zu p%zu%zu%zu%zu %s ceil%d incl%d", p->h,
            p->w, p->kh, p->kw, p->sh, p->sw, p->pt, p->pb, p->pl, p->pr, p->max ? "max" : "avg",
            p->ceil_mode, p->count_include_pad);
-  expect_close(got, want, xc, p->max ? 0 : 1e-5, "dx", name);
+  support_expect_close(got, want, xc, p->max ? 0 : 1e-5, "dx", name);
   guarded_tensor *all[] = {&tx, &ty, &tdy, &tdx};
   for (int i = 0; i < 4; i++) guarded_destroy(all[i]);
   free(dy), free(want), free(got);

@@ -16,12 +16,14 @@ static void usage(FILE *out) {
                "  train [options]    train LeNet on Fashion-MNIST\n"
                "  run MODEL.onnx     run an ONNX model (--input/--output .npy, --bench)\n"
                "  devices [--json]   list OpenCL platforms and devices, mark the one clcnn picks\n"
-               "  cache [clear]      show or empty the on-disk program cache\n"
+               "  cache [clear]      show or empty the on-disk program cache and tuning records\n"
                "  bench [SHAPE ...]  time convolution and pooling against CLBlast Convgemm\n"
+               "  tune [SHAPE ...|--table] [--budget S]  measure and record the fastest kernels\n"
                "  version            print the library version\n"
                "\n"
                "environment: CLCNN_DEVICE (gpu|cpu|accelerator|P:D|name text), CLCNN_CACHE_DIR\n"
-               "(folder or 'off'), CLCNN_LOG (error|warn|info|debug), CLCNN_KERNEL_DIR.\n"
+               "(folder or 'off'), CLCNN_LOG (error|warn|info|debug), CLCNN_KERNEL_DIR,\n"
+               "CLCNN_KERNEL_FAMILY (auto|workgroup|vector), CLCNN_TUNE (use|off|auto).\n"
                "'clcnn <command> --help' describes each command.\n");
 }
 
@@ -50,6 +52,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "bench") == 0) return clcnn_cmd_bench(argc - 1, argv + 1);
   if (strcmp(cmd, "demo") == 0) return clcnn_cmd_demo(argc - 1, argv + 1);
   if (strcmp(cmd, "train") == 0) return clcnn_cmd_train(argc - 1, argv + 1);
+  if (strcmp(cmd, "tune") == 0) return clcnn_cmd_tune(argc - 1, argv + 1);
   if (strcmp(cmd, "run") == 0) return clcnn_cmd_run(argc - 1, argv + 1);
   if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
     printf("clcnn %s\n", clcnn_version());

@@ -1,4 +1,5 @@
-/* clcnn cache [clear|trim]: where the program cache is, how big, its bound, and emptying it. */
+/* clcnn cache [clear|trim|clear-records]: where the program cache is, how big, its bound, the
+   tuning records in it, and emptying it. */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,13 +8,34 @@
 #include "commands.h"
 
 static void usage(FILE *out) {
-  fprintf(out, "usage: clcnn cache [clear|trim]\n"
+  fprintf(out, "usage: clcnn cache [clear|trim|clear-records]\n"
                "  Shows the on-disk program cache folder (CLCNN_CACHE_DIR, else\n"
                "  $XDG_CACHE_HOME/clcnn or ~/.cache/clcnn) with its file count, size and\n"
                "  bound (CLCNN_CACHE_MAX_MB, default 256; every build that writes a file\n"
                "  trims the folder to it, least recently used files first).\n"
                "  'clear' removes clcnn's cache files from it, and nothing else.\n"
-               "  'trim' removes least recently used files until the bound holds.\n");
+               "  'trim' removes least recently used files until the bound holds.\n"
+               "  The tuning records ('clcnn tune') in its tune/ folder are listed one per\n"
+               "  line (op, problem, choice, measured ms, the heuristics' ms, device);\n"
+               "  'clear-records' removes them.\n");
+}
+
+/* One line per record: its op, problem, choice, times and device fields. */
+static void print_record(const char *record, void *user) {
+  (void)user;
+  static const char *const fields[] = {"op", "problem", "choice", "ms", "device"};
+  printf("  record:");
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+    size_t len = strlen(fields[i]);
+    for (const char *line = record; line; line = strchr(line, '\n'), line = line ? line + 1 : 0)
+      if (strncmp(line, fields[i], len) == 0 && line[len] == ' ') {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) - len - 1 : strlen(line + len + 1);
+        printf(" %s=%.*s", fields[i], (int)n, line + len + 1);
+        break;
+      }
+  }
+  printf("\n");
 }
 
 int clcnn_cmd_cache(int argc, char **argv) {
@@ -23,7 +45,8 @@ int clcnn_cmd_cache(int argc, char **argv) {
   }
   int clear = argc == 2 && strcmp(argv[1], "clear") == 0;
   int trim = argc == 2 && strcmp(argv[1], "trim") == 0;
-  if (argc > 2 || (argc == 2 && !clear && !trim)) {
+  int records = argc == 2 && strcmp(argv[1], "clear-records") == 0;
+  if (argc > 2 || (argc == 2 && !clear && !trim && !records)) {
     usage(stderr);
     return 2;
   }
@@ -53,5 +76,11 @@ int clcnn_cmd_cache(int argc, char **argv) {
          "CLCNN_CACHE_MAX_MB)\n",
          files, bytes / 1024.0, (unsigned long long)bytes, limit / 1048576.0,
          (unsigned long long)limit);
+  size_t count = 0;
+  if (clcnn_tune_records(dir, records, records ? NULL : print_record, NULL, &count) != CLCNN_OK) {
+    fprintf(stderr, "clcnn cache: %s\n", clcnn_last_error(NULL));
+    return 1;
+  }
+  printf(records ? "removed %zu tuning records\n" : "tuning records: %zu\n", count);
   return 0;
 }

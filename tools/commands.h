@@ -9,6 +9,7 @@ int clcnn_cmd_bench(int argc, char **argv);
 int clcnn_cmd_demo(int argc, char **argv);
 int clcnn_cmd_train(int argc, char **argv);
 int clcnn_cmd_run(int argc, char **argv);
+int clcnn_cmd_tune(int argc, char **argv);
 
 /* 1 when any argument is -h or --help. */
 int clcnn_wants_help(int argc, char **argv);

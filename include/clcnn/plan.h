@@ -90,6 +90,47 @@ CLCNN_API clcnn_status clcnn_pool2d_problem_format(const clcnn_pool2d_desc *d,
 CLCNN_API clcnn_status clcnn_pool2d_problem_parse(const char *text, clcnn_pool2d_desc *d,
                                                   size_t x_shape[4]);
 
+/* ---- Tuning: measured choices per device, remembered ------------------------------------ *
+   A tuning run times the candidates for one problem on the context's device (the choice the
+   heuristics make, the other algorithms, the work-group kernel family's parameter sets) on
+   random data and writes the winner as a record in the tune/ folder of the program cache,
+   keyed by device, driver, library version and problem. Plans created with AUTO read the
+   records first and the heuristics otherwise; their description ends the choice with
+   "choice=record" or "choice=heuristic". A record that is corrupt, for another device,
+   driver or version, or names parameters the device cannot run is ignored, never trusted.
+   A candidate replaces the heuristic's choice only when it is at least 3% faster.
+   CLCNN_TUNE (read at context creation): "use" (default) reads records, "off" ignores them,
+   "auto" also tunes, at plan creation, each pass that has no record (about 2 s per pass). */
+typedef struct clcnn_tune_report {
+  char choice[160];  /* the recorded choice: "algo=NAME family=vector" or "... family=workgroup
+                        tile=TMxTNxTK group=WMxWN vec=V" */
+  double default_ms; /* median time of the heuristics' choice */
+  double best_ms;    /* median time of the recorded choice */
+  int candidates;    /* candidates measured */
+} clcnn_tune_report;
+
+typedef enum clcnn_conv_pass_id {
+  CLCNN_TUNE_FORWARD = 0,
+  CLCNN_TUNE_BACKWARD_DATA = 1,
+  CLCNN_TUNE_BACKWARD_WEIGHTS = 2
+} clcnn_conv_pass_id;
+
+/* Tunes one pass (a clcnn_conv_pass_id) of the problem (d->algo is ignored: AUTO's choice is
+   what is tuned) within about budget_seconds (the heuristics' choice is always measured);
+   report may be NULL. */
+CLCNN_API clcnn_status clcnn_conv2d_tune(clcnn_context *ctx, const clcnn_conv2d_desc *d,
+                                         const size_t x_shape[4], const size_t w_shape[4], int pass,
+                                         double budget_seconds, clcnn_tune_report *report);
+/* Tunes pooling's kernel family on forward plus backward time. */
+CLCNN_API clcnn_status clcnn_pool2d_tune(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                         const size_t x_shape[4], clcnn_tune_report *report);
+/* The records in the tune/ folder of cache_dir (NULL: the default program cache folder): each
+   is passed to `each` (may be NULL) as its lines, then removed when `remove` is set; *count
+   (may be NULL) gets how many there were. */
+CLCNN_API clcnn_status clcnn_tune_records(const char *cache_dir, int remove,
+                                          void (*each)(const char *record, void *user), void *user,
+                                          size_t *count);
+
 /* ---- The per-context plan cache behind the one-shot functions ----------------------------- *
    At most `capacity` plans (64, or $CLCNN_PLAN_CACHE_SIZE read at context creation; 0 turns
    the cache off), least recently used evicted first. */

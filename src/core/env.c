@@ -37,3 +37,11 @@ size_t clcnn_env_size(const char *name, size_t min, size_t fallback, int level) 
             min, fallback);
   return fallback;
 }
+
+int clcnn_env_choice(const char *name, const char *const *values, int count) {
+  const char *text = clcnn_env(name);
+  if (!text) return 0;
+  for (int i = 0; i < count; i++)
+    if (strcmp(text, values[i]) == 0) return i;
+  return -1;
+}

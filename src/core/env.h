@@ -15,4 +15,8 @@ char *clcnn_strdup(const char *s);
    CLCNN_LOG=warn (level) when the variable is set to something else. */
 size_t clcnn_env_size(const char *name, size_t min, size_t fallback, int level);
 
+/* The index in values[0..count) of the word in $name: 0 (the first, the default) when unset,
+   -1 when it is none of them. */
+int clcnn_env_choice(const char *name, const char *const *values, int count);
+
 #endif

@@ -57,3 +57,8 @@ clcnn_status clcnn_context_program_stats(const clcnn_context *ctx, clcnn_program
   clcnn_context_unlock((clcnn_context *)ctx);
   return CLCNN_OK;
 }
+
+int clcnn_workgroup_family(const clcnn_context *ctx) {
+  if (ctx->family != CLCNN_FAMILY_AUTO) return ctx->family == CLCNN_FAMILY_WORKGROUP;
+  return (ctx->caps.type & CL_DEVICE_TYPE_CPU) == 0;
+}

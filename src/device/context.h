@@ -13,6 +13,18 @@ struct clcnn_size_family;
 struct clcnn_workspace;
 struct clcnn_plan_cache;
 
+/* Which convolution and pooling kernels run (CLCNN_KERNEL_FAMILY): AUTO takes the
+   work-group family on GPUs and accelerators, the vector family on CPUs. */
+typedef enum clcnn_kernel_family {
+  CLCNN_FAMILY_AUTO,
+  CLCNN_FAMILY_WORKGROUP,
+  CLCNN_FAMILY_VECTOR
+} clcnn_kernel_family;
+
+/* What plans do with tuning records (CLCNN_TUNE): USE reads them, OFF ignores them, AUTO
+   also tunes a problem that has none at plan creation, within a bounded time. */
+typedef enum clcnn_tune_mode { CLCNN_TUNE_USE, CLCNN_TUNE_OFF, CLCNN_TUNE_AUTO } clcnn_tune_mode;
+
 struct clcnn_context {
   clcnn_error_state errors; /* first: core records failures through it */
   cl_platform_id platform;
@@ -21,6 +33,8 @@ struct clcnn_context {
   cl_command_queue queue;
   clcnn_device_caps caps;
   unsigned flags;
+  clcnn_kernel_family family;
+  clcnn_tune_mode tune;
   char *cache_dir;      /* on-disk program cache; NULL when off */
   uint64_t cache_limit; /* bytes the disk cache is trimmed to after each write */
   char *kernel_dir;     /* read the kernels/ files from here; NULL: the embedded copies */
@@ -44,6 +58,10 @@ struct clcnn_context {
      only: the device work is ordered by the queue anyway) */
   pthread_mutex_t lock;
 };
+
+/* 1 when the work-group kernel family runs on ctx (CLCNN_KERNEL_FAMILY, else the device
+   type). */
+int clcnn_workgroup_family(const clcnn_context *ctx);
 
 /* The context's lock (see struct clcnn_context). */
 void clcnn_context_lock(clcnn_context *ctx);

@@ -489,9 +489,8 @@ static clcnn_status weights_gemm(clcnn_context *ctx, const clcnn_backward_weight
   return status;
 }
 
-/* dw (+)= the sum of `arrays` partial weight gradients in part. */
-static clcnn_status sum_arrays(clcnn_context *ctx, cl_mem part, size_t arrays, size_t count,
-                               clcnn_tensor *out, int accumulate) {
+clcnn_status clcnn_conv_sum_partials(clcnn_context *ctx, cl_mem part, size_t arrays, size_t count,
+                                     clcnn_tensor *out, int accumulate) {
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get(ctx, "conv2d_weights.cl", "", "sum_partials", &kernel);
   if (status != CLCNN_OK) return status;
@@ -503,7 +502,7 @@ static clcnn_status sum_arrays(clcnn_context *ctx, cl_mem part, size_t arrays, s
 
 static clcnn_status reduce_chunk(clcnn_context *ctx, const clcnn_conv_geometry *g, cl_mem part,
                                  clcnn_tensor *dw, size_t arrays, int accumulate) {
-  return sum_arrays(ctx, part, arrays, g->k * g->cg * g->r * g->s, dw, accumulate);
+  return clcnn_conv_sum_partials(ctx, part, arrays, g->k * g->cg * g->r * g->s, dw, accumulate);
 }
 
 /* The bias gradient of images n0 .. n0+images, added to dbias after the first chunk. With
@@ -511,9 +510,9 @@ static clcnn_status reduce_chunk(clcnn_context *ctx, const clcnn_conv_geometry *
    has 6 filters, each a sum of 200K values), whose partial sums are added up after. */
 #define BIAS_MIN_ITEMS 32
 
-static clcnn_status bias_direct(clcnn_context *ctx, const clcnn_conv_geometry *g,
-                                const clcnn_tensor *dy, size_t n0, size_t images,
-                                clcnn_tensor *dbias) {
+clcnn_status clcnn_conv_bias_gradient(clcnn_context *ctx, const clcnn_conv_geometry *g,
+                                      const clcnn_tensor *dy, size_t n0, size_t images,
+                                      clcnn_tensor *dbias) {
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get(ctx, "conv2d_weights.cl", "", "bias_gradient", &kernel);
   if (status != CLCNN_OK) return status;
@@ -532,7 +531,7 @@ static clcnn_status bias_direct(clcnn_context *ctx, const clcnn_conv_geometry *g
                           CLCNN_ULONG(out_off), CLCNN_INT(g->k), CLCNN_INT(g->p * g->q),
                           CLCNN_INT(images), CLCNN_INT(splits == 1 && n0 > 0), CLCNN_INT(splits));
   if (status != CLCNN_OK || splits == 1) return status;
-  return sum_arrays(ctx, part, splits, g->k, dbias, n0 > 0);
+  return clcnn_conv_sum_partials(ctx, part, splits, g->k, dbias, n0 > 0);
 }
 
 static clcnn_status channels_last(clcnn_context *ctx, const clcnn_backward_weights_conv *bw,
@@ -585,7 +584,8 @@ static clcnn_status weights_tiled(clcnn_context *ctx, const clcnn_backward_weigh
                             CLCNN_INT(g->p), CLCNN_INT(g->q), CLCNN_INT(bw->xh), CLCNN_INT(bw->xw),
                             CLCNN_INT(bw->ns), CLCNN_INT(bw->pr), CLCNN_INT(bw->pb));
     if (status == CLCNN_OK) status = reduce_chunk(ctx, g, part, dw, bw->ns, n0 > 0);
-    if (status == CLCNN_OK && dbias) status = bias_direct(ctx, g, dy, n0, images, dbias);
+    if (status == CLCNN_OK && dbias)
+      status = clcnn_conv_bias_gradient(ctx, g, dy, n0, images, dbias);
   }
   return status;
 }

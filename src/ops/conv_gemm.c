@@ -140,6 +140,8 @@ int clcnn_conv_winograd_pays(const clcnn_conv_geometry *g) {
 }
 
 clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g) {
+  /* the work-group family covers every descriptor; its tuner weighs the others */
+  if (clcnn_workgroup_family(ctx) && clcnn_wg_applies(g)) return CLCNN_CONV_DIRECT;
   if (clcnn_conv_winograd_pays(g)) return CLCNN_CONV_WINOGRAD;
   if (ctx->caps.type & CL_DEVICE_TYPE_CPU) return CLCNN_CONV_DIRECT;
   if (clcnn_conv_is_plain_1x1(g)) return CLCNN_CONV_GEMM_1X1;

@@ -164,6 +164,61 @@ clcnn_status clcnn_backward_weights_run(clcnn_context *ctx, const clcnn_backward
                                         const clcnn_tensor *x, const clcnn_tensor *dy,
                                         clcnn_tensor *dw, clcnn_tensor *dbias);
 
+/* ---- Work-group family (GPUs): each pass as an implicit GEMM in local-memory tiles ------ */
+
+typedef enum clcnn_conv_pass {
+  CLCNN_PASS_FORWARD,
+  CLCNN_PASS_DATA,
+  CLCNN_PASS_WEIGHTS
+} clcnn_conv_pass;
+
+/* Output tile tm x tn, reduction slab tk, work-group wm x wn (wm along the rows), columns in
+   vectors of vec. */
+typedef struct clcnn_wg_params {
+  int tm, tn, tk, wm, wn, vec;
+} clcnn_wg_params;
+
+typedef struct clcnn_wg_conv {
+  clcnn_conv_geometry g;
+  clcnn_conv_pass pass;
+  clcnn_wg_params p;
+  size_t rows, cols, kred; /* the GEMM: C is rows x cols, a sum of kred products */
+  size_t splits;           /* backward weights: reduction splits summed after */
+  cl_kernel kernel;
+} clcnn_wg_conv;
+
+/* The family's parameter table (the tuner's candidates): its size and entry i. */
+size_t clcnn_wg_param_count(void);
+const clcnn_wg_params *clcnn_wg_param_at(size_t i);
+/* 1 when p is well formed (tiles divisible by the work-group, vec dividing a work-item's
+   columns, at most 64 accumulators) and fits the device's work-group and local memory. */
+int clcnn_wg_params_fit(const clcnn_context *ctx, const clcnn_wg_params *p);
+/* 1 when every tensor of the problem has fewer than 2^31 elements (the kernels' int math). */
+int clcnn_wg_applies(const clcnn_conv_geometry *g);
+/* The table entry the cost estimate prefers for this pass on ctx's device. */
+void clcnn_wg_heuristic(const clcnn_context *ctx, const clcnn_conv_geometry *g,
+                        clcnn_conv_pass pass, clcnn_wg_params *out);
+/* Builds the pass's kernel with params (NULL: the heuristic's). */
+clcnn_status clcnn_wg_setup(clcnn_context *ctx, const clcnn_conv_geometry *g, clcnn_conv_pass pass,
+                            const clcnn_wg_params *params, clcnn_wg_conv *wc);
+clcnn_status clcnn_wg_forward(clcnn_context *ctx, const clcnn_wg_conv *wc, const clcnn_tensor *x,
+                              const clcnn_tensor *w, clcnn_epilogue epi, clcnn_tensor *y);
+clcnn_status clcnn_wg_backward_data(clcnn_context *ctx, const clcnn_wg_conv *wc,
+                                    const clcnn_tensor *dy, const clcnn_tensor *w,
+                                    clcnn_tensor *dx);
+clcnn_status clcnn_wg_backward_weights(clcnn_context *ctx, const clcnn_wg_conv *wc,
+                                       const clcnn_tensor *x, const clcnn_tensor *dy,
+                                       clcnn_tensor *dw, clcnn_tensor *dbias);
+void clcnn_wg_describe(const clcnn_wg_conv *wc, char *out, size_t cap);
+
+/* out (+)= the sum of `arrays` arrays of count floats in part (accumulate: added to out). */
+clcnn_status clcnn_conv_sum_partials(clcnn_context *ctx, cl_mem part, size_t arrays, size_t count,
+                                     clcnn_tensor *out, int accumulate);
+/* dbias (+)= the bias gradient of images n0 .. n0+images of dy (added after the first). */
+clcnn_status clcnn_conv_bias_gradient(clcnn_context *ctx, const clcnn_conv_geometry *g,
+                                      const clcnn_tensor *dy, size_t n0, size_t images,
+                                      clcnn_tensor *dbias);
+
 /* ---- CLBlast GEMM paths ------------------------------------------------------------------ */
 
 /* CLCNN_UNSUPPORTED (message prefixed with fn) unless algo can run the problem. */

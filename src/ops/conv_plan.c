@@ -8,7 +8,9 @@
 #include "device/context.h"
 #include "memory/workspace.h"
 #include "ops/conv_paths.h"
+#include "ops/conv_plan_internal.h"
 #include "ops/plan_cache.h"
+#include "ops/tune_records.h"
 #include "program/program.h"
 
 /* Weights a pass has packed into its own layout: kept in the plan with constant weights. */
@@ -25,6 +27,11 @@ struct clcnn_conv2d_plan {
   unsigned flags;
   clcnn_conv_algo algo;
   int act; /* the forward pass's fused activation, or CLCNN_EPI_NONE */
+  /* per pass (clcnn_conv_pass): what runs, and where that came from */
+  clcnn_tune_choice choice[3];
+  const char *source[3];
+  int decided[3];
+  clcnn_wg_conv wg[3]; /* the passes that run on the work-group family */
   int forward_ready, data_ready, weights_ready;
   clcnn_direct_conv direct;
   clcnn_winograd_conv winograd;
@@ -32,9 +39,73 @@ struct clcnn_conv2d_plan {
   clcnn_backward_weights_conv weights;
   packed_weights forward_packed, data_packed;
   clcnn_kernel_set kept; /* the kernels of the paths above, valid while the plan lives */
-  char describe[512];
-  char params[256]; /* the kernel parameters, for describe */
+  char describe[768];
+  char params[256];      /* the forward kernel parameters, for describe */
+  char backward[2][128]; /* the backward passes' family and parameters, once set up */
 };
+
+static const char *const pass_ops[3] = {"conv2d-forward", "conv2d-data", "conv2d-weights"};
+
+/* ---- what runs each pass: a tuning record, a choice forced by the tuner, or the heuristics */
+
+/* The library's own choice for the pass: the forward algorithm AUTO picks (or the caller's),
+   on the work-group family where it runs and applies, with the cost estimate's parameters. */
+static clcnn_tune_choice heuristic_choice(const clcnn_context *ctx, const clcnn_conv_geometry *g,
+                                          clcnn_conv_pass pass, int algo) {
+  clcnn_tune_choice c = {.algo = CLCNN_CONV_DIRECT};
+  if (pass == CLCNN_PASS_FORWARD)
+    c.algo = algo == CLCNN_CONV_AUTO ? (int)clcnn_conv_auto_pick(ctx, g) : algo;
+  c.workgroup = c.algo == CLCNN_CONV_DIRECT && clcnn_workgroup_family(ctx) && clcnn_wg_applies(g);
+  if (c.workgroup) clcnn_wg_heuristic(ctx, g, pass, &c.p);
+  return c;
+}
+
+clcnn_tune_choice clcnn_conv2d_default_choice(const clcnn_context *ctx,
+                                              const clcnn_conv_geometry *g, clcnn_conv_pass pass) {
+  return heuristic_choice(ctx, g, pass, CLCNN_CONV_AUTO);
+}
+
+/* Decides the pass once: for AUTO a record (or, with CLCNN_TUNE=auto, a tuning run that
+   writes one), else the heuristics. */
+static void decide(clcnn_conv2d_plan *plan, clcnn_conv_pass pass) {
+  if (plan->decided[pass]) return;
+  clcnn_context *ctx = plan->ctx;
+  int algo = pass == CLCNN_PASS_FORWARD ? plan->desc.algo : CLCNN_CONV_AUTO;
+  plan->decided[pass] = 1;
+  plan->source[pass] = "heuristic";
+  plan->choice[pass] = heuristic_choice(ctx, &plan->g, pass, algo);
+  if (algo != CLCNN_CONV_AUTO || ctx->tune == CLCNN_TUNE_OFF) return;
+  char problem[160];
+  clcnn_conv2d_desc key = plan->desc;
+  key.algo = CLCNN_CONV_AUTO;
+  clcnn_conv2d_problem_format(&key, plan->x_shape, plan->w_shape, problem, sizeof problem);
+  clcnn_tune_choice c;
+  if (clcnn_tune_record_find(ctx, pass_ops[pass], problem, &c) &&
+      (!c.workgroup || clcnn_wg_applies(&plan->g))) {
+    plan->choice[pass] = c;
+    plan->source[pass] = "record";
+  } else if (ctx->tune == CLCNN_TUNE_AUTO &&
+             clcnn_conv_tune_pass(ctx, &key, plan->x_shape, plan->w_shape, pass,
+                                  CLCNN_TUNE_AUTO_SECONDS, &c, NULL) == CLCNN_OK) {
+    plan->choice[pass] = c;
+    plan->source[pass] = "tuned";
+  }
+}
+
+/* A set-up that failed on a recorded choice (a record is data, not a promise): back to the
+   heuristics, once. */
+static int fall_back(clcnn_conv2d_plan *plan, clcnn_conv_pass pass, clcnn_status status) {
+  if (status == CLCNN_OK ||
+      (strcmp(plan->source[pass], "record") != 0 && strcmp(plan->source[pass], "tuned") != 0))
+    return 0;
+  clcnn_log(plan->ctx->errors.log_level, CLCNN_LOG_DEBUG,
+            "conv2d plan: the %s choice for %s failed (%s); using the heuristics",
+            plan->source[pass], pass_ops[pass], clcnn_last_error(plan->ctx));
+  plan->choice[pass] = heuristic_choice(plan->ctx, &plan->g, pass, CLCNN_CONV_AUTO);
+  plan->source[pass] = "heuristic";
+  if (pass == CLCNN_PASS_FORWARD) plan->algo = (clcnn_conv_algo)plan->choice[pass].algo;
+  return 1;
+}
 
 /* ---- algorithm choice and set-up --------------------------------------------------------- */
 
@@ -42,11 +113,13 @@ struct clcnn_conv2d_plan {
 static void describe(clcnn_conv2d_plan *plan) {
   char problem[160];
   clcnn_conv2d_problem_format(&plan->desc, plan->x_shape, plan->w_shape, problem, sizeof problem);
-  snprintf(plan->describe, sizeof plan->describe, "%s algo=%s%s%s%s%s%s", problem,
+  snprintf(plan->describe, sizeof plan->describe, "%s algo=%s%s%s choice=%s%s%s%s%s%s", problem,
            clcnn_conv_algo_name(plan->algo), plan->params[0] ? " " : "", plan->params,
+           plan->source[CLCNN_PASS_FORWARD],
            plan->flags & CLCNN_PLAN_CONSTANT_WEIGHTS ? " constant-weights" : "",
            plan->act == CLCNN_EPI_NONE ? "" : " act=",
-           plan->act == CLCNN_EPI_NONE ? "" : clcnn_activation_name(plan->act));
+           plan->act == CLCNN_EPI_NONE ? "" : clcnn_activation_name(plan->act), plan->backward[0],
+           plan->backward[1]);
 }
 
 static clcnn_status prepare_forward(clcnn_conv2d_plan *plan, const char *fn) {
@@ -55,9 +128,18 @@ static clcnn_status prepare_forward(clcnn_conv2d_plan *plan, const char *fn) {
   clcnn_status status = CLCNN_OK;
   char *params = plan->params;
   params[0] = '\0';
+  decide(plan, CLCNN_PASS_FORWARD);
+  plan->algo = (clcnn_conv_algo)plan->choice[CLCNN_PASS_FORWARD].algo;
   clcnn_kernel_set *previous = clcnn_kernel_keep_into(ctx, &plan->kept);
+again:
   switch (plan->algo) {
   case CLCNN_CONV_DIRECT:
+    if (plan->choice[CLCNN_PASS_FORWARD].workgroup) {
+      status = clcnn_wg_setup(ctx, &plan->g, CLCNN_PASS_FORWARD,
+                              &plan->choice[CLCNN_PASS_FORWARD].p, &plan->wg[CLCNN_PASS_FORWARD]);
+      clcnn_wg_describe(&plan->wg[CLCNN_PASS_FORWARD], params, sizeof plan->params);
+      break;
+    }
     status = clcnn_direct_setup(ctx, &plan->g, &plan->direct);
     clcnn_direct_describe(&plan->direct, params, sizeof plan->params);
     break;
@@ -70,6 +152,7 @@ static clcnn_status prepare_forward(clcnn_conv2d_plan *plan, const char *fn) {
     status = clcnn_gemm_conv_check(ctx, fn, &plan->g, plan->algo);
     break;
   }
+  if (fall_back(plan, CLCNN_PASS_FORWARD, status)) goto again;
   clcnn_kernel_keep_into(ctx, previous);
   if (status != CLCNN_OK) return status;
   describe(plan);
@@ -80,7 +163,8 @@ static clcnn_status prepare_forward(clcnn_conv2d_plan *plan, const char *fn) {
 
 static clcnn_status plan_make(clcnn_context *ctx, const char *fn, const clcnn_conv2d_desc *d,
                               const size_t x_shape[4], const size_t w_shape[4], unsigned flags,
-                              int build_forward, clcnn_conv2d_plan **out) {
+                              int build_forward, clcnn_conv_pass forced_pass,
+                              const clcnn_tune_choice *forced, clcnn_conv2d_plan **out) {
   clcnn_conv_geometry g;
   clcnn_status status = clcnn_conv_geometry_make(ctx, fn, d, x_shape, w_shape, &g);
   if (status != CLCNN_OK) return status;
@@ -97,8 +181,12 @@ static clcnn_status plan_make(clcnn_context *ctx, const char *fn, const clcnn_co
   memcpy(plan->x_shape, x_shape, sizeof plan->x_shape);
   memcpy(plan->w_shape, w_shape, sizeof plan->w_shape);
   memcpy(plan->y_shape, y_shape, sizeof plan->y_shape);
-  plan->algo =
-      d->algo == CLCNN_CONV_AUTO ? clcnn_conv_auto_pick(ctx, &g) : (clcnn_conv_algo)d->algo;
+  if (forced) {
+    plan->choice[forced_pass] = *forced;
+    plan->source[forced_pass] = "tuner";
+    plan->decided[forced_pass] = 1;
+  }
+  plan->algo = (clcnn_conv_algo)heuristic_choice(ctx, &g, CLCNN_PASS_FORWARD, d->algo).algo;
   if (build_forward && (status = prepare_forward(plan, fn)) != CLCNN_OK) {
     clcnn_conv2d_plan_destroy(plan);
     return status;
@@ -224,6 +312,8 @@ static clcnn_status forward(clcnn_conv2d_plan *plan, const char *fn, const clcnn
   cl_mem packed;
   switch (plan->algo) {
   case CLCNN_CONV_DIRECT:
+    if (plan->choice[CLCNN_PASS_FORWARD].workgroup)
+      return clcnn_wg_forward(ctx, &plan->wg[CLCNN_PASS_FORWARD], x, w, epi, y);
     if (!plan->direct.fast)
       return clcnn_direct_run(ctx, &plan->direct, x, (clcnn_buffer_view){w->buf, w->offset}, epi,
                               y);
@@ -246,16 +336,43 @@ static clcnn_status forward(clcnn_conv2d_plan *plan, const char *fn, const clcnn
   }
 }
 
+/* Decides and sets up a backward pass (its kernels kept by the plan) and adds it to the
+   description. */
+static clcnn_status prepare_backward(clcnn_conv2d_plan *plan, const char *fn,
+                                     clcnn_conv_pass pass) {
+  clcnn_context *ctx = plan->ctx;
+  clcnn_status status;
+  decide(plan, pass);
+  clcnn_kernel_set *previous = clcnn_kernel_keep_into(ctx, &plan->kept);
+  char params[128] = "family=vector";
+  do {
+    if (plan->choice[pass].workgroup) {
+      status = clcnn_wg_setup(ctx, &plan->g, pass, &plan->choice[pass].p, &plan->wg[pass]);
+      clcnn_wg_describe(&plan->wg[pass], params, sizeof params);
+    } else if (pass == CLCNN_PASS_DATA) {
+      status = clcnn_backward_data_setup(ctx, fn, &plan->g, &plan->data);
+    } else {
+      status = clcnn_backward_weights_setup(ctx, fn, &plan->g, &plan->weights);
+    }
+  } while (fall_back(plan, pass, status));
+  clcnn_kernel_keep_into(ctx, previous);
+  if (status != CLCNN_OK) return status;
+  snprintf(plan->backward[pass - 1], sizeof plan->backward[0], " | %s %s choice=%s",
+           pass == CLCNN_PASS_DATA ? "data" : "weights", params, plan->source[pass]);
+  if (plan->forward_ready) describe(plan);
+  return CLCNN_OK;
+}
+
 static clcnn_status backward_data(clcnn_conv2d_plan *plan, const char *fn, const clcnn_tensor *dy,
                                   const clcnn_tensor *w, clcnn_tensor *dx) {
   clcnn_status status = check_data_tensors(plan, fn, dy, w, dx);
   if (status == CLCNN_OK && !plan->data_ready) {
-    clcnn_kernel_set *previous = clcnn_kernel_keep_into(plan->ctx, &plan->kept);
-    status = clcnn_backward_data_setup(plan->ctx, fn, &plan->g, &plan->data);
-    clcnn_kernel_keep_into(plan->ctx, previous);
+    status = prepare_backward(plan, fn, CLCNN_PASS_DATA);
     plan->data_ready = status == CLCNN_OK;
   }
   if (status != CLCNN_OK) return status;
+  if (plan->choice[CLCNN_PASS_DATA].workgroup)
+    return clcnn_wg_backward_data(plan->ctx, &plan->wg[CLCNN_PASS_DATA], dy, w, dx);
   size_t floats = clcnn_backward_data_packed_floats(&plan->data);
   clcnn_buffer_view view = {w->buf, w->offset};
   if (floats) {
@@ -271,11 +388,11 @@ static clcnn_status backward_weights(clcnn_conv2d_plan *plan, const char *fn, co
                                      clcnn_tensor *dbias) {
   clcnn_status status = check_weight_tensors(plan, fn, x, dy, dw, dbias);
   if (status == CLCNN_OK && !plan->weights_ready) {
-    clcnn_kernel_set *previous = clcnn_kernel_keep_into(plan->ctx, &plan->kept);
-    status = clcnn_backward_weights_setup(plan->ctx, fn, &plan->g, &plan->weights);
-    clcnn_kernel_keep_into(plan->ctx, previous);
+    status = prepare_backward(plan, fn, CLCNN_PASS_WEIGHTS);
     plan->weights_ready = status == CLCNN_OK;
   }
+  if (status == CLCNN_OK && plan->choice[CLCNN_PASS_WEIGHTS].workgroup)
+    return clcnn_wg_backward_weights(plan->ctx, &plan->wg[CLCNN_PASS_WEIGHTS], x, dy, dw, dbias);
   return status == CLCNN_OK
              ? clcnn_backward_weights_run(plan->ctx, &plan->weights, x, dy, dw, dbias)
              : status;
@@ -296,7 +413,8 @@ clcnn_status clcnn_conv2d_plan_create(clcnn_context *ctx, const clcnn_conv2d_des
   if (status != CLCNN_OK) return status;
   if (!out) return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: out is NULL", fn);
   *out = NULL;
-  return CLCNN_LOCKED(ctx, plan_make(ctx, fn, d, x_shape, w_shape, flags, 1, out));
+  return CLCNN_LOCKED(
+      ctx, plan_make(ctx, fn, d, x_shape, w_shape, flags, 1, CLCNN_PASS_FORWARD, NULL, out));
 }
 
 clcnn_status clcnn_conv2d_plan_forward(clcnn_conv2d_plan *plan, const clcnn_tensor *x,
@@ -379,8 +497,8 @@ static clcnn_status cached_plan(clcnn_context *ctx, const char *fn, const clcnn_
                          (size_t)(unsigned)key_desc.algo, x_shape[0], x_shape[1], x_shape[2],
                          x_shape[3], w_shape[0], w_shape[1], w_shape[2], w_shape[3]}};
   if ((*out = clcnn_plan_cache_find(ctx, &key)) != NULL) return CLCNN_OK;
-  clcnn_status status =
-      plan_make(ctx, fn, &key_desc, x_shape, w_shape, 0, pass == PASS_FORWARD, out);
+  clcnn_status status = plan_make(ctx, fn, &key_desc, x_shape, w_shape, 0, pass == PASS_FORWARD,
+                                  CLCNN_PASS_FORWARD, NULL, out);
   if (status != CLCNN_OK) return status;
   *owned = !clcnn_plan_cache_insert(ctx, &key, *out, destroy_cached);
   return CLCNN_OK;
@@ -441,4 +559,34 @@ clcnn_status clcnn_conv2d_backward_weights(clcnn_context *ctx, const clcnn_conv2
   if (owned) clcnn_conv2d_plan_destroy(plan);
   clcnn_context_unlock(ctx);
   return status;
+}
+
+/* ---- the tuner's entry points (ops/conv_plan_internal.h) ---------------------------------- */
+
+clcnn_status clcnn_conv2d_plan_make_choice(clcnn_context *ctx, const clcnn_conv2d_desc *d,
+                                           const size_t x_shape[4], const size_t w_shape[4],
+                                           clcnn_conv_pass pass, const clcnn_tune_choice *choice,
+                                           clcnn_conv2d_plan **out) {
+  const char *fn = "clcnn tune";
+  clcnn_conv2d_desc forced = *d;
+  if (pass == CLCNN_PASS_FORWARD) forced.algo = choice->algo;
+  clcnn_status status = plan_make(ctx, fn, &forced, x_shape, w_shape, 0, pass == CLCNN_PASS_FORWARD,
+                                  pass, choice, out);
+  if (status != CLCNN_OK || pass == CLCNN_PASS_FORWARD) return status;
+  status = prepare_backward(*out, fn, pass);
+  if (status == CLCNN_OK && pass == CLCNN_PASS_DATA) (*out)->data_ready = 1;
+  if (status == CLCNN_OK && pass == CLCNN_PASS_WEIGHTS) (*out)->weights_ready = 1;
+  if (status != CLCNN_OK) {
+    clcnn_conv2d_plan_destroy(*out);
+    *out = NULL;
+  }
+  return status;
+}
+
+clcnn_status clcnn_conv2d_plan_run_pass(clcnn_conv2d_plan *plan, clcnn_conv_pass pass,
+                                        clcnn_tensor *const t[3]) {
+  const char *fn = "clcnn tune";
+  if (pass == CLCNN_PASS_FORWARD) return forward(plan, fn, t[0], t[1], NULL, t[2]);
+  if (pass == CLCNN_PASS_DATA) return backward_data(plan, fn, t[2], t[1], t[0]);
+  return backward_weights(plan, fn, t[0], t[2], t[1], NULL);
 }

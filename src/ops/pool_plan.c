@@ -3,16 +3,20 @@
    vector rows when windows tile the input, a scatter from each output when windows do not
    overlap, bands of input rows summed in registers when they do (up to 64 taps), then one
    work-item per (n, c) plane when there are planes enough to fill the device, else a gather
-   per input element. */
+   per input element. The work-group family (GPUs) computes blocks of outputs from an input
+   patch in local memory and gathers the backward per input element in work-groups of 256. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "device/context.h"
 #include "memory/tensor.h"
 #include "ops/plan_cache.h"
 #include "ops/pool_plan.h"
 #include "ops/shape.h"
+#include "ops/tune_records.h"
 #include "program/launch.h"
 #include "program/program.h"
 
@@ -41,8 +45,11 @@ struct clcnn_pool2d_plan {
   clcnn_pool2d_desc desc;
   clcnn_pool_geometry g;
   size_t x_shape[4], y_shape[4];
-  int rows;   /* forward: the row kernel */
-  int global; /* forward: one window covers each whole plane (global pooling) */
+  int workgroup;      /* the work-group family: patch forward, gather backward in groups */
+  int tq, tp;         /* workgroup: outputs per work-group, columns x rows */
+  const char *source; /* of the family choice: "heuristic" or "record" */
+  int rows;           /* forward: the row kernel */
+  int global;         /* forward: one window covers each whole plane (global pooling) */
   cl_kernel forward_kernel;
   backward_kind backward;
   cl_kernel backward_kernel; /* NULL until the first backward call */
@@ -87,7 +94,34 @@ static clcnn_status rows_kernel(clcnn_pool2d_plan *plan, int backward, cl_kernel
                           backward ? "pool2d_backward_bands" : "pool2d_rows", out);
 }
 
+/* Work-groups for the patch kernel: 32 x 8 outputs, fewer columns on narrow planes, fewer rows
+   until the patch fits a quarter of the local memory (64 work-items at least). 0 when even
+   that does not fit. */
+static int pick_patch(const clcnn_context *ctx, const clcnn_pool_geometry *g, int *tq, int *tp) {
+  *tq = g->q > 16 ? 32 : 16;
+  *tp = 256 / *tq;
+  for (;;) {
+    size_t rows = (size_t)(*tp - 1) * g->sh + g->kh, cols = (size_t)(*tq - 1) * g->sw + g->kw;
+    if (rows * cols * sizeof(float) <= ctx->caps.local_mem_bytes / 4) return 1;
+    if (*tq * *tp <= 64) return 0;
+    if (*tp > 2)
+      *tp /= 2;
+    else
+      *tq /= 2;
+  }
+}
+
 static clcnn_status forward_kernel(clcnn_pool2d_plan *plan) {
+  if (plan->workgroup) {
+    const clcnn_pool_geometry *g = &plan->g;
+    char options[256];
+    snprintf(options, sizeof options,
+             "-DWORKGROUP_POOL -DTQ=%d -DTP=%d -DKH=%zu -DKW=%zu -DSH=%zu -DSW=%zu -DMODE=%d "
+             "-DINCLUDE_PAD=%d",
+             plan->tq, plan->tp, g->kh, g->kw, g->sh, g->sw, plan->desc.mode,
+             plan->desc.count_include_pad != 0);
+    return clcnn_kernel_get(plan->ctx, "pool2d.cl", options, "pool2d_patch", &plan->forward_kernel);
+  }
   if (plan->global)
     return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_global", &plan->forward_kernel);
   if (!plan->rows)
@@ -123,8 +157,10 @@ static clcnn_status keep(clcnn_pool2d_plan *plan, clcnn_status (*obtain)(clcnn_p
   return status;
 }
 
+/* force: -1 the record or the heuristics decide the family; 0 vector, 1 work-group (the
+   tuner). */
 static clcnn_status plan_make(clcnn_context *ctx, const char *fn, const clcnn_pool2d_desc *d,
-                              const size_t x_shape[4], clcnn_pad_rule rule,
+                              const size_t x_shape[4], clcnn_pad_rule rule, int force,
                               clcnn_pool2d_plan **out) {
   clcnn_pool_geometry g;
   clcnn_status status = clcnn_pool_geometry_make_rule(ctx, fn, d, x_shape, rule, &g);
@@ -141,17 +177,32 @@ static clcnn_status plan_make(clcnn_context *ctx, const char *fn, const clcnn_po
      generic kernel (one scalar loop per output) */
   plan->global = g.kh == g.h && g.kw == g.w && !g.pt && !g.pb && !g.pl && !g.pr;
   plan->backward = pick_backward(ctx, &g);
+  plan->source = "heuristic";
+  plan->workgroup = clcnn_workgroup_family(ctx) && ctx->caps.max_work_group_size >= 256;
+  char problem[160];
+  clcnn_pool2d_problem_format(d, x_shape, problem, sizeof problem);
+  clcnn_tune_choice c;
+  if (force >= 0)
+    plan->workgroup = force && ctx->caps.max_work_group_size >= 256, plan->source = "tuner";
+  else if (clcnn_tune_record_find(ctx, "pool2d", problem, &c))
+    plan->workgroup = c.workgroup && ctx->caps.max_work_group_size >= 256, plan->source = "record";
+  if (plan->workgroup && !pick_patch(ctx, &g, &plan->tq, &plan->tp)) plan->workgroup = 0;
+  if (plan->workgroup) plan->backward = BACKWARD_GATHER;
   if ((status = keep(plan, forward_kernel)) != CLCNN_OK) {
     clcnn_pool2d_plan_destroy(plan);
     return status;
   }
-  char problem[160];
-  clcnn_pool2d_problem_format(d, x_shape, problem, sizeof problem);
-  snprintf(plan->describe, sizeof plan->describe, "%s forward=%s backward=%s", problem,
-           plan->global ? "global"
-           : plan->rows ? "rows"
-                        : "generic",
-           backward_names[plan->backward]);
+  if (plan->workgroup)
+    snprintf(plan->describe, sizeof plan->describe,
+             "%s family=workgroup forward=patch group=%dx%d backward=gather group=32x8 choice=%s",
+             problem, plan->tq, plan->tp, plan->source);
+  else
+    snprintf(plan->describe, sizeof plan->describe,
+             "%s family=vector forward=%s backward=%s choice=%s", problem,
+             plan->global ? "global"
+             : plan->rows ? "rows"
+                          : "generic",
+             backward_names[plan->backward], plan->source);
   clcnn_log(ctx->errors.log_level, CLCNN_LOG_DEBUG, "pool2d plan: %s", plan->describe);
   *out = plan;
   return CLCNN_OK;
@@ -166,6 +217,15 @@ static clcnn_status forward(clcnn_pool2d_plan *plan, const char *fn, const clcnn
       (status = clcnn_check_tensor(ctx, fn, "y", y, plan->y_shape)) != CLCNN_OK ||
       (status = clcnn_check_distinct(ctx, fn, y, "y", x, "x")) != CLCNN_OK)
     return status;
+  if (plan->workgroup) {
+    clcnn_launch_dims dims = {
+        3, {g->q, g->p, g->n * g->c}, {(size_t)plan->tq, (size_t)plan->tp, 1}};
+    return CLCNN_LAUNCH(ctx, plan->forward_kernel, "pool2d_patch", &dims, CLCNN_MEM(x->buf),
+                        CLCNN_ULONG(x->offset), CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset),
+                        CLCNN_INT(g->n * g->c), CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(g->p),
+                        CLCNN_INT(g->q), CLCNN_INT(g->pt), CLCNN_INT(g->pl), CLCNN_INT(g->pb),
+                        CLCNN_INT(g->pr));
+  }
   if (plan->global) {
     clcnn_launch_dims dims = {1, {g->n * g->c}, {0}};
     return CLCNN_LAUNCH(ctx, plan->forward_kernel, "pool2d_global", &dims, CLCNN_MEM(x->buf),
@@ -246,7 +306,9 @@ static clcnn_status backward(clcnn_pool2d_plan *plan, const char *fn, const clcn
                         CLCNN_INT(g->pr), CLCNN_INT(bands));
   }
   clcnn_launch_dims planes = {1, {g->n * g->c}, {1}};
-  clcnn_launch_dims elements = {3, {g->w, g->h, g->n * g->c}, {0}};
+  /* the work-group family names its groups (coalesced along rows); else the driver's */
+  clcnn_launch_dims elements = {
+      3, {g->w, g->h, g->n * g->c}, {plan->workgroup ? 32 : 0, plan->workgroup ? 8 : 0, 1}};
   int per_plane = plan->backward == BACKWARD_PLANES;
   return CLCNN_LAUNCH(
       ctx, plan->backward_kernel, per_plane ? "pool2d_backward_plane" : "pool2d_backward",
@@ -272,7 +334,7 @@ clcnn_status clcnn_pool2d_plan_create_rule(clcnn_context *ctx, const char *fn,
   if (status != CLCNN_OK) return status;
   if (!out) return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: out is NULL", fn);
   *out = NULL;
-  return CLCNN_LOCKED(ctx, plan_make(ctx, fn, d, x_shape, rule, out));
+  return CLCNN_LOCKED(ctx, plan_make(ctx, fn, d, x_shape, rule, -1, out));
 }
 
 clcnn_status clcnn_pool2d_plan_create(clcnn_context *ctx, const clcnn_pool2d_desc *d,
@@ -321,7 +383,7 @@ static clcnn_status cached_plan(clcnn_context *ctx, const char *fn, const clcnn_
                          (size_t)(d->ceil_mode != 0), (size_t)(d->count_include_pad != 0),
                          x_shape[0], x_shape[1], x_shape[2], x_shape[3]}};
   if ((*out = clcnn_plan_cache_find(ctx, &key)) != NULL) return CLCNN_OK;
-  clcnn_status status = plan_make(ctx, fn, d, x_shape, CLCNN_PADS_HALF_WINDOW, out);
+  clcnn_status status = plan_make(ctx, fn, d, x_shape, CLCNN_PADS_HALF_WINDOW, -1, out);
   if (status != CLCNN_OK) return status;
   *owned = !clcnn_plan_cache_insert(ctx, &key, *out, destroy_cached);
   return CLCNN_OK;
@@ -359,4 +421,88 @@ clcnn_status clcnn_pool2d_backward(clcnn_context *ctx, const clcnn_pool2d_desc *
   if (owned) clcnn_pool2d_plan_destroy(plan);
   clcnn_context_unlock(ctx);
   return status;
+}
+
+/* ---- tuning: the two families timed on forward plus backward ----------------------------- */
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Median milliseconds of forward + backward for one family (5 runs after a first). */
+static clcnn_status time_family(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                const size_t x_shape[4], int family, clcnn_tensor *const t[4],
+                                double *ms) {
+  const char *fn = "clcnn_pool2d_tune";
+  clcnn_pool2d_plan *plan = NULL;
+  clcnn_status status = plan_make(ctx, fn, d, x_shape, CLCNN_PADS_HALF_WINDOW, family, &plan);
+  double times[6];
+  for (int run = 0; status == CLCNN_OK && run < 6; run++) {
+    double t0 = now_seconds();
+    status = forward(plan, fn, t[0], t[1]);
+    if (status == CLCNN_OK) status = backward(plan, fn, t[0], t[1], t[2], t[3]);
+    cl_int err = status == CLCNN_OK ? clFinish(ctx->queue) : CL_SUCCESS;
+    if (err != CL_SUCCESS) status = clcnn_fail_wait(ctx, err, "clFinish");
+    times[run] = (now_seconds() - t0) * 1e3;
+  }
+  clcnn_pool2d_plan_destroy(plan);
+  if (status != CLCNN_OK) return status;
+  for (int i = 1; i < 6; i++) /* insertion sort of the five timed runs */
+    for (int j = i; j > 1 && times[j] < times[j - 1]; j--) {
+      double tmp = times[j];
+      times[j] = times[j - 1], times[j - 1] = tmp;
+    }
+  *ms = times[3];
+  return CLCNN_OK;
+}
+
+static clcnn_status tune_locked(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                const size_t x_shape[4], clcnn_tune_report *report) {
+  const char *fn = "clcnn_pool2d_tune";
+  clcnn_pool_geometry g;
+  clcnn_status status = clcnn_pool_geometry_make(ctx, fn, d, x_shape, &g);
+  if (status != CLCNN_OK) return status;
+  clcnn_tensor *t[4] = {NULL, NULL, NULL, NULL};
+  const size_t *shapes[4] = {x_shape, (size_t[4]){g.n, g.c, g.p, g.q},
+                             (size_t[4]){g.n, g.c, g.p, g.q}, x_shape};
+  for (int i = 0; i < 4 && status == CLCNN_OK; i++) {
+    status =
+        clcnn_tensor_create(ctx, shapes[i][0], shapes[i][1], shapes[i][2], shapes[i][3], &t[i]);
+    if (status == CLCNN_OK) status = clcnn_tensor_fill_locked(t[i], 0.25f * (float)(i + 1));
+  }
+  int heuristic = clcnn_workgroup_family(ctx);
+  double ms[2] = {0, 0};
+  if (status == CLCNN_OK) status = time_family(ctx, d, x_shape, heuristic, t, &ms[heuristic]);
+  if (status == CLCNN_OK &&
+      time_family(ctx, d, x_shape, !heuristic, t, &ms[!heuristic]) != CLCNN_OK)
+    ms[!heuristic] = 0;
+  for (int i = 0; i < 4; i++) clcnn_tensor_destroy(t[i]);
+  if (status != CLCNN_OK) return status;
+  int best = ms[!heuristic] > 0 && ms[!heuristic] < 0.97 * ms[heuristic] ? !heuristic : heuristic;
+  clcnn_tune_choice c = {.algo = CLCNN_CONV_DIRECT, .workgroup = best};
+  int tq = 32, tp = 8;
+  if (best) pick_patch(ctx, &g, &tq, &tp);
+  c.p = (clcnn_wg_params){tp, tq, 1, tp, tq, 1};
+  char problem[160];
+  clcnn_pool2d_problem_format(d, x_shape, problem, sizeof problem);
+  clcnn_tune_record_store(ctx, "pool2d", problem, &c, ms[best], ms[heuristic]);
+  if (report) {
+    clcnn_tune_choice_format(&c, report->choice, sizeof report->choice);
+    report->default_ms = ms[heuristic];
+    report->best_ms = ms[best];
+    report->candidates = ms[!heuristic] > 0 ? 2 : 1;
+  }
+  return CLCNN_OK;
+}
+
+clcnn_status clcnn_pool2d_tune(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                               const size_t x_shape[4], clcnn_tune_report *report) {
+  const char *fn = "clcnn_pool2d_tune";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status != CLCNN_OK) return status;
+  if (!d || !x_shape)
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: d or x_shape is NULL", fn);
+  return CLCNN_LOCKED(ctx, tune_locked(ctx, d, x_shape, report));
 }

@@ -50,6 +50,20 @@ static clcnn_status init_runtime_settings(clcnn_context *ctx, const char *cache_
                                          DEFAULT_PROGRAM_CACHE_SIZE, ctx->errors.log_level);
   ctx->sizes_per_family = clcnn_env_size("CLCNN_SPECIALIZED_SIZES", 0, DEFAULT_SPECIALIZED_SIZES,
                                          ctx->errors.log_level);
+  static const char *const families[] = {"auto", "workgroup", "vector"};
+  static const char *const tune_modes[] = {"use", "off", "auto"};
+  int family = clcnn_env_choice("CLCNN_KERNEL_FAMILY", families, 3);
+  int tune = clcnn_env_choice("CLCNN_TUNE", tune_modes, 3);
+  if (family < 0)
+    return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT,
+                      "context: CLCNN_KERNEL_FAMILY='%.80s' is none of auto, workgroup, vector",
+                      clcnn_env("CLCNN_KERNEL_FAMILY"));
+  if (tune < 0)
+    return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT,
+                      "context: CLCNN_TUNE='%.80s' is none of use, off, auto",
+                      clcnn_env("CLCNN_TUNE"));
+  ctx->family = (clcnn_kernel_family)family;
+  ctx->tune = (clcnn_tune_mode)tune;
   char dir[CACHE_DIR_CAPACITY];
   if (clcnn_cache_dir_resolve(cache_option, dir, sizeof dir) != CLCNN_OK) {
     clcnn_log(ctx->errors.log_level, CLCNN_LOG_WARN,

@@ -1,0 +1,161 @@
+/* The work-group family (written for GPUs): a convolution pass as an implicit GEMM,
+   C[m][col] = sum over kk of A[m][kk] * B[kk][col] with A and B never formed: a work-group
+   reads TM x TK of A and TK x TN of B from the tensors into local memory, each work-item
+   keeps RM x RN outputs in registers (rows ty, ty + WM, ...; columns as RN/VEC vectors of
+   VEC neighbours), and the tiles advance along the reduction.
+
+   PASS 0, forward:          A = w [KG][CG*R*S], B = columns of x [CG*R*S][N*P*Q], C = y
+   PASS 1, backward data:    A = w^T [CG][KG*R*S], B = dy scattered [KG*R*S][N*H*W], C = dx
+   PASS 2, backward weights: A = dy [KG][N*P*Q], B = columns of x [N*P*Q][CG*R*S], C = dw
+   one GEMM per group (get_group_id(2) = group * NS + split; backward weights splits its
+   reduction NS ways into part[split], summed after). Required -D: TM TN TK WM WN VEC, the
+   problem C H W K R S P Q G SH SW DH DW PT PL, PASS and NS. Element indices are ints: the
+   host uses this family only when every tensor has fewer than 2^31 elements. */
+
+#if PASS == 0
+EPI_CALL_FUNCTIONS
+#endif
+
+#define RM (TM / WM)
+#define RN (TN / WN)
+#define CG (C / G)
+#define KG (K / G)
+#define RS (R * S)
+
+#if PASS == 0
+#define ROWS KG
+#define PIX (P * Q)
+#elif PASS == 1
+#define ROWS CG
+#define PIX (H * W)
+#else
+#define ROWS KG
+#define PIX (P * Q)
+#endif
+
+/* x[n][g*CG + c][p*SH - PT + r*DH][q*SW - PL + s*DW], 0 in the padding. */
+INLINE float x_tap(__global const float *x, int g, int n, int c, int r, int s, int p, int q) {
+  const int h = p * SH - PT + r * DH, w = q * SW - PL + s * DW;
+  return h >= 0 && h < H && w >= 0 && w < W ? x[((n * C + g * CG + c) * H + h) * W + w] : 0.0f;
+}
+
+/* A[m][kk] of group g; kk < kred. */
+INLINE float a_at(__global const float *a, int g, int m, int kk) {
+#if PASS == 0
+  return a[(g * KG + m) * (CG * RS) + kk];
+#elif PASS == 1
+  const int k = kk / RS, rs = kk % RS;
+  return a[((g * KG + k) * CG + m) * RS + rs];
+#else
+  const int n = kk / PIX, pq = kk % PIX;
+  return a[(n * K + g * KG + m) * PIX + pq];
+#endif
+}
+
+/* B[kk][col] of group g; col < cols, kk < kred. */
+INLINE float b_at(__global const float *b, int g, int kk, int col) {
+#if PASS == 0
+  const int c = kk / RS, r = (kk % RS) / S, s = kk % S;
+  const int n = col / PIX, pq = col % PIX;
+  return x_tap(b, g, n, c, r, s, pq / Q, pq % Q);
+#elif PASS == 1
+  /* dx[n][c][h][w] receives dy[n][k][p][q] * w[k][c][r][s] where h = p*SH - PT + r*DH */
+  const int k = kk / RS, r = (kk % RS) / S, s = kk % S;
+  const int n = col / PIX, hw = col % PIX;
+  const int ph = hw / W + PT - r * DH, pw = hw % W + PL - s * DW;
+  if (ph < 0 || pw < 0 || ph % SH || pw % SW || ph / SH >= P || pw / SW >= Q) return 0.0f;
+  return b[((n * K + g * KG + k) * P + ph / SH) * Q + pw / SW];
+#else
+  const int n = kk / PIX, pq = kk % PIX;
+  const int c = col / RS, r = (col % RS) / S, s = col % S;
+  return x_tap(b, g, n, c, r, s, pq / Q, pq % Q);
+#endif
+}
+
+/* Where C[m][col] of group g goes. */
+INLINE int c_index(int g, int m, int col) {
+#if PASS == 0
+  return ((col / PIX) * K + g * KG + m) * PIX + col % PIX;
+#elif PASS == 1
+  return ((col / PIX) * C + g * CG + m) * PIX + col % PIX;
+#else
+  return (g * KG + m) * (CG * RS) + col;
+#endif
+}
+
+/* cols: columns of C (images times pixels, or CG*R*S); kred: the reduction's length. part:
+   the output, or (NS > 1) NS arrays of K*CG*R*S partial sums. */
+__kernel __attribute__((reqd_work_group_size(WN, WM, 1))) void
+conv2d_igemm(__global const float *a, const ulong a_off, __global const float *b, const ulong b_off,
+             __global const float *bias, const ulong bias_off, const int epi, __global float *out,
+             const ulong out_off, const int cols, const int kred) {
+  __local float as[TK][TM];
+  __local float bs[TK][TN];
+  const int tx = get_local_id(0), ty = get_local_id(1), tid = ty * WN + tx;
+  const int col0 = get_group_id(0) * TN, m0 = get_group_id(1) * TM;
+  const int g = get_group_id(2) / NS, split = get_group_id(2) % NS;
+  a += a_off;
+  b += b_off;
+  /* the split's share of the reduction, in whole slabs */
+  const int per = (kred + NS * TK - 1) / (NS * TK) * TK;
+  const int k_begin = split * per, k_end = min(kred, k_begin + per);
+  floatV acc[RM][RN / VEC];
+#pragma unroll
+  for (int i = 0; i < RM; i++)
+#pragma unroll
+    for (int j = 0; j < RN / VEC; j++) acc[i][j] = (floatV)(0.0f);
+  for (int k0 = k_begin; k0 < k_end; k0 += TK) {
+    for (int e = tid; e < TM * TK; e += WM * WN) {
+      const int m = e / TK, kk = e % TK;
+      as[kk][m] = m0 + m < ROWS && k0 + kk < k_end ? a_at(a, g, m0 + m, k0 + kk) : 0.0f;
+    }
+    for (int e = tid; e < TK * TN; e += WM * WN) {
+#if PASS == 2
+      const int col = e / TK, kk = e % TK; /* neighbours along pixels: x is read in rows */
+#else
+      const int kk = e / TN, col = e % TN; /* neighbours along output columns */
+#endif
+      bs[kk][col] = col0 + col < cols && k0 + kk < k_end ? b_at(b, g, k0 + kk, col0 + col) : 0.0f;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int kk = 0; kk < TK; kk++) {
+      floatV bv[RN / VEC];
+#pragma unroll
+      for (int j = 0; j < RN / VEC; j++) bv[j] = vloadV((j * WN + tx), &bs[kk][0]);
+#pragma unroll
+      for (int i = 0; i < RM; i++) {
+        const floatV av = (floatV)(as[kk][ty + i * WM]);
+#pragma unroll
+        for (int j = 0; j < RN / VEC; j++) acc[i][j] = fma(av, bv[j], acc[i][j]);
+      }
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  out += out_off;
+#if PASS == 2 && NS > 1
+  out += split * (K * CG * RS);
+#endif
+#pragma unroll
+  for (int i = 0; i < RM; i++) {
+    const int m = m0 + ty + i * WM;
+    if (m >= ROWS) continue;
+#if PASS == 0
+    const float add = EPI_HAS_BIAS(epi) ? bias[bias_off + g * KG + m] : 0.0f;
+#endif
+#pragma unroll
+    for (int j = 0; j < RN / VEC; j++) {
+      float lanes[VEC];
+      vstoreV(acc[i][j], 0, lanes);
+#pragma unroll 1
+      for (int l = 0; l < VEC; l++) {
+        const int col = col0 + (j * WN + tx) * VEC + l;
+        if (col >= cols) break;
+#if PASS == 0
+        out[c_index(g, m, col)] = EPI_ACT_CALLS(float, lanes[l] + add, epi);
+#else
+        out[c_index(g, m, col)] = lanes[l];
+#endif
+      }
+    }
+  }
+}

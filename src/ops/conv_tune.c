@@ -1,0 +1,188 @@
+/* Tuning one pass of a convolution: the heuristic's choice, then the other algorithms and
+   the work-group family's parameter sets, each built and timed on the device (median of a
+   few runs on random data) while the budget lasts; the winner is written as a record. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "device/context.h"
+#include "ops/conv_plan_internal.h"
+
+/* Timed runs per candidate (after one untimed run), and the time that stops them early. */
+#define TUNE_RUNS 5
+#define TUNE_RUN_SECONDS 0.25
+/* A candidate replaces the heuristic's choice only when at least this much faster. */
+#define TUNE_MARGIN 0.97
+#define MAX_CANDIDATES 24
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int by_value(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static clcnn_status finish(clcnn_context *ctx) {
+  cl_int err = clFinish(ctx->queue);
+  return err == CL_SUCCESS ? CLCNN_OK : clcnn_fail_wait(ctx, err, "clFinish");
+}
+
+/* Median milliseconds of one candidate, or a failure status (it cannot run the problem). */
+static clcnn_status measure(clcnn_context *ctx, const clcnn_conv2d_desc *d, const size_t x_shape[4],
+                            const size_t w_shape[4], clcnn_conv_pass pass,
+                            const clcnn_tune_choice *c, clcnn_tensor *const t[3], double *ms) {
+  clcnn_conv2d_plan *plan = NULL;
+  clcnn_status status = clcnn_conv2d_plan_make_choice(ctx, d, x_shape, w_shape, pass, c, &plan);
+  if (status == CLCNN_OK) status = clcnn_conv2d_plan_run_pass(plan, pass, t);
+  if (status == CLCNN_OK) status = finish(ctx);
+  double times[TUNE_RUNS];
+  int runs = 0;
+  double start = now_seconds();
+  while (status == CLCNN_OK && runs < TUNE_RUNS &&
+         (runs < 1 || now_seconds() - start < TUNE_RUN_SECONDS)) {
+    double t0 = now_seconds();
+    status = clcnn_conv2d_plan_run_pass(plan, pass, t);
+    if (status == CLCNN_OK) status = finish(ctx);
+    times[runs++] = (now_seconds() - t0) * 1e3;
+  }
+  clcnn_conv2d_plan_destroy(plan);
+  if (status != CLCNN_OK) return status;
+  qsort(times, (size_t)runs, sizeof times[0], by_value);
+  *ms = times[runs / 2];
+  return CLCNN_OK;
+}
+
+static int same_choice(const clcnn_tune_choice *a, const clcnn_tune_choice *b) {
+  return a->algo == b->algo && a->workgroup == b->workgroup &&
+         (!a->workgroup || memcmp(&a->p, &b->p, sizeof a->p) == 0);
+}
+
+/* The heuristic's choice first, then the other algorithms (forward), then the work-group
+   family's parameter sets that fit the device. */
+static size_t candidates(const clcnn_context *ctx, const clcnn_conv_geometry *g,
+                         clcnn_conv_pass pass, clcnn_tune_choice *out) {
+  size_t n = 0;
+  out[n++] = clcnn_conv2d_default_choice(ctx, g, pass);
+  clcnn_tune_choice c = {.algo = CLCNN_CONV_DIRECT};
+  if (pass == CLCNN_PASS_FORWARD) {
+    int algos[4] = {CLCNN_CONV_DIRECT, -1, -1, CLCNN_CONV_IM2COL_GEMM};
+    if (clcnn_winograd_applies(g)) algos[1] = CLCNN_CONV_WINOGRAD;
+    if (clcnn_conv_is_plain_1x1(g)) algos[2] = CLCNN_CONV_GEMM_1X1;
+    for (int i = 0; i < 4; i++) {
+      c.algo = algos[i];
+      if (algos[i] >= 0 && !same_choice(&c, &out[0])) out[n++] = c;
+    }
+  } else if (out[0].workgroup) {
+    out[n++] = c; /* the vector family */
+  }
+  c.algo = CLCNN_CONV_DIRECT;
+  c.workgroup = 1;
+  for (size_t i = 0; clcnn_wg_applies(g) && i < clcnn_wg_param_count() && n < MAX_CANDIDATES; i++) {
+    c.p = *clcnn_wg_param_at(i);
+    if (clcnn_wg_params_fit(ctx, &c.p) && !same_choice(&c, &out[0])) out[n++] = c;
+  }
+  return n;
+}
+
+static clcnn_status make_tensors(clcnn_context *ctx, const size_t shapes[3][4],
+                                 clcnn_tensor *t[3]) {
+  clcnn_status status = CLCNN_OK;
+  for (int i = 0; i < 3 && status == CLCNN_OK; i++) {
+    status =
+        clcnn_tensor_create(ctx, shapes[i][0], shapes[i][1], shapes[i][2], shapes[i][3], &t[i]);
+    size_t count = shapes[i][0] * shapes[i][1] * shapes[i][2] * shapes[i][3];
+    float *data = status == CLCNN_OK ? malloc(count * sizeof(float)) : NULL;
+    if (status == CLCNN_OK && !data)
+      status = clcnn_fail(ctx, CLCNN_OUT_OF_MEMORY, "clcnn tune: host allocation failed");
+    unsigned state = 12345u + (unsigned)i;
+    for (size_t j = 0; data && j < count; j++) {
+      state = state * 1664525u + 1013904223u;
+      data[j] = (float)(state >> 8) / 16777216.0f - 0.5f;
+    }
+    if (data) status = clcnn_tensor_write(t[i], data, count);
+    free(data);
+  }
+  return status;
+}
+
+clcnn_status clcnn_conv_tune_pass(clcnn_context *ctx, const clcnn_conv2d_desc *d,
+                                  const size_t x_shape[4], const size_t w_shape[4],
+                                  clcnn_conv_pass pass, double budget, clcnn_tune_choice *best,
+                                  clcnn_tune_outcome *outcome) {
+  static const char *const ops[3] = {"conv2d-forward", "conv2d-data", "conv2d-weights"};
+  double deadline = now_seconds() + budget;
+  clcnn_conv_geometry g;
+  clcnn_status status = clcnn_conv_geometry_make(ctx, "clcnn tune", d, x_shape, w_shape, &g);
+  if (status != CLCNN_OK) return status;
+  const size_t shapes[3][4] = {{x_shape[0], x_shape[1], x_shape[2], x_shape[3]},
+                               {w_shape[0], w_shape[1], w_shape[2], w_shape[3]},
+                               {g.n, g.k, g.p, g.q}};
+  clcnn_tensor *t[3] = {NULL, NULL, NULL};
+  clcnn_tune_choice list[MAX_CANDIDATES];
+  size_t n = candidates(ctx, &g, pass, list);
+  clcnn_tune_outcome o = {0};
+  status = make_tensors(ctx, shapes, t);
+  /* the heuristic's choice must run: its failure is the tuning's */
+  if (status == CLCNN_OK)
+    status = measure(ctx, d, x_shape, w_shape, pass, &list[0], t, &o.default_ms);
+  o.best = list[0];
+  o.best_ms = o.default_ms;
+  o.candidates = status == CLCNN_OK;
+  /* a candidate starts only when one like the last (build and runs) still fits the budget */
+  double last = 0;
+  for (size_t i = 1; status == CLCNN_OK && i < n && now_seconds() + last < deadline; i++) {
+    double ms, t0 = now_seconds();
+    clcnn_status tried = measure(ctx, d, x_shape, w_shape, pass, &list[i], t, &ms);
+    last = now_seconds() - t0;
+    if (tried == CLCNN_DEVICE_LOST) status = tried;
+    if (tried != CLCNN_OK) continue; /* this candidate cannot run the problem */
+    o.candidates++;
+    if (ms < o.best_ms) o.best = list[i], o.best_ms = ms;
+  }
+  for (int i = 0; i < 3; i++) clcnn_tensor_destroy(t[i]);
+  if (status != CLCNN_OK) return status;
+  if (o.best_ms > TUNE_MARGIN * o.default_ms) o.best = list[0], o.best_ms = o.default_ms;
+  char problem[160];
+  clcnn_conv2d_problem_format(d, x_shape, w_shape, problem, sizeof problem);
+  clcnn_tune_record_store(ctx, ops[pass], problem, &o.best, o.best_ms, o.default_ms);
+  *best = o.best;
+  if (outcome) *outcome = o;
+  return CLCNN_OK;
+}
+
+clcnn_status clcnn_conv2d_tune(clcnn_context *ctx, const clcnn_conv2d_desc *d,
+                               const size_t x_shape[4], const size_t w_shape[4], int pass,
+                               double budget_seconds, clcnn_tune_report *report) {
+  const char *fn = "clcnn_conv2d_tune";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status != CLCNN_OK) return status;
+  if (!d || !x_shape || !w_shape)
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: d, x_shape or w_shape is NULL", fn);
+  if (pass < CLCNN_TUNE_FORWARD || pass > CLCNN_TUNE_BACKWARD_WEIGHTS)
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,
+                      "%s: pass %d is none of 0 forward, 1 backward data, 2 backward weights", fn,
+                      pass);
+  if (!(budget_seconds >= 0))
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: budget_seconds %g is not >= 0", fn,
+                      budget_seconds);
+  clcnn_conv2d_desc key = *d;
+  key.algo = CLCNN_CONV_AUTO;
+  clcnn_tune_choice best;
+  clcnn_tune_outcome o;
+  clcnn_context_lock(ctx);
+  status = clcnn_conv_tune_pass(ctx, &key, x_shape, w_shape, (clcnn_conv_pass)pass, budget_seconds,
+                                &best, &o);
+  clcnn_context_unlock(ctx);
+  if (status == CLCNN_OK && report) {
+    clcnn_tune_choice_format(&best, report->choice, sizeof report->choice);
+    report->default_ms = o.default_ms;
+    report->best_ms = o.best_ms;
+    report->candidates = o.candidates;
+  }
+  return status;
+}
