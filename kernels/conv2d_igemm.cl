@@ -7,10 +7,13 @@
    PASS 0, forward:          A = w [KG][CG*R*S], B = columns of x [CG*R*S][N*P*Q], C = y
    PASS 1, backward data:    A = w^T [CG][KG*R*S], B = dy scattered [KG*R*S][N*H*W], C = dx
    PASS 2, backward weights: A = dy [KG][N*P*Q], B = columns of x [N*P*Q][CG*R*S], C = dw
-   one GEMM per group (get_group_id(2) = group * NS + split; backward weights splits its
-   reduction NS ways into part[split], summed after). Required -D: TM TN TK WM WN VEC, the
-   problem C H W K R S P Q G SH SW DH DW PT PL, PASS and NS. Element indices are ints: the
-   host uses this family only when every tensor has fewer than 2^31 elements. */
+   one GEMM per group (get_group_id(2) = group * splits + split; backward weights splits its
+   reduction that many ways into part[split], summed after). With PACKED_A (constant filters,
+   forward and backward data) A is read from a copy laid out [G][reduction][rows], made once
+   by conv2d_igemm_pack: neighbouring work-items then read neighbouring rows. Required -D: TM
+   TN TK WM WN VEC, the problem C K R S G SH SW DH DW PT PL, and PASS; H W P Q are numbers or
+   the lanes of the argument sz that carries them (sz.s0 .. sz.s3). Element indices are
+   ints: the host uses this family only when every tensor has fewer than 2^31 elements. */
 
 #if PASS == 0
 EPI_CALL_FUNCTIONS
@@ -25,22 +28,25 @@ EPI_CALL_FUNCTIONS
 #if PASS == 0
 #define ROWS KG
 #define PIX (P * Q)
+#define KRED (CG * RS)
 #elif PASS == 1
 #define ROWS CG
 #define PIX (H * W)
+#define KRED (KG * RS)
 #else
 #define ROWS KG
 #define PIX (P * Q)
 #endif
 
 /* x[n][g*CG + c][p*SH - PT + r*DH][q*SW - PL + s*DW], 0 in the padding. */
-INLINE float x_tap(__global const float *x, int g, int n, int c, int r, int s, int p, int q) {
+INLINE float x_tap(const int4 sz, __global const float *x, int g, int n, int c, int r, int s, int p,
+                   int q) {
   const int h = p * SH - PT + r * DH, w = q * SW - PL + s * DW;
   return h >= 0 && h < H && w >= 0 && w < W ? x[((n * C + g * CG + c) * H + h) * W + w] : 0.0f;
 }
 
-/* A[m][kk] of group g; kk < kred. */
-INLINE float a_at(__global const float *a, int g, int m, int kk) {
+/* A[m][kk] of group g from the filters as the caller holds them; kk < kred. */
+INLINE float a_plain(const int4 sz, __global const float *a, int g, int m, int kk) {
 #if PASS == 0
   return a[(g * KG + m) * (CG * RS) + kk];
 #elif PASS == 1
@@ -52,12 +58,18 @@ INLINE float a_at(__global const float *a, int g, int m, int kk) {
 #endif
 }
 
+#ifdef PACKED_A
+#define a_at(sz, a, g, m, kk) (a)[((g)*KRED + (kk)) * ROWS + (m)]
+#else
+#define a_at a_plain
+#endif
+
 /* B[kk][col] of group g; col < cols, kk < kred. */
-INLINE float b_at(__global const float *b, int g, int kk, int col) {
+INLINE float b_at(const int4 sz, __global const float *b, int g, int kk, int col) {
 #if PASS == 0
   const int c = kk / RS, r = (kk % RS) / S, s = kk % S;
   const int n = col / PIX, pq = col % PIX;
-  return x_tap(b, g, n, c, r, s, pq / Q, pq % Q);
+  return x_tap(sz, b, g, n, c, r, s, pq / Q, pq % Q);
 #elif PASS == 1
   /* dx[n][c][h][w] receives dy[n][k][p][q] * w[k][c][r][s] where h = p*SH - PT + r*DH */
   const int k = kk / RS, r = (kk % RS) / S, s = kk % S;
@@ -68,12 +80,12 @@ INLINE float b_at(__global const float *b, int g, int kk, int col) {
 #else
   const int n = kk / PIX, pq = kk % PIX;
   const int c = col / RS, r = (col % RS) / S, s = col % S;
-  return x_tap(b, g, n, c, r, s, pq / Q, pq % Q);
+  return x_tap(sz, b, g, n, c, r, s, pq / Q, pq % Q);
 #endif
 }
 
 /* Where C[m][col] of group g goes. */
-INLINE int c_index(int g, int m, int col) {
+INLINE int c_index(const int4 sz, int g, int m, int col) {
 #if PASS == 0
   return ((col / PIX) * K + g * KG + m) * PIX + col % PIX;
 #elif PASS == 1
@@ -83,21 +95,21 @@ INLINE int c_index(int g, int m, int col) {
 #endif
 }
 
-/* cols: columns of C (images times pixels, or CG*R*S); kred: the reduction's length. part:
-   the output, or (NS > 1) NS arrays of K*CG*R*S partial sums. */
+/* cols: columns of C (images times pixels, or CG*R*S); kred: the reduction's length; out: the
+   output, or (splits > 1) that many arrays of K*CG*R*S partial sums. */
 __kernel __attribute__((reqd_work_group_size(WN, WM, 1))) void
 conv2d_igemm(__global const float *a, const ulong a_off, __global const float *b, const ulong b_off,
              __global const float *bias, const ulong bias_off, const int epi, __global float *out,
-             const ulong out_off, const int cols, const int kred) {
+             const ulong out_off, const int cols, const int kred, const int splits, const int4 sz) {
   __local float as[TK][TM];
   __local float bs[TK][TN];
   const int tx = get_local_id(0), ty = get_local_id(1), tid = ty * WN + tx;
   const int col0 = get_group_id(0) * TN, m0 = get_group_id(1) * TM;
-  const int g = get_group_id(2) / NS, split = get_group_id(2) % NS;
+  const int g = get_group_id(2) / splits, split = get_group_id(2) % splits;
   a += a_off;
   b += b_off;
   /* the split's share of the reduction, in whole slabs */
-  const int per = (kred + NS * TK - 1) / (NS * TK) * TK;
+  const int per = (kred + splits * TK - 1) / (splits * TK) * TK;
   const int k_begin = split * per, k_end = min(kred, k_begin + per);
   floatV acc[RM][RN / VEC];
 #pragma unroll
@@ -106,8 +118,12 @@ conv2d_igemm(__global const float *a, const ulong a_off, __global const float *b
     for (int j = 0; j < RN / VEC; j++) acc[i][j] = (floatV)(0.0f);
   for (int k0 = k_begin; k0 < k_end; k0 += TK) {
     for (int e = tid; e < TM * TK; e += WM * WN) {
-      const int m = e / TK, kk = e % TK;
-      as[kk][m] = m0 + m < ROWS && k0 + kk < k_end ? a_at(a, g, m0 + m, k0 + kk) : 0.0f;
+#ifdef PACKED_A
+      const int kk = e / TM, m = e % TM; /* neighbours along rows: the packed layout's order */
+#else
+      const int m = e / TK, kk = e % TK;   /* neighbours along the reduction */
+#endif
+      as[kk][m] = m0 + m < ROWS && k0 + kk < k_end ? a_at(sz, a, g, m0 + m, k0 + kk) : 0.0f;
     }
     for (int e = tid; e < TK * TN; e += WM * WN) {
 #if PASS == 2
@@ -115,7 +131,8 @@ conv2d_igemm(__global const float *a, const ulong a_off, __global const float *b
 #else
       const int kk = e / TN, col = e % TN; /* neighbours along output columns */
 #endif
-      bs[kk][col] = col0 + col < cols && k0 + kk < k_end ? b_at(b, g, k0 + kk, col0 + col) : 0.0f;
+      bs[kk][col] =
+          col0 + col < cols && k0 + kk < k_end ? b_at(sz, b, g, k0 + kk, col0 + col) : 0.0f;
     }
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int kk = 0; kk < TK; kk++) {
@@ -132,9 +149,7 @@ conv2d_igemm(__global const float *a, const ulong a_off, __global const float *b
     barrier(CLK_LOCAL_MEM_FENCE);
   }
   out += out_off;
-#if PASS == 2 && NS > 1
-  out += split * (K * CG * RS);
-#endif
+  out += split * (K * CG * RS); /* backward weights' partial sums; split is 0 otherwise */
 #pragma unroll
   for (int i = 0; i < RM; i++) {
     const int m = m0 + ty + i * WM;
@@ -151,11 +166,21 @@ conv2d_igemm(__global const float *a, const ulong a_off, __global const float *b
         const int col = col0 + (j * WN + tx) * VEC + l;
         if (col >= cols) break;
 #if PASS == 0
-        out[c_index(g, m, col)] = EPI_ACT_CALLS(float, lanes[l] + add, epi);
+        out[c_index(sz, g, m, col)] = EPI_ACT_CALLS(float, lanes[l] + add, epi);
 #else
-        out[c_index(g, m, col)] = lanes[l];
+        out[c_index(sz, g, m, col)] = lanes[l];
 #endif
       }
     }
   }
 }
+
+#if PASS < 2
+/* The filters as A, [G][KRED][ROWS] (see PACKED_A); global size ROWS x KRED x G. */
+__kernel void conv2d_igemm_pack(__global const float *w, const ulong w_off,
+                                __global float *packed) {
+  const int m = get_global_id(0), kk = get_global_id(1), g = get_global_id(2);
+  if (m >= ROWS || kk >= KRED) return;
+  packed[(g * KRED + kk) * ROWS + m] = a_plain((int4)(0), w + w_off, g, m, kk);
+}
+#endif

@@ -246,6 +246,15 @@ START_TEST(records_are_used_and_checked) {
   unsetenv("CLCNN_TUNE");
   expect_ok(clcnn_tune_records(dir, 0, remember, &rec, NULL), NULL);
   ck_assert_int_eq(rec.count, 1);
+  /* CLCNN_TUNE=auto: a problem without a record is tuned when its plan is made, then read */
+  expect_ok(clcnn_tune_records(dir, 1, NULL, NULL, NULL), NULL);
+  setenv("CLCNN_TUNE", "auto", 1);
+  ck_assert_ptr_nonnull(strstr(describe_new_plan(dir, line, sizeof line), "choice=tuned"));
+  ck_assert_ptr_nonnull(strstr(describe_new_plan(dir, line, sizeof line), "choice=record"));
+  unsetenv("CLCNN_TUNE");
+  rec.count = 0;
+  expect_ok(clcnn_tune_records(dir, 0, remember, &rec, NULL), NULL);
+  ck_assert_int_eq(rec.count, 1);
   size_t count = 0;
   expect_ok(clcnn_tune_records(dir, 1, NULL, NULL, &count), NULL);
   ck_assert_int_eq(count, 1);

@@ -184,7 +184,9 @@ typedef struct clcnn_wg_conv {
   clcnn_wg_params p;
   size_t rows, cols, kred; /* the GEMM: C is rows x cols, a sum of kred products */
   size_t splits;           /* backward weights: reduction splits summed after */
-  cl_kernel kernel;
+  int packed;              /* forward, backward data: filters read from a packed copy */
+  int specialized;         /* the plane sizes are compiled in (program/sized.h) */
+  cl_kernel kernel, pack;
 } clcnn_wg_conv;
 
 /* The family's parameter table (the tuner's candidates): its size and entry i. */
@@ -198,14 +200,18 @@ int clcnn_wg_applies(const clcnn_conv_geometry *g);
 /* The table entry the cost estimate prefers for this pass on ctx's device. */
 void clcnn_wg_heuristic(const clcnn_context *ctx, const clcnn_conv_geometry *g,
                         clcnn_conv_pass pass, clcnn_wg_params *out);
-/* Builds the pass's kernel with params (NULL: the heuristic's). */
+/* Builds the pass's kernel with params (NULL: the heuristic's, or with the sizes not compiled
+   in a fixed set shared by every size). packed (forward, backward data): the kernel reads the
+   filters from the copy clcnn_wg_pack makes (rows x kred floats per group). */
 clcnn_status clcnn_wg_setup(clcnn_context *ctx, const clcnn_conv_geometry *g, clcnn_conv_pass pass,
-                            const clcnn_wg_params *params, clcnn_wg_conv *wc);
+                            const clcnn_wg_params *params, int packed, clcnn_wg_conv *wc);
+clcnn_status clcnn_wg_pack(clcnn_context *ctx, const clcnn_wg_conv *wc, clcnn_buffer_view w,
+                           cl_mem packed);
+/* w: the filters, or their packed copy when wc->packed. */
 clcnn_status clcnn_wg_forward(clcnn_context *ctx, const clcnn_wg_conv *wc, const clcnn_tensor *x,
-                              const clcnn_tensor *w, clcnn_epilogue epi, clcnn_tensor *y);
+                              clcnn_buffer_view w, clcnn_epilogue epi, clcnn_tensor *y);
 clcnn_status clcnn_wg_backward_data(clcnn_context *ctx, const clcnn_wg_conv *wc,
-                                    const clcnn_tensor *dy, const clcnn_tensor *w,
-                                    clcnn_tensor *dx);
+                                    const clcnn_tensor *dy, clcnn_buffer_view w, clcnn_tensor *dx);
 clcnn_status clcnn_wg_backward_weights(clcnn_context *ctx, const clcnn_wg_conv *wc,
                                        const clcnn_tensor *x, const clcnn_tensor *dy,
                                        clcnn_tensor *dw, clcnn_tensor *dbias);

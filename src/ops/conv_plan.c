@@ -92,6 +92,16 @@ static void decide(clcnn_conv2d_plan *plan, clcnn_conv_pass pass) {
   }
 }
 
+/* The work-group parameters a record or the tuner chose; NULL lets the family choose (the
+   heuristics, or the set shared by every input size). */
+static const clcnn_wg_params *chosen_params(const clcnn_conv2d_plan *plan, clcnn_conv_pass pass) {
+  return strcmp(plan->source[pass], "heuristic") == 0 ? NULL : &plan->choice[pass].p;
+}
+
+static int constant_weights(const clcnn_conv2d_plan *plan) {
+  return (plan->flags & CLCNN_PLAN_CONSTANT_WEIGHTS) != 0;
+}
+
 /* A set-up that failed on a recorded choice (a record is data, not a promise): back to the
    heuristics, once. */
 static int fall_back(clcnn_conv2d_plan *plan, clcnn_conv_pass pass, clcnn_status status) {
@@ -135,8 +145,9 @@ again:
   switch (plan->algo) {
   case CLCNN_CONV_DIRECT:
     if (plan->choice[CLCNN_PASS_FORWARD].workgroup) {
-      status = clcnn_wg_setup(ctx, &plan->g, CLCNN_PASS_FORWARD,
-                              &plan->choice[CLCNN_PASS_FORWARD].p, &plan->wg[CLCNN_PASS_FORWARD]);
+      status =
+          clcnn_wg_setup(ctx, &plan->g, CLCNN_PASS_FORWARD, chosen_params(plan, CLCNN_PASS_FORWARD),
+                         constant_weights(plan), &plan->wg[CLCNN_PASS_FORWARD]);
       clcnn_wg_describe(&plan->wg[CLCNN_PASS_FORWARD], params, sizeof plan->params);
       break;
     }
@@ -286,6 +297,14 @@ static clcnn_status pack_direct(clcnn_conv2d_plan *plan, clcnn_buffer_view w, cl
   return clcnn_direct_pack(plan->ctx, &plan->direct, w, (clcnn_buffer_view){packed, 0});
 }
 
+static clcnn_status pack_wg(clcnn_conv2d_plan *plan, clcnn_buffer_view w, cl_mem packed) {
+  return clcnn_wg_pack(plan->ctx, &plan->wg[CLCNN_PASS_FORWARD], w, packed);
+}
+
+static clcnn_status pack_wg_data(clcnn_conv2d_plan *plan, clcnn_buffer_view w, cl_mem packed) {
+  return clcnn_wg_pack(plan->ctx, &plan->wg[CLCNN_PASS_DATA], w, packed);
+}
+
 static clcnn_status pack_winograd(clcnn_conv2d_plan *plan, clcnn_buffer_view w, cl_mem packed) {
   return clcnn_winograd_pack(plan->ctx, &plan->winograd, w, 0, packed);
 }
@@ -312,8 +331,15 @@ static clcnn_status forward(clcnn_conv2d_plan *plan, const char *fn, const clcnn
   cl_mem packed;
   switch (plan->algo) {
   case CLCNN_CONV_DIRECT:
-    if (plan->choice[CLCNN_PASS_FORWARD].workgroup)
-      return clcnn_wg_forward(ctx, &plan->wg[CLCNN_PASS_FORWARD], x, w, epi, y);
+    if (plan->choice[CLCNN_PASS_FORWARD].workgroup) {
+      const clcnn_wg_conv *wc = &plan->wg[CLCNN_PASS_FORWARD];
+      if (!wc->packed)
+        return clcnn_wg_forward(ctx, wc, x, (clcnn_buffer_view){w->buf, w->offset}, epi, y);
+      status = packed_for(plan, &plan->forward_packed, w->count, w, pack_wg, &packed);
+      return status == CLCNN_OK
+                 ? clcnn_wg_forward(ctx, wc, x, (clcnn_buffer_view){packed, 0}, epi, y)
+                 : status;
+    }
     if (!plan->direct.fast)
       return clcnn_direct_run(ctx, &plan->direct, x, (clcnn_buffer_view){w->buf, w->offset}, epi,
                               y);
@@ -347,7 +373,8 @@ static clcnn_status prepare_backward(clcnn_conv2d_plan *plan, const char *fn,
   char params[128] = "family=vector";
   do {
     if (plan->choice[pass].workgroup) {
-      status = clcnn_wg_setup(ctx, &plan->g, pass, &plan->choice[pass].p, &plan->wg[pass]);
+      status = clcnn_wg_setup(ctx, &plan->g, pass, chosen_params(plan, pass),
+                              pass == CLCNN_PASS_DATA && constant_weights(plan), &plan->wg[pass]);
       clcnn_wg_describe(&plan->wg[pass], params, sizeof params);
     } else if (pass == CLCNN_PASS_DATA) {
       status = clcnn_backward_data_setup(ctx, fn, &plan->g, &plan->data);
@@ -371,8 +398,15 @@ static clcnn_status backward_data(clcnn_conv2d_plan *plan, const char *fn, const
     plan->data_ready = status == CLCNN_OK;
   }
   if (status != CLCNN_OK) return status;
-  if (plan->choice[CLCNN_PASS_DATA].workgroup)
-    return clcnn_wg_backward_data(plan->ctx, &plan->wg[CLCNN_PASS_DATA], dy, w, dx);
+  if (plan->choice[CLCNN_PASS_DATA].workgroup) {
+    const clcnn_wg_conv *wc = &plan->wg[CLCNN_PASS_DATA];
+    clcnn_buffer_view view = {w->buf, w->offset};
+    if (wc->packed) {
+      status = packed_for(plan, &plan->data_packed, w->count, w, pack_wg_data, &view.buf);
+      view.offset = 0;
+    }
+    return status == CLCNN_OK ? clcnn_wg_backward_data(plan->ctx, wc, dy, view, dx) : status;
+  }
   size_t floats = clcnn_backward_data_packed_floats(&plan->data);
   clcnn_buffer_view view = {w->buf, w->offset};
   if (floats) {

@@ -3,12 +3,14 @@
    (GPUs). Parameters come from a fixed table, chosen by a cost estimate or a tuning record. */
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "device/context.h"
 #include "memory/workspace.h"
 #include "ops/conv_paths.h"
 #include "program/launch.h"
 #include "program/program.h"
+#include "program/sized.h"
 
 /* The parameter sets the family is built with: output tile TM x TN, reduction slab TK,
    work-group WM x WN, column vectors of VEC. Every work-group has 64 to 256 work-items. */
@@ -17,6 +19,7 @@ static const clcnn_wg_params TABLE[] = {
     {128, 128, 8, 16, 16, 8}, {32, 64, 16, 8, 16, 4},   {64, 32, 16, 16, 8, 4},
     {32, 32, 16, 8, 8, 4},    {16, 64, 16, 4, 16, 4},   {64, 16, 16, 16, 4, 4},
     {32, 32, 16, 16, 16, 2},  {16, 32, 16, 8, 8, 2},    {16, 16, 16, 16, 16, 1},
+    {1, 256, 16, 1, 64, 4}, /* one output channel per group: depthwise layers */
 };
 #define TABLE_SIZE (sizeof TABLE / sizeof TABLE[0])
 
@@ -106,31 +109,60 @@ void clcnn_wg_heuristic(const clcnn_context *ctx, const clcnn_conv_geometry *g,
   }
 }
 
+/* The parameters of programs shared by every input size of a layer shape (sizes not compiled
+   in): one set per row count, so that they share one program. */
+static clcnn_wg_params shared_params(const clcnn_context *ctx, size_t rows) {
+  const clcnn_wg_params *depthwise = &TABLE[TABLE_SIZE - 1];
+  if (rows == 1 && clcnn_wg_params_fit(ctx, depthwise)) return *depthwise;
+  for (size_t i = 0; i < TABLE_SIZE; i++)
+    if (clcnn_wg_params_fit(ctx, &TABLE[i])) return TABLE[i];
+  return TABLE[0];
+}
+
 clcnn_status clcnn_wg_setup(clcnn_context *ctx, const clcnn_conv_geometry *g, clcnn_conv_pass pass,
-                            const clcnn_wg_params *params, clcnn_wg_conv *wc) {
-  *wc = (clcnn_wg_conv){.g = *g, .pass = pass};
+                            const clcnn_wg_params *params, int packed, clcnn_wg_conv *wc) {
+  *wc = (clcnn_wg_conv){.g = *g, .pass = pass, .packed = packed && pass != CLCNN_PASS_WEIGHTS};
+  gemm_sizes(g, pass, &wc->rows, &wc->cols, &wc->kred);
+  char family[320], options[640], sizes_key[96];
+  snprintf(family, sizeof family,
+           "conv2d_igemm.cl -DPASS=%d -DC=%zu -DK=%zu -DR=%zu -DS=%zu -DG=%zu -DSH=%zu -DSW=%zu "
+           "-DDH=%zu -DDW=%zu -DPT=%zu -DPL=%zu%s",
+           (int)pass, g->c, g->k, g->r, g->s, g->groups, g->sh, g->sw, g->dh, g->dw, g->pt, g->pl,
+           wc->packed ? " -DPACKED_A" : "");
+  snprintf(sizes_key, sizeof sizes_key, "%zu %zu %zu %zu", g->h, g->w, g->p, g->q);
+  wc->specialized = clcnn_sizes_claim(ctx, family, sizes_key);
   if (params)
     wc->p = *params;
-  else
+  else if (wc->specialized)
     clcnn_wg_heuristic(ctx, g, pass, &wc->p);
+  else
+    wc->p = shared_params(ctx, wc->rows);
   if (!clcnn_wg_params_fit(ctx, &wc->p))
     return clcnn_fail(ctx, CLCNN_UNSUPPORTED,
                       "work-group convolution: tile %dx%dx%d, group %dx%d, vec %d do not fit the "
                       "device (%zu work-items, %llu bytes of local memory at most)",
                       wc->p.tm, wc->p.tn, wc->p.tk, wc->p.wm, wc->p.wn, wc->p.vec,
                       ctx->caps.max_work_group_size, (unsigned long long)ctx->caps.local_mem_bytes);
-  gemm_sizes(g, pass, &wc->rows, &wc->cols, &wc->kred);
   wc->splits =
       pass == CLCNN_PASS_WEIGHTS ? pick_splits(ctx, g, &wc->p, wc->rows, wc->cols, wc->kred) : 1;
-  char options[512];
-  snprintf(options, sizeof options,
-           "-DPASS=%d -DNS=%zu -DTM=%d -DTN=%d -DTK=%d -DWM=%d -DWN=%d -DVEC=%d -DC=%zu -DH=%zu "
-           "-DW=%zu -DK=%zu -DR=%zu -DS=%zu -DP=%zu -DQ=%zu -DG=%zu -DSH=%zu -DSW=%zu -DDH=%zu "
-           "-DDW=%zu -DPT=%zu -DPL=%zu",
-           (int)pass, wc->splits, wc->p.tm, wc->p.tn, wc->p.tk, wc->p.wm, wc->p.wn, wc->p.vec, g->c,
-           g->h, g->w, g->k, g->r, g->s, g->p, g->q, g->groups, g->sh, g->sw, g->dh, g->dw, g->pt,
-           g->pl);
-  return clcnn_kernel_get(ctx, "conv2d_igemm.cl", options, "conv2d_igemm", &wc->kernel);
+  snprintf(options, sizeof options, "%s -DTM=%d -DTN=%d -DTK=%d -DWM=%d -DWN=%d -DVEC=%d",
+           family + strlen("conv2d_igemm.cl "), wc->p.tm, wc->p.tn, wc->p.tk, wc->p.wm, wc->p.wn,
+           wc->p.vec);
+  const clcnn_kernel_size sizes[] = {
+      {"H", "sz.s0", g->h}, {"W", "sz.s1", g->w}, {"P", "sz.s2", g->p}, {"Q", "sz.s3", g->q}};
+  clcnn_status status = clcnn_size_options(ctx, wc->specialized, sizes, 4, options, sizeof options);
+  if (status == CLCNN_OK)
+    status = clcnn_kernel_get(ctx, "conv2d_igemm.cl", options, "conv2d_igemm", &wc->kernel);
+  if (status == CLCNN_OK && wc->packed)
+    status = clcnn_kernel_get(ctx, "conv2d_igemm.cl", options, "conv2d_igemm_pack", &wc->pack);
+  return status;
+}
+
+clcnn_status clcnn_wg_pack(clcnn_context *ctx, const clcnn_wg_conv *wc, clcnn_buffer_view w,
+                           cl_mem packed) {
+  clcnn_launch_dims dims = {3, {wc->rows, wc->kred, wc->g.groups}, {0}};
+  return CLCNN_LAUNCH(ctx, wc->pack, "conv2d_igemm_pack", &dims, CLCNN_MEM(w.buf),
+                      CLCNN_ULONG(w.offset), CLCNN_MEM(packed));
 }
 
 static clcnn_status launch(clcnn_context *ctx, const clcnn_wg_conv *wc, clcnn_buffer_view a,
@@ -142,11 +174,11 @@ static clcnn_status launch(clcnn_context *ctx, const clcnn_wg_conv *wc, clcnn_bu
                              ceil_div(wc->rows, (size_t)p->tm) * (size_t)p->wm,
                              wc->g.groups * wc->splits},
                             {(size_t)p->wn, (size_t)p->wm, 1}};
-  return CLCNN_LAUNCH(ctx, wc->kernel, "conv2d_igemm", &dims, CLCNN_MEM(a.buf),
-                      CLCNN_ULONG(a.offset), CLCNN_MEM(b.buf), CLCNN_ULONG(b.offset),
-                      CLCNN_MEM(bias.buf), CLCNN_ULONG(bias.offset), CLCNN_INT(epi),
-                      CLCNN_MEM(out.buf), CLCNN_ULONG(out.offset), CLCNN_INT(wc->cols),
-                      CLCNN_INT(wc->kred));
+  return CLCNN_LAUNCH(
+      ctx, wc->kernel, "conv2d_igemm", &dims, CLCNN_MEM(a.buf), CLCNN_ULONG(a.offset),
+      CLCNN_MEM(b.buf), CLCNN_ULONG(b.offset), CLCNN_MEM(bias.buf), CLCNN_ULONG(bias.offset),
+      CLCNN_INT(epi), CLCNN_MEM(out.buf), CLCNN_ULONG(out.offset), CLCNN_INT(wc->cols),
+      CLCNN_INT(wc->kred), CLCNN_INT(wc->splits), CLCNN_INT4(wc->g.h, wc->g.w, wc->g.p, wc->g.q));
 }
 
 static clcnn_buffer_view view_of(const clcnn_tensor *t) {
@@ -154,15 +186,14 @@ static clcnn_buffer_view view_of(const clcnn_tensor *t) {
 }
 
 clcnn_status clcnn_wg_forward(clcnn_context *ctx, const clcnn_wg_conv *wc, const clcnn_tensor *x,
-                              const clcnn_tensor *w, clcnn_epilogue epi, clcnn_tensor *y) {
-  clcnn_buffer_view bias = epi.bias ? view_of(epi.bias) : view_of(w);
-  return launch(ctx, wc, view_of(w), view_of(x), bias, CLCNN_EPI_FLAGS(epi), view_of(y));
+                              clcnn_buffer_view w, clcnn_epilogue epi, clcnn_tensor *y) {
+  clcnn_buffer_view bias = epi.bias ? view_of(epi.bias) : w;
+  return launch(ctx, wc, w, view_of(x), bias, CLCNN_EPI_FLAGS(epi), view_of(y));
 }
 
 clcnn_status clcnn_wg_backward_data(clcnn_context *ctx, const clcnn_wg_conv *wc,
-                                    const clcnn_tensor *dy, const clcnn_tensor *w,
-                                    clcnn_tensor *dx) {
-  return launch(ctx, wc, view_of(w), view_of(dy), view_of(w), 0, view_of(dx));
+                                    const clcnn_tensor *dy, clcnn_buffer_view w, clcnn_tensor *dx) {
+  return launch(ctx, wc, w, view_of(dy), w, 0, view_of(dx));
 }
 
 clcnn_status clcnn_wg_backward_weights(clcnn_context *ctx, const clcnn_wg_conv *wc,
@@ -188,6 +219,9 @@ void clcnn_wg_describe(const clcnn_wg_conv *wc, char *out, size_t cap) {
   const clcnn_wg_params *p = &wc->p;
   int n = snprintf(out, cap, "family=workgroup tile=%dx%dx%d group=%dx%d vec=%d", p->tm, p->tn,
                    p->tk, p->wm, p->wn, p->vec);
-  if (wc->splits > 1 && n > 0 && (size_t)n < cap)
-    snprintf(out + n, cap - (size_t)n, " splits=%zu", wc->splits);
+  if (n > 0 && (size_t)n < cap)
+    snprintf(out + n, cap - (size_t)n, "%s%s", wc->packed ? " packed" : "",
+             wc->specialized ? "" : " sizes=shared");
+  size_t used = strlen(out);
+  if (wc->splits > 1 && used < cap) snprintf(out + used, cap - used, " splits=%zu", wc->splits);
 }

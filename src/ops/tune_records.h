@@ -23,8 +23,8 @@ int clcnn_tune_choice_parse(const char *text, clcnn_tune_choice *out);
 
 /* The record for (op, problem) on ctx's device: 1 with *out filled when one exists and checks
    out; 0 otherwise (a rejected file is logged at debug level and left alone). op names the
-   pass: "conv2d-forward", "conv2d-data", "conv2d-weights", "pool2d-forward",
-   "pool2d-backward". */
+   pass: "conv2d-forward", "conv2d-data", "conv2d-weights", or "pool2d" (one
+   choice for both pooling passes). */
 int clcnn_tune_record_find(clcnn_context *ctx, const char *op, const char *problem,
                            clcnn_tune_choice *out);
 /* Writes (replaces) the record; ms and default_ms are the measured medians of the choice and

@@ -14,6 +14,8 @@ typedef struct clcnn_arg {
 #define CLCNN_INT(v) ((clcnn_arg){sizeof(cl_int), &(cl_int){(cl_int)(v)}})
 #define CLCNN_UINT(v) ((clcnn_arg){sizeof(cl_uint), &(cl_uint){(cl_uint)(v)}})
 #define CLCNN_ULONG(v) ((clcnn_arg){sizeof(cl_ulong), &(cl_ulong){(cl_ulong)(v)}})
+#define CLCNN_INT4(a, b, c, d)                                                                     \
+  ((clcnn_arg){sizeof(cl_int4), &(cl_int4){{(cl_int)(a), (cl_int)(b), (cl_int)(c), (cl_int)(d)}}})
 #define CLCNN_FLOAT(v) ((clcnn_arg){sizeof(cl_float), &(cl_float){(cl_float)(v)}})
 
 typedef struct clcnn_launch_dims {
