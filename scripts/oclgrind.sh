@@ -51,6 +51,9 @@ workgroup=(
 )
 CLCNN_KERNEL_FAMILY=workgroup "$clcnn" bench --no-clblast --no-onednn --reps 1 "${workgroup[@]}" \
   >>"$log" 2>&1 || status=$?
+# ... with the sizes as arguments and the filters packed once (constant weights)
+CLCNN_KERNEL_FAMILY=workgroup CLCNN_SPECIALIZED_SIZES=0 "$clcnn" bench --no-clblast --no-onednn \
+  --reps 1 --constant-weights "${workgroup[@]:0:6}" >>"$log" 2>&1 || status=$?
 models=(conv_variants dense_variants pool_variants graph_variants)
 for m in "${models[@]}"; do
   inputs=()
