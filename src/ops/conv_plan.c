@@ -39,9 +39,9 @@ struct clcnn_conv2d_plan {
   clcnn_backward_weights_conv weights;
   packed_weights forward_packed, data_packed;
   clcnn_kernel_set kept; /* the kernels of the paths above, valid while the plan lives */
-  char describe[768];
+  char describe[1024];
   char params[256];      /* the forward kernel parameters, for describe */
-  char backward[2][128]; /* the backward passes' family and parameters, once set up */
+  char backward[2][160]; /* the backward passes' family and parameters, once set up */
 };
 
 static const char *const pass_ops[3] = {"conv2d-forward", "conv2d-data", "conv2d-weights"};
@@ -370,7 +370,7 @@ static clcnn_status prepare_backward(clcnn_conv2d_plan *plan, const char *fn,
   clcnn_status status;
   decide(plan, pass);
   clcnn_kernel_set *previous = clcnn_kernel_keep_into(ctx, &plan->kept);
-  char params[128] = "family=vector";
+  char params[100] = "family=vector";
   do {
     if (plan->choice[pass].workgroup) {
       status = clcnn_wg_setup(ctx, &plan->g, pass, chosen_params(plan, pass),
