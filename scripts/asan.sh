@@ -17,8 +17,8 @@ cmake --build "$build" -j"$(nproc)"
 export UBSAN_OPTIONS=print_stacktrace=1
 ASAN_OPTIONS=detect_leaks=0 ctest --test-dir "$build" --output-on-failure -E install_check
 failed=0
-for suite in test_runtime test_tensor test_gemm test_conv test_pool test_plan test_threads \
-             test_backward test_training test_network test_model test_data; do
+for suite in test_runtime test_tensor test_gemm test_conv test_pool test_plan test_workgroup \
+             test_threads test_backward test_training test_network test_model test_data; do
   if CK_FORK=no ASAN_OPTIONS=detect_leaks=1 CLCNN_CACHE_DIR="$build/test-cache" CLCNN_KERNEL_DIR= \
      CLCNN_DEVICE= "$build/tests/$suite" >"$build/$suite.leaks.log" 2>&1; then
     echo "LeakSanitizer: $suite clean"

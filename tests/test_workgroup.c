@@ -125,6 +125,8 @@ START_TEST(unknown_family_is_refused) {
   setenv("CLCNN_KERNEL_FAMILY", "vector", 1);
   setenv("CLCNN_TUNE", "sometimes", 1);
   expect_error(clcnn_context_create(NULL, &ctx), CLCNN_INVALID_ARGUMENT, NULL, "CLCNN_TUNE");
+  unsetenv("CLCNN_TUNE"); /* unforked (CK_FORK=no) the next test shares the environment */
+  unsetenv("CLCNN_KERNEL_FAMILY");
 }
 END_TEST
 
