@@ -27,7 +27,10 @@ static void usage(FILE *out) {
           "  only when it is at least 3%% faster.\n"
           "  SHAPE: the grammar of 'clcnn bench' (n8c64h56w56_k64r3s3_p1111, max_n8c64h...);\n"
           "  --table: the bench table. --budget: seconds for all of it (default %.0f), shared\n"
-          "  out evenly; the heuristics' choice is measured even when it runs out.\n"
+          "  out evenly over the passes left; a problem starts only while the time left\n"
+          "  holds a pass like the last problem's, and one that does not is not tuned (no\n"
+          "  record: AUTO keeps the heuristics' choice). The heuristics' choice of a problem\n"
+          "  that is tuned is always measured, so the total can run a little over.\n"
           "  'clcnn cache' lists the records, 'clcnn cache clear-records' removes them.\n",
           DEFAULT_BUDGET);
 }
@@ -123,14 +126,27 @@ int clcnn_cmd_tune(int argc, char **argv) {
   size_t units_left = 0;
   for (size_t i = 0; i < count; i++) units_left += problems[i].is_pool ? 1 : 3;
   int failed = 0;
+  size_t skipped = 0;
+  double last_pass = 0;
   for (size_t i = 0; i < count; i++) {
     double left = budget - (now_seconds() - start);
     size_t units = problems[i].is_pool ? 1 : 3;
-    double share = left > 0 ? left * (double)units / (double)units_left : 0;
-    failed |= tune_problem(ctx, &problems[i], share);
     units_left -= units;
+    /* a problem starts when a pass like the last one's still fits; one reached after the
+       budget is left without a record: AUTO keeps the heuristics' choice */
+    if (left <= last_pass) {
+      printf("%-34s %-17s %9s %9s %7s %3s  (budget spent: not tuned)\n", problems[i].name, "all",
+             "-", "-", "-", "-");
+      skipped++;
+      continue;
+    }
+    double t0 = now_seconds();
+    failed |= tune_problem(ctx, &problems[i], left * (double)units / (double)(units_left + units));
+    last_pass = (now_seconds() - t0) / (double)units;
   }
-  printf("tuned %zu problems in %.1f s\n", count, now_seconds() - start);
+  printf("tuned %zu problems in %.1f s", count - skipped, now_seconds() - start);
+  if (skipped) printf(" (%zu left untuned when the budget ran out)", skipped);
+  printf("\n");
   clcnn_context_destroy(ctx);
   return failed;
 }

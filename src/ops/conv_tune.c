@@ -14,6 +14,8 @@
 #define TUNE_RUN_SECONDS 0.25
 /* A candidate replaces the heuristic's choice only when at least this much faster. */
 #define TUNE_MARGIN 0.97
+/* A candidate whose first timed run takes this many times the best so far is not run again. */
+#define TUNE_ABANDON 1.5
 #define MAX_CANDIDATES 24
 
 static double now_seconds(void) {
@@ -32,10 +34,12 @@ static clcnn_status finish(clcnn_context *ctx) {
   return err == CL_SUCCESS ? CLCNN_OK : clcnn_fail_wait(ctx, err, "clFinish");
 }
 
-/* Median milliseconds of one candidate, or a failure status (it cannot run the problem). */
+/* Median milliseconds of one candidate, or a failure status (it cannot run the problem); a
+   first timed run over abandon_ms (when > 0) ends the measurement there. */
 static clcnn_status measure(clcnn_context *ctx, const clcnn_conv2d_desc *d, const size_t x_shape[4],
                             const size_t w_shape[4], clcnn_conv_pass pass,
-                            const clcnn_tune_choice *c, clcnn_tensor *const t[3], double *ms) {
+                            const clcnn_tune_choice *c, clcnn_tensor *const t[3], double abandon_ms,
+                            double *ms) {
   clcnn_conv2d_plan *plan = NULL;
   clcnn_status status = clcnn_conv2d_plan_make_choice(ctx, d, x_shape, w_shape, pass, c, &plan);
   if (status == CLCNN_OK) status = clcnn_conv2d_plan_run_pass(plan, pass, t);
@@ -49,6 +53,7 @@ static clcnn_status measure(clcnn_context *ctx, const clcnn_conv2d_desc *d, cons
     status = clcnn_conv2d_plan_run_pass(plan, pass, t);
     if (status == CLCNN_OK) status = finish(ctx);
     times[runs++] = (now_seconds() - t0) * 1e3;
+    if (abandon_ms > 0 && times[0] > abandon_ms) break; /* it cannot win: one run tells */
   }
   clcnn_conv2d_plan_destroy(plan);
   if (status != CLCNN_OK) return status;
@@ -62,29 +67,33 @@ static int same_choice(const clcnn_tune_choice *a, const clcnn_tune_choice *b) {
          (!a->workgroup || memcmp(&a->p, &b->p, sizeof a->p) == 0);
 }
 
-/* The heuristic's choice first, then the other algorithms (forward), then the work-group
-   family's parameter sets that fit the device. */
+/* The heuristic's choice first, then the other algorithms of this library (forward), the
+   work-group family's parameter sets that fit the device, and last the CLBlast algorithms
+   (forward), whose first build takes seconds on a CPU device. */
 static size_t candidates(const clcnn_context *ctx, const clcnn_conv_geometry *g,
                          clcnn_conv_pass pass, clcnn_tune_choice *out) {
   size_t n = 0;
   out[n++] = clcnn_conv2d_default_choice(ctx, g, pass);
   clcnn_tune_choice c = {.algo = CLCNN_CONV_DIRECT};
-  if (pass == CLCNN_PASS_FORWARD) {
-    int algos[4] = {CLCNN_CONV_DIRECT, -1, -1, CLCNN_CONV_IM2COL_GEMM};
-    if (clcnn_winograd_applies(g)) algos[1] = CLCNN_CONV_WINOGRAD;
-    if (clcnn_conv_is_plain_1x1(g)) algos[2] = CLCNN_CONV_GEMM_1X1;
-    for (int i = 0; i < 4; i++) {
-      c.algo = algos[i];
-      if (algos[i] >= 0 && !same_choice(&c, &out[0])) out[n++] = c;
+  int forward = pass == CLCNN_PASS_FORWARD;
+  int algos[5] = {forward || out[0].workgroup ? CLCNN_CONV_DIRECT : -1,
+                  forward && clcnn_winograd_applies(g) ? CLCNN_CONV_WINOGRAD : -1, -2,
+                  forward && clcnn_conv_is_plain_1x1(g) ? CLCNN_CONV_GEMM_1X1 : -1,
+                  forward ? CLCNN_CONV_IM2COL_GEMM : -1};
+  for (int i = 0; i < 5 && n < MAX_CANDIDATES; i++) {
+    if (algos[i] == -2) { /* the work-group family's sets */
+      c.algo = CLCNN_CONV_DIRECT;
+      c.workgroup = 1;
+      for (size_t k = 0; clcnn_wg_applies(g) && k < clcnn_wg_param_count() && n < MAX_CANDIDATES;
+           k++) {
+        c.p = *clcnn_wg_param_at(k);
+        if (clcnn_wg_params_fit(ctx, &c.p) && !same_choice(&c, &out[0])) out[n++] = c;
+      }
+      c.workgroup = 0;
+      continue;
     }
-  } else if (out[0].workgroup) {
-    out[n++] = c; /* the vector family */
-  }
-  c.algo = CLCNN_CONV_DIRECT;
-  c.workgroup = 1;
-  for (size_t i = 0; clcnn_wg_applies(g) && i < clcnn_wg_param_count() && n < MAX_CANDIDATES; i++) {
-    c.p = *clcnn_wg_param_at(i);
-    if (clcnn_wg_params_fit(ctx, &c.p) && !same_choice(&c, &out[0])) out[n++] = c;
+    c.algo = algos[i];
+    if (algos[i] >= 0 && !same_choice(&c, &out[0])) out[n++] = c;
   }
   return n;
 }
@@ -128,16 +137,19 @@ clcnn_status clcnn_conv_tune_pass(clcnn_context *ctx, const clcnn_conv2d_desc *d
   clcnn_tune_outcome o = {0};
   status = make_tensors(ctx, shapes, t);
   /* the heuristic's choice must run: its failure is the tuning's */
+  double started = now_seconds();
   if (status == CLCNN_OK)
-    status = measure(ctx, d, x_shape, w_shape, pass, &list[0], t, &o.default_ms);
+    status = measure(ctx, d, x_shape, w_shape, pass, &list[0], t, 0, &o.default_ms);
   o.best = list[0];
   o.best_ms = o.default_ms;
   o.candidates = status == CLCNN_OK;
-  /* a candidate starts only when one like the last (build and runs) still fits the budget */
-  double last = 0;
+  /* a candidate starts only when one like the last (build and runs; at first the
+     heuristics' choice) still fits the budget */
+  double last = now_seconds() - started;
   for (size_t i = 1; status == CLCNN_OK && i < n && now_seconds() + last < deadline; i++) {
     double ms, t0 = now_seconds();
-    clcnn_status tried = measure(ctx, d, x_shape, w_shape, pass, &list[i], t, &ms);
+    clcnn_status tried =
+        measure(ctx, d, x_shape, w_shape, pass, &list[i], t, TUNE_ABANDON * o.best_ms, &ms);
     last = now_seconds() - t0;
     if (tried == CLCNN_DEVICE_LOST) status = tried;
     if (tried != CLCNN_OK) continue; /* this candidate cannot run the problem */
