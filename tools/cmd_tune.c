@@ -26,11 +26,13 @@ static void usage(FILE *out) {
           "  missing ones at plan creation). A candidate replaces the heuristics' choice\n"
           "  only when it is at least 3%% faster.\n"
           "  SHAPE: the grammar of 'clcnn bench' (n8c64h56w56_k64r3s3_p1111, max_n8c64h...);\n"
-          "  --table: the bench table. --budget: seconds for all of it (default %.0f), shared\n"
-          "  out evenly over the passes left; a problem starts only while the time left\n"
-          "  holds a pass like the last problem's, and one that does not is not tuned (no\n"
-          "  record: AUTO keeps the heuristics' choice). The heuristics' choice of a problem\n"
-          "  that is tuned is always measured, so the total can run a little over.\n"
+          "  --table: the bench table without its tiny tutorial shapes (their passes take\n"
+          "  hundredths of a millisecond, mostly launching and waiting). A gain must also\n"
+          "  exceed one launch-and-wait. --budget: seconds for all of it (default %.0f),\n"
+          "  shared out evenly over the passes left; a problem starts only while the time\n"
+          "  left holds a pass like the last problem's, and one that does not is not tuned\n"
+          "  (no record: AUTO keeps the heuristics' choice). The heuristics' choice of a\n"
+          "  problem that is tuned is always measured, so the total can run a little over.\n"
           "  'clcnn cache' lists the records, 'clcnn cache clear-records' removes them.\n",
           DEFAULT_BUDGET);
 }
@@ -109,7 +111,10 @@ int clcnn_cmd_tune(int argc, char **argv) {
   if (table) {
     size_t n = 0;
     const bench_problem *builtin = bench_builtin_problems(&n);
-    for (size_t i = 0; i < n && count < MAX_PROBLEMS; i++) problems[count++] = builtin[i];
+    /* not the tutorial's tiny shapes: their passes take a few hundredths of a millisecond,
+       mostly launching and waiting, and their medians swapped places from run to run */
+    for (size_t i = 0; i < n && count < MAX_PROBLEMS; i++)
+      if (!builtin[i].tiny) problems[count++] = builtin[i];
   }
   clcnn_context *ctx = NULL;
   if (clcnn_context_create(NULL, &ctx) != CLCNN_OK) {
