@@ -100,7 +100,8 @@ CLCNN_API clcnn_status clcnn_pool2d_problem_parse(const char *text, clcnn_pool2d
    driver or version, or names parameters the device cannot run is ignored, never trusted.
    A candidate replaces the heuristic's choice only when it is at least 3% faster.
    CLCNN_TUNE (read at context creation): "use" (default) reads records, "off" ignores them,
-   "auto" also tunes, at plan creation, each pass that has no record (about 2 s per pass). */
+   "auto" also tunes, at plan creation, each pass that has no record (CLCNN_TUNE_MS per pass,
+   default 2000). */
 typedef struct clcnn_tune_report {
   char choice[160];  /* the recorded choice: "algo=NAME family=vector" or "... family=workgroup
                         tile=TMxTNxTK group=WMxWN vec=V" */

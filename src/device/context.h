@@ -35,6 +35,7 @@ struct clcnn_context {
   unsigned flags;
   clcnn_kernel_family family;
   clcnn_tune_mode tune;
+  size_t tune_ms;       /* CLCNN_TUNE=auto: milliseconds per pass (CLCNN_TUNE_MS) */
   char *cache_dir;      /* on-disk program cache; NULL when off */
   uint64_t cache_limit; /* bytes the disk cache is trimmed to after each write */
   char *kernel_dir;     /* read the kernels/ files from here; NULL: the embedded copies */

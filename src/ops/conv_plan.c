@@ -86,7 +86,7 @@ static void decide(clcnn_conv2d_plan *plan, clcnn_conv_pass pass) {
     plan->source[pass] = "record";
   } else if (ctx->tune == CLCNN_TUNE_AUTO &&
              clcnn_conv_tune_pass(ctx, &key, plan->x_shape, plan->w_shape, pass,
-                                  CLCNN_TUNE_AUTO_SECONDS, &c, NULL) == CLCNN_OK) {
+                                  (double)ctx->tune_ms / 1000.0, &c, NULL) == CLCNN_OK) {
     plan->choice[pass] = c;
     plan->source[pass] = "tuned";
   }

@@ -6,9 +6,6 @@
 
 #include "ops/tune_records.h"
 
-/* Seconds a plan created with CLCNN_TUNE=auto may spend tuning one pass. */
-#define CLCNN_TUNE_AUTO_SECONDS 2.0
-
 /* The choice the heuristics make for pass (AUTO). */
 clcnn_tune_choice clcnn_conv2d_default_choice(const clcnn_context *ctx,
                                               const clcnn_conv_geometry *g, clcnn_conv_pass pass);

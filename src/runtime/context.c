@@ -30,6 +30,8 @@ static void release_cl_objects(clcnn_context *ctx) {
 }
 
 #define DEFAULT_PLAN_CACHE_SIZE 64
+/* Time CLCNN_TUNE=auto may spend on one pass of a plan without a record. */
+#define DEFAULT_TUNE_MS 2000
 /* Programs kept in memory per context beyond those plans hold. One call uses a handful of
    kernels between fetching and launching them, so the least is 8. */
 #define DEFAULT_PROGRAM_CACHE_SIZE 128
@@ -64,6 +66,7 @@ static clcnn_status init_runtime_settings(clcnn_context *ctx, const char *cache_
                       clcnn_env("CLCNN_TUNE"));
   ctx->family = (clcnn_kernel_family)family;
   ctx->tune = (clcnn_tune_mode)tune;
+  ctx->tune_ms = clcnn_env_size("CLCNN_TUNE_MS", 0, DEFAULT_TUNE_MS, ctx->errors.log_level);
   char dir[CACHE_DIR_CAPACITY];
   if (clcnn_cache_dir_resolve(cache_option, dir, sizeof dir) != CLCNN_OK) {
     clcnn_log(ctx->errors.log_level, CLCNN_LOG_WARN,
