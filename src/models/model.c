@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "device/context.h"
 #include "memory/tensor.h"
@@ -446,12 +446,6 @@ static clcnn_status check_run(clcnn_model *m, const clcnn_tensor *const *inputs,
   return status;
 }
 
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static clcnn_status run(clcnn_model *m, const clcnn_tensor *const *inputs,
                         clcnn_tensor *const *outputs, double *layer_ms) {
   if (!m) return CLCNN_INVALID_ARGUMENT;
@@ -464,10 +458,10 @@ static clcnn_status run(clcnn_model *m, const clcnn_tensor *const *inputs,
     status = CLCNN_LOCKED(ctx, copy(ctx, inputs[i], m->values[m->inputs[i]].view));
   if (layer_ms && status == CLCNN_OK) status = clcnn_context_finish(ctx);
   for (size_t i = 0; i < m->n_layers && status == CLCNN_OK; i++) {
-    double t0 = layer_ms ? now_ms() : 0;
+    double t0 = layer_ms ? (clcnn_now_seconds() * 1e3) : 0;
     status = run_layer(m, &m->layers[i]);
     if (layer_ms && status == CLCNN_OK) status = clcnn_context_finish(ctx);
-    if (layer_ms) layer_ms[i] = now_ms() - t0;
+    if (layer_ms) layer_ms[i] = (clcnn_now_seconds() * 1e3) - t0;
   }
   for (size_t i = 0; i < m->n_outputs && status == CLCNN_OK; i++)
     status = CLCNN_LOCKED(ctx, copy(ctx, m->values[m->outputs[i]].view, outputs[i]));

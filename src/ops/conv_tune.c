@@ -1,11 +1,10 @@
 /* Tuning one pass of a convolution: the heuristic's choice, then the other algorithms and
    the work-group family's parameter sets, each built and timed on the device (median of a
    few runs on random data) while the budget lasts; the winner is written as a record. */
-#define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "device/context.h"
 #include "memory/tensor.h"
 #include "ops/conv_plan_internal.h"
@@ -18,17 +17,6 @@
 /* A candidate whose first timed run takes this many times the best so far is not run again. */
 #define TUNE_ABANDON 1.5
 #define MAX_CANDIDATES 24
-
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int by_value(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 static clcnn_status finish(clcnn_context *ctx) {
   cl_int err = clFinish(ctx->queue);
@@ -47,19 +35,18 @@ static clcnn_status measure(clcnn_context *ctx, const clcnn_conv2d_desc *d, cons
   if (status == CLCNN_OK) status = finish(ctx);
   double times[TUNE_RUNS];
   int runs = 0;
-  double start = now_seconds();
+  double start = clcnn_now_seconds();
   while (status == CLCNN_OK && runs < TUNE_RUNS &&
-         (runs < 1 || now_seconds() - start < TUNE_RUN_SECONDS)) {
-    double t0 = now_seconds();
+         (runs < 1 || clcnn_now_seconds() - start < TUNE_RUN_SECONDS)) {
+    double t0 = clcnn_now_seconds();
     status = clcnn_conv2d_plan_run_pass(plan, pass, t);
     if (status == CLCNN_OK) status = finish(ctx);
-    times[runs++] = (now_seconds() - t0) * 1e3;
+    times[runs++] = (clcnn_now_seconds() - t0) * 1e3;
     if (abandon_ms > 0 && times[0] > abandon_ms) break; /* it cannot win: one run tells */
   }
   clcnn_conv2d_plan_destroy(plan);
   if (status != CLCNN_OK) return status;
-  qsort(times, (size_t)runs, sizeof times[0], by_value);
-  *ms = times[runs / 2];
+  *ms = clcnn_median(times, (size_t)runs);
   return CLCNN_OK;
 }
 
@@ -71,15 +58,14 @@ static clcnn_status launch_cost(clcnn_context *ctx, double *ms) {
   if (status == CLCNN_OK) status = clcnn_tensor_fill_locked(t, 0.0f);
   if (status == CLCNN_OK) status = finish(ctx);
   for (int i = 0; status == CLCNN_OK && i < 15; i++) {
-    double t0 = now_seconds();
+    double t0 = clcnn_now_seconds();
     status = clcnn_tensor_fill_locked(t, 0.0f);
     if (status == CLCNN_OK) status = finish(ctx);
-    times[i] = (now_seconds() - t0) * 1e3;
+    times[i] = (clcnn_now_seconds() - t0) * 1e3;
   }
   clcnn_tensor_destroy(t);
   if (status != CLCNN_OK) return status;
-  qsort(times, 15, sizeof times[0], by_value);
-  *ms = times[7];
+  *ms = clcnn_median(times, 15);
   return CLCNN_OK;
 }
 
@@ -145,7 +131,7 @@ clcnn_status clcnn_conv_tune_pass(clcnn_context *ctx, const clcnn_conv2d_desc *d
                                   clcnn_conv_pass pass, double budget, clcnn_tune_choice *best,
                                   clcnn_tune_outcome *outcome) {
   static const char *const ops[3] = {"conv2d-forward", "conv2d-data", "conv2d-weights"};
-  double deadline = now_seconds() + budget;
+  double deadline = clcnn_now_seconds() + budget;
   clcnn_conv_geometry g;
   clcnn_status status = clcnn_conv_geometry_make(ctx, "clcnn tune", d, x_shape, w_shape, &g);
   if (status != CLCNN_OK) return status;
@@ -158,7 +144,7 @@ clcnn_status clcnn_conv_tune_pass(clcnn_context *ctx, const clcnn_conv2d_desc *d
   clcnn_tune_outcome o = {0};
   status = make_tensors(ctx, shapes, t);
   /* the heuristic's choice must run: its failure is the tuning's */
-  double started = now_seconds();
+  double started = clcnn_now_seconds();
   if (status == CLCNN_OK)
     status = measure(ctx, d, x_shape, w_shape, pass, &list[0], t, 0, &o.default_ms);
   o.best = list[0];
@@ -166,12 +152,12 @@ clcnn_status clcnn_conv_tune_pass(clcnn_context *ctx, const clcnn_conv2d_desc *d
   o.candidates = status == CLCNN_OK;
   /* a candidate starts only when one like the last (build and runs; at first the
      heuristics' choice) still fits the budget */
-  double last = now_seconds() - started;
-  for (size_t i = 1; status == CLCNN_OK && i < n && now_seconds() + last < deadline; i++) {
-    double ms, t0 = now_seconds();
+  double last = clcnn_now_seconds() - started;
+  for (size_t i = 1; status == CLCNN_OK && i < n && clcnn_now_seconds() + last < deadline; i++) {
+    double ms, t0 = clcnn_now_seconds();
     clcnn_status tried =
         measure(ctx, d, x_shape, w_shape, pass, &list[i], t, TUNE_ABANDON * o.best_ms, &ms);
-    last = now_seconds() - t0;
+    last = clcnn_now_seconds() - t0;
     if (tried == CLCNN_DEVICE_LOST) status = tried;
     if (tried != CLCNN_OK) continue; /* this candidate cannot run the problem */
     o.candidates++;

@@ -5,12 +5,11 @@
    work-item per (n, c) plane when there are planes enough to fill the device, else a gather
    per input element. The work-group family (GPUs) computes blocks of outputs from an input
    patch in local memory and gathers the backward per input element in work-groups of 256. */
-#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "device/context.h"
 #include "memory/tensor.h"
 #include "ops/plan_cache.h"
@@ -425,12 +424,6 @@ clcnn_status clcnn_pool2d_backward(clcnn_context *ctx, const clcnn_pool2d_desc *
 
 /* ---- tuning: the two families timed on forward plus backward ----------------------------- */
 
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Median milliseconds of forward + backward for one family (5 runs after a first). */
 static clcnn_status time_family(clcnn_context *ctx, const clcnn_pool2d_desc *d,
                                 const size_t x_shape[4], int family, clcnn_tensor *const t[4],
@@ -440,21 +433,16 @@ static clcnn_status time_family(clcnn_context *ctx, const clcnn_pool2d_desc *d,
   clcnn_status status = plan_make(ctx, fn, d, x_shape, CLCNN_PADS_HALF_WINDOW, family, &plan);
   double times[6];
   for (int run = 0; status == CLCNN_OK && run < 6; run++) {
-    double t0 = now_seconds();
+    double t0 = clcnn_now_seconds();
     status = forward(plan, fn, t[0], t[1]);
     if (status == CLCNN_OK) status = backward(plan, fn, t[0], t[1], t[2], t[3]);
     cl_int err = status == CLCNN_OK ? clFinish(ctx->queue) : CL_SUCCESS;
     if (err != CL_SUCCESS) status = clcnn_fail_wait(ctx, err, "clFinish");
-    times[run] = (now_seconds() - t0) * 1e3;
+    times[run] = (clcnn_now_seconds() - t0) * 1e3;
   }
   clcnn_pool2d_plan_destroy(plan);
   if (status != CLCNN_OK) return status;
-  for (int i = 1; i < 6; i++) /* insertion sort of the five timed runs */
-    for (int j = i; j > 1 && times[j] < times[j - 1]; j--) {
-      double tmp = times[j];
-      times[j] = times[j - 1], times[j - 1] = tmp;
-    }
-  *ms = times[3];
+  *ms = clcnn_median(times + 1, 5); /* the first run apart */
   return CLCNN_OK;
 }
 

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "core/env.h"
 #include "device/context.h"
 #include "program/disk_cache.h"
@@ -38,12 +38,6 @@ clcnn_status clcnn_build_options(clcnn_context *ctx, const char *extra, char *ou
     return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "build options need %d bytes, limit %zu", n + 1,
                       cap);
   return CLCNN_OK;
-}
-
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* The disk key covers everything that can change the binary. */
@@ -166,7 +160,7 @@ static clcnn_status build_from_source(clcnn_context *ctx, const char *source, co
 /* Disk cache first (when on), then source; a source build is written back to the cache. */
 static clcnn_status create_program(clcnn_context *ctx, const char *label, const char *source,
                                    const char *options, cl_program *out) {
-  double start = now_seconds();
+  double start = clcnn_now_seconds();
   uint64_t key = disk_key(ctx, source, options);
   cl_program program = ctx->cache_dir ? load_from_disk(ctx, key, options, label) : NULL;
   clcnn_status status = CLCNN_OK;
@@ -174,7 +168,7 @@ static clcnn_status create_program(clcnn_context *ctx, const char *label, const 
     status = build_from_source(ctx, source, options, label, &program);
     if (status == CLCNN_OK && ctx->cache_dir) store_to_disk(ctx, program, key, label);
   }
-  ctx->stats.build_seconds += now_seconds() - start;
+  ctx->stats.build_seconds += clcnn_now_seconds() - start;
   *out = program;
   return status;
 }
