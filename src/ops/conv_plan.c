@@ -51,18 +51,28 @@ static const char *const pass_ops[3] = {"conv2d-forward", "conv2d-data", "conv2d
 /* The library's own choice for the pass: the forward algorithm AUTO picks (or the caller's),
    on the work-group family where it runs and applies, with the cost estimate's parameters. */
 static clcnn_tune_choice heuristic_choice(const clcnn_context *ctx, const clcnn_conv_geometry *g,
-                                          clcnn_conv_pass pass, int algo) {
+                                          clcnn_conv_pass pass, int algo, int constant_weights) {
   clcnn_tune_choice c = {.algo = CLCNN_CONV_DIRECT};
   if (pass == CLCNN_PASS_FORWARD)
-    c.algo = algo == CLCNN_CONV_AUTO ? (int)clcnn_conv_auto_pick(ctx, g) : algo;
+    c.algo = algo == CLCNN_CONV_AUTO ? (int)clcnn_conv_auto_pick(ctx, g, constant_weights) : algo;
   c.workgroup = c.algo == CLCNN_CONV_DIRECT && clcnn_workgroup_family(ctx) && clcnn_wg_applies(g);
   if (c.workgroup) clcnn_wg_heuristic(ctx, g, pass, &c.p);
   return c;
 }
 
+static int constant_weights(const clcnn_conv2d_plan *plan) {
+  return (plan->flags & CLCNN_PLAN_CONSTANT_WEIGHTS) != 0;
+}
+
+/* The heuristics' choice for one of plan's passes. */
+static clcnn_tune_choice plan_heuristic(const clcnn_conv2d_plan *plan, clcnn_conv_pass pass,
+                                        int algo) {
+  return heuristic_choice(plan->ctx, &plan->g, pass, algo, constant_weights(plan));
+}
+
 clcnn_tune_choice clcnn_conv2d_default_choice(const clcnn_context *ctx,
                                               const clcnn_conv_geometry *g, clcnn_conv_pass pass) {
-  return heuristic_choice(ctx, g, pass, CLCNN_CONV_AUTO);
+  return heuristic_choice(ctx, g, pass, CLCNN_CONV_AUTO, 0);
 }
 
 /* Decides the pass once: for AUTO a record (or, with CLCNN_TUNE=auto, a tuning run that
@@ -73,7 +83,7 @@ static void decide(clcnn_conv2d_plan *plan, clcnn_conv_pass pass) {
   int algo = pass == CLCNN_PASS_FORWARD ? plan->desc.algo : CLCNN_CONV_AUTO;
   plan->decided[pass] = 1;
   plan->source[pass] = "heuristic";
-  plan->choice[pass] = heuristic_choice(ctx, &plan->g, pass, algo);
+  plan->choice[pass] = plan_heuristic(plan, pass, algo);
   if (algo != CLCNN_CONV_AUTO || ctx->tune == CLCNN_TUNE_OFF) return;
   char problem[160];
   clcnn_conv2d_desc key = plan->desc;
@@ -98,10 +108,6 @@ static const clcnn_wg_params *chosen_params(const clcnn_conv2d_plan *plan, clcnn
   return strcmp(plan->source[pass], "heuristic") == 0 ? NULL : &plan->choice[pass].p;
 }
 
-static int constant_weights(const clcnn_conv2d_plan *plan) {
-  return (plan->flags & CLCNN_PLAN_CONSTANT_WEIGHTS) != 0;
-}
-
 /* A set-up that failed on a recorded choice (a record is data, not a promise): back to the
    heuristics, once. */
 static int fall_back(clcnn_conv2d_plan *plan, clcnn_conv_pass pass, clcnn_status status) {
@@ -111,7 +117,7 @@ static int fall_back(clcnn_conv2d_plan *plan, clcnn_conv_pass pass, clcnn_status
   clcnn_log(plan->ctx->errors.log_level, CLCNN_LOG_DEBUG,
             "conv2d plan: the %s choice for %s failed (%s); using the heuristics",
             plan->source[pass], pass_ops[pass], clcnn_last_error(plan->ctx));
-  plan->choice[pass] = heuristic_choice(plan->ctx, &plan->g, pass, CLCNN_CONV_AUTO);
+  plan->choice[pass] = plan_heuristic(plan, pass, CLCNN_CONV_AUTO);
   plan->source[pass] = "heuristic";
   if (pass == CLCNN_PASS_FORWARD) plan->algo = (clcnn_conv_algo)plan->choice[pass].algo;
   return 1;
@@ -197,7 +203,7 @@ static clcnn_status plan_make(clcnn_context *ctx, const char *fn, const clcnn_co
     plan->source[forced_pass] = "tuner";
     plan->decided[forced_pass] = 1;
   }
-  plan->algo = (clcnn_conv_algo)heuristic_choice(ctx, &g, CLCNN_PASS_FORWARD, d->algo).algo;
+  plan->algo = (clcnn_conv_algo)plan_heuristic(plan, CLCNN_PASS_FORWARD, d->algo).algo;
   if (build_forward && (status = prepare_forward(plan, fn)) != CLCNN_OK) {
     clcnn_conv2d_plan_destroy(plan);
     return status;
