@@ -97,13 +97,17 @@ __kernel void conv2d_depthwise(__global const float *x, const ulong x_off, __glo
   for (int th = 0; th < TH; th++) {
     const int p = p0 + th;
     if (p >= P) break;
-    const floatV o = EPI_ACT(floatV, acc[th] + b, epi);
+    floatV o = acc[th] + b;
+    __global float *yp = yc + p * Q + q0;
     if (q0 + VEC <= Q) {
-      vstoreV(o, 0, yc + p * Q + q0);
+      if (EPI_RESIDUAL(epi)) o += vloadV(0, yp);
+      vstoreV(EPI_ACT(floatV, o, epi), 0, yp);
     } else {
       float lanes[VEC];
       vstoreV(o, 0, lanes);
-      for (int l = 0; l < VEC && q0 + l < Q; l++) yc[p * Q + q0 + l] = lanes[l];
+      for (int l = 0; EPI_RESIDUAL(epi) && l < VEC && q0 + l < Q; l++) lanes[l] += yp[l];
+      vstoreV(EPI_ACT(floatV, vloadV(0, lanes), epi), 0, lanes);
+      for (int l = 0; l < VEC && q0 + l < Q; l++) yp[l] = lanes[l];
     }
   }
 }

@@ -90,10 +90,12 @@ __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __glob
           if (p0 + th >= P) break;
 #pragma unroll
           for (int tw = 0; tw < TW; tw += 4) {
-            const float4 o = (float4)(lanes[th][tw][l], lanes[th][tw + 1][l], lanes[th][tw + 2][l],
-                                      lanes[th][tw + 3][l]) +
-                             b;
-            vstore4(EPI_ACT_CALLS(float4, o, epi), 0, yk + (p0 + th) * OUT_ROW + q0 + tw);
+            __global float *at = yk + (p0 + th) * OUT_ROW + q0 + tw;
+            float4 o = (float4)(lanes[th][tw][l], lanes[th][tw + 1][l], lanes[th][tw + 2][l],
+                                lanes[th][tw + 3][l]) +
+                       b;
+            if (EPI_RESIDUAL(epi)) o += vload4(0, at);
+            vstore4(EPI_ACT_CALLS(float4, o, epi), 0, at);
           }
         }
         continue;
@@ -105,8 +107,10 @@ __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __glob
 #pragma unroll
         for (int tw = 0; tw < TW; tw++) {
           const int q = q0 + tw;
-          if (p < P && q < Q)
-            yk[p * OUT_ROW + q * OUT_COL] = EPI_ACT_CALLS(float, lanes[th][tw][l] + b, epi);
+          if (p >= P || q >= Q) continue;
+          __global float *at = yk + p * OUT_ROW + q * OUT_COL;
+          const float o = lanes[th][tw][l] + b;
+          *at = EPI_ACT_CALLS(float, EPI_RESIDUAL(epi) ? o + *at : o, epi);
         }
       }
     }

@@ -93,24 +93,31 @@ __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
     for (int th = 0; th < TH; th++) {
       const int p = p0 + th;
       if (p >= P) break;
-      const floatW v = EPI_ACT(floatW, acc[kc][th] + b, epi);
+      floatW v = acc[kc][th] + b;
+      float lanes[VW];
 #if FLAT
       const int start = ROW_START(p);
       if (start == p * VW) {
-        vstoreW(v, 0, yk + start);
+        if (EPI_RESIDUAL(epi)) v += vloadW(0, yk + start);
+        vstoreW(EPI_ACT(floatW, v, epi), 0, yk + start);
       } else { /* the ragged last row: the lanes past the previous row */
-        float lanes[VW];
         vstoreW(v, 0, lanes);
+        for (int l = p * VW - start; EPI_RESIDUAL(epi) && l < VW; l++) lanes[l] += yk[start + l];
+        vstoreW(EPI_ACT(floatW, vloadW(0, lanes), epi), 0, lanes);
         for (int l = p * VW - start; l < VW; l++) yk[start + l] = lanes[l];
       }
       continue;
 #endif
+      __global float *yp = yk + p * OUT_ROW;
       if (OUT_COL == 1 && q0 + VW <= Q) {
-        vstoreW(v, 0, yk + p * OUT_ROW + q0);
+        if (EPI_RESIDUAL(epi)) v += vloadW(0, yp + q0);
+        vstoreW(EPI_ACT(floatW, v, epi), 0, yp + q0);
       } else {
-        float lanes[VW];
         vstoreW(v, 0, lanes);
-        for (int l = 0; l < VW && q0 + l < Q; l++) yk[p * OUT_ROW + (q0 + l) * OUT_COL] = lanes[l];
+        for (int l = 0; EPI_RESIDUAL(epi) && l < VW && q0 + l < Q; l++)
+          lanes[l] += yp[(q0 + l) * OUT_COL];
+        vstoreW(EPI_ACT(floatW, vloadW(0, lanes), epi), 0, lanes);
+        for (int l = 0; l < VW && q0 + l < Q; l++) yp[(q0 + l) * OUT_COL] = lanes[l];
       }
     }
   }

@@ -25,5 +25,6 @@ __kernel void conv2d_generic(__global const float *x, const ulong x_off, __globa
       }
     }
   }
-  y[y_off + nk * P * Q + (size_t)p * Q + q] = EPI_ACT(float, acc, epi);
+  __global float *at = y + y_off + nk * P * Q + (size_t)p * Q + q;
+  *at = EPI_ACT(float, EPI_RESIDUAL(epi) ? acc + *at : acc, epi);
 }

@@ -166,7 +166,9 @@ conv2d_igemm(__global const float *a, const ulong a_off, __global const float *b
         const int col = col0 + (j * WN + tx) * VEC + l;
         if (col >= cols) break;
 #if PASS == 0
-        out[c_index(sz, g, m, col)] = EPI_ACT_CALLS(float, lanes[l] + add, epi);
+        const float o = lanes[l] + add;
+        __global float *at = out + c_index(sz, g, m, col);
+        *at = EPI_ACT_CALLS(float, EPI_RESIDUAL(epi) ? o + *at : o, epi);
 #else
         out[c_index(sz, g, m, col)] = lanes[l];
 #endif

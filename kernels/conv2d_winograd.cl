@@ -148,12 +148,17 @@ __kernel void winograd_output(__global const float *m, __global const float *bia
     __global float *yk = y + y_off + ((size_t)n * K + k) * P * Q + p0 * Q + q0;
     if (p0 + 4 <= P && q0 + 4 <= Q) {
 #pragma unroll
-      for (int i = 0; i < 4; i++)
-        vstore4(EPI_ACT_CALLS(float4, vload4(0, out[l][i]) + bk, epi), 0, yk + i * Q);
+      for (int i = 0; i < 4; i++) {
+        float4 o = vload4(0, out[l][i]) + bk;
+        if (EPI_RESIDUAL(epi)) o += vload4(0, yk + i * Q);
+        vstore4(EPI_ACT_CALLS(float4, o, epi), 0, yk + i * Q);
+      }
     } else {
       for (int i = 0; i < 4 && p0 + i < P; i++)
-        for (int j = 0; j < 4 && q0 + j < Q; j++)
-          yk[i * Q + j] = EPI_ACT_CALLS(float, out[l][i][j] + bk, epi);
+        for (int j = 0; j < 4 && q0 + j < Q; j++) {
+          const float o = out[l][i][j] + bk;
+          yk[i * Q + j] = EPI_ACT_CALLS(float, EPI_RESIDUAL(epi) ? o + yk[i * Q + j] : o, epi);
+        }
     }
   }
 }

@@ -12,21 +12,25 @@
 
 /* The convolution epilogue: kernels take one int `epi` (see src/ops/conv_paths.h): bit 0 says
    a bias is added, bits 1..3 hold the activation + 1 (0 none, 1 ReLU, 2 sigmoid, 3 tanh,
-   4 ReLU6). EPI_ACT(T, v, epi) applies it to v of float type T (scalar or vector); NaN
-   propagates, as in the standalone activations. EPI_ACT_CALLS is the same with sigmoid and
-   tanh as calls (a file that uses it expands EPI_CALL_FUNCTIONS once): inlined at every
+   4 ReLU6), bit 4 (EPI_RESIDUAL) says the output's previous value is added before the
+   activation, y = act(conv + bias + y), as the sum of a residual connection (the GEMM paths
+   get it from the GEMM's beta instead). EPI_ACT(T, v, epi) applies it to v of float type T (scalar
+   or vector); NaN propagates, as in the standalone activations. EPI_ACT_CALLS is the same with
+   sigmoid and tanh as calls (a file that uses it expands EPI_CALL_FUNCTIONS once): inlined at every
    store of an unrolled epilogue, their code took most of the compile time of the tiled
    convolution programs, for activations that run once per output. Kernels whose epilogue
    sits among many live vector accumulators keep them inline (as calls they slowed the
    column-vector kernel's first layer from 8.2 to 10.2 ms). */
 #define EPI_HAS_BIAS(epi) ((epi)&1)
+#define EPI_RESIDUAL(epi) ((epi)&16)
+#define EPI_CODE_(epi) (((epi) >> 1) & 7)
 #define EPI_RELU_(T, v) select((v), (T)(0.0f), (v) < 0.0f)
 #define EPI_SELECT_(T, v, epi, sigmoid, tanh_v)                                                    \
-  ((epi) >> 1 == 1   ? EPI_RELU_(T, v)                                                             \
-   : (epi) >> 1 == 2 ? (sigmoid)                                                                   \
-   : (epi) >> 1 == 3 ? (tanh_v)                                                                    \
-   : (epi) >> 1 == 4 ? select(EPI_RELU_(T, v), (T)(6.0f), (v) > 6.0f)                              \
-                     : (v))
+  (EPI_CODE_(epi) == 1   ? EPI_RELU_(T, v)                                                         \
+   : EPI_CODE_(epi) == 2 ? (sigmoid)                                                               \
+   : EPI_CODE_(epi) == 3 ? (tanh_v)                                                                \
+   : EPI_CODE_(epi) == 4 ? select(EPI_RELU_(T, v), (T)(6.0f), (v) > 6.0f)                          \
+                         : (v))
 #define EPI_ACT(T, v, epi) EPI_SELECT_(T, v, epi, (T)(1.0f) / ((T)(1.0f) + exp(-(v))), tanh(v))
 #define EPI_ACT_CALLS(T, v, epi) EPI_SELECT_(T, v, epi, epi_sigmoid(v), epi_tanh(v))
 #define EPI_CALLS_(T)                                                                              \

@@ -585,6 +585,90 @@ START_TEST(fused_activations_match_reference) {
 }
 END_TEST
 
+/* A residual summed as the convolution stores, y = act(conv + bias + y), on every forward kernel
+   (both families): against the reference, and bit for bit against the plain forward pass
+   followed by clcnn_add and the activation except on the GEMM paths (which sum in the GEMM). A
+   NaN in the residual must come out NaN. */
+START_TEST(fused_residuals_match_separate_sums) {
+  static const struct {
+    ref_conv p;
+    int algo;
+    const char *kernel; /* in the description, NULL: not checked */
+  } cases[] = {
+      {{2, 16, 9, 9, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, CLCNN_CONV_DIRECT, "kernel=tiled"},
+      {{2, 3, 10, 11, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, CLCNN_CONV_DIRECT, "kernel=wide"},
+      {{1, 2, 12, 12, 3, 9, 9, 1, 1, 0, 0, 0, 0, 1, 1, 1}, CLCNN_CONV_DIRECT, "kernel=generic"},
+      {{1, 16, 29, 29, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, CLCNN_CONV_DIRECT, "kernel=flat"},
+      {{2, 8, 11, 11, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8}, CLCNN_CONV_DIRECT, "kernel=depthwise"},
+      {{1, 32, 7, 9, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, CLCNN_CONV_WINOGRAD, NULL},
+      {{2, 8, 7, 7, 6, 3, 3, 2, 2, 1, 0, 1, 0, 1, 1, 1}, CLCNN_CONV_IM2COL_GEMM, NULL},
+      {{2, 8, 5, 6, 12, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, CLCNN_CONV_GEMM_1X1, NULL},
+  };
+  const size_t n_cases = sizeof cases / sizeof *cases;
+  const size_t i = (size_t)_i % n_cases;
+  int workgroup = (size_t)_i >= n_cases, gemm = cases[i].algo >= CLCNN_CONV_IM2COL_GEMM;
+  if (workgroup && cases[i].algo != CLCNN_CONV_DIRECT) return; /* the family is direct only */
+  const ref_conv *p = &cases[i].p;
+  if (workgroup) setenv("CLCNN_KERNEL_FAMILY", "workgroup", 1);
+  clcnn_context *ctx = support_context();
+  unsetenv("CLCNN_KERNEL_FAMILY");
+  clcnn_conv2d_desc d = ref_conv_desc(p, cases[i].algo);
+  size_t xs[4] = {p->n, p->c, p->h, p->w}, ws[4] = {p->k, p->c / p->groups, p->r, p->s};
+  size_t ys[4] = {p->n, p->k, ref_conv_out_h(p), ref_conv_out_w(p)}, bs[4] = {1, p->k, 1, 1};
+  unsigned seed = 41 + (unsigned)_i;
+  float *xv = support_values(count_of(xs), &seed, 1), *wv = support_values(count_of(ws), &seed, 1);
+  float *bv = support_values(p->k, &seed, 0), *rv = support_values(count_of(ys), &seed, 0);
+  float *conv = malloc(count_of(ys) * sizeof *conv);
+  rv[count_of(ys) / 2] = NAN;
+  ref_conv2d(p, xv, wv, bv, conv);
+  double tol = cases[i].algo == CLCNN_CONV_WINOGRAD ? 4e-4 * sqrt(9.0 * (double)p->c) : 1e-4;
+  clcnn_tensor *x = tensor_with(ctx, xs, xv), *w = tensor_with(ctx, ws, wv);
+  clcnn_tensor *b = tensor_with(ctx, bs, bv), *r = tensor_with(ctx, ys, rv);
+  clcnn_tensor *y = tensor_with(ctx, ys, NULL), *sum = tensor_with(ctx, ys, NULL);
+  clcnn_conv2d_plan *fused, *plain;
+  expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, CLCNN_PLAN_CONSTANT_WEIGHTS, &fused), ctx);
+  expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, CLCNN_PLAN_CONSTANT_WEIGHTS, &plain), ctx);
+  expect_error(clcnn_conv2d_plan_set_residual(fused, 2), CLCNN_INVALID_ARGUMENT, ctx, "add is 2");
+  expect_error(clcnn_conv2d_plan_set_residual(NULL, 1), CLCNN_INVALID_ARGUMENT, NULL, "");
+  expect_ok(clcnn_conv2d_plan_set_residual(fused, 1), ctx);
+  for (int act = -1; act <= CLCNN_ACT_RELU; act++) {
+    expect_ok(clcnn_conv2d_plan_set_activation(fused, act), ctx);
+    const char *line = clcnn_conv2d_plan_describe(fused);
+    ck_assert_msg(strstr(line, " residual"), "%s", line);
+    ck_assert_msg(!cases[i].kernel || workgroup || strstr(line, cases[i].kernel), "%s", line);
+    ck_assert_msg(!workgroup || strstr(line, "family=workgroup"), "%s", line);
+    expect_ok(clcnn_tensor_write(y, rv, count_of(ys)), ctx);
+    expect_ok(clcnn_conv2d_plan_forward(fused, x, w, b, y), ctx);
+    expect_ok(clcnn_conv2d_plan_forward(plain, x, w, b, sum), ctx);
+    expect_ok(clcnn_add(ctx, sum, r, sum), ctx);
+    if (act >= 0) expect_ok(clcnn_activation_forward(ctx, act, sum, sum), ctx);
+    float *got = read_all(ctx, y), *separate = read_all(ctx, sum);
+    for (size_t k = 0; k < count_of(ys); k++) {
+      double v = (double)conv[k] + rv[k];
+      double want = act < 0 ? v : ref_act(v, act);
+      ck_assert_msg(isnan(want) ? isnan(got[k]) : fabs(got[k] - want) <= tol * (1 + fabs(want)),
+                    "%s act %d [%zu] = %.9g, expected %.9g", line, act, k, got[k], want);
+      ck_assert_msg(gemm || memcmp(&got[k], &separate[k], sizeof(float)) == 0,
+                    "%s act %d [%zu] = %.9g, the separate sum %.9g", line, act, k, got[k],
+                    separate[k]);
+    }
+    free(got), free(separate);
+  }
+  expect_ok(clcnn_conv2d_plan_set_residual(fused, 0), ctx); /* back to overwriting y */
+  ck_assert_ptr_null(strstr(clcnn_conv2d_plan_describe(fused), " residual"));
+  expect_ok(clcnn_conv2d_plan_set_activation(fused, -1), ctx);
+  expect_ok(clcnn_conv2d_plan_forward(fused, x, w, b, y), ctx);
+  expect_ok(clcnn_conv2d_plan_forward(plain, x, w, b, sum), ctx);
+  expect_same(ctx, y, sum, "residual off");
+  clcnn_conv2d_plan_destroy(fused);
+  clcnn_conv2d_plan_destroy(plain);
+  clcnn_tensor *all[] = {x, w, b, r, y, sum};
+  for (int k = 0; k < 6; k++) clcnn_tensor_destroy(all[k]);
+  free(xv), free(wv), free(bv), free(rv), free(conv);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
 START_TEST(pool_plans_match_one_shot_calls) {
   clcnn_context *ctx = support_context();
   const struct {
@@ -651,6 +735,7 @@ static Suite *plan_suite(void) {
   tcase_add_test(life, shape_churn_builds_few_programs);
   tcase_add_test(life, pool_plans_match_one_shot_calls);
   tcase_add_loop_test(life, fused_activations_match_reference, 0, 6);
+  tcase_add_loop_test(life, fused_residuals_match_separate_sums, 0, 16);
   suite_add_tcase(s, life);
   TCase *sweep = support_tcase("sweep");
   tcase_add_loop_test(sweep, plans_match_one_shot_calls, 0, (int)ref_conv_sweep_count);

@@ -5,9 +5,12 @@
 #include <string.h>
 
 #define CONV(nm, tiny_, n, c, h, w, k, r, s, st, pad)                                              \
-  { nm, 0, tiny_, -1, {n, c, h, w}, {k, c, r, s}, {st, st, pad, pad, pad, pad, 1, 1, 1, 0}, {0}, 0 }
+  {                                                                                                \
+    nm, 0, tiny_, -1, {n, c, h, w}, {k, c, r, s}, {st, st, pad, pad, pad, pad, 1, 1, 1, 0}, {0},   \
+        0, 0                                                                                       \
+  }
 #define POOL(nm, mode, n, c, h, w, k, st, pad)                                                     \
-  { nm, 1, 0, -1, {n, c, h, w}, {0}, {0}, {mode, k, k, st, st, pad, pad, pad, pad, 0, 1}, 0 }
+  { nm, 1, 0, -1, {n, c, h, w}, {0}, {0}, {mode, k, k, st, st, pad, pad, pad, pad, 0, 1}, 0, 0 }
 
 static const bench_problem builtin[] = {
     CONV("tutorial corr2d 3x3 k2", 1, 1, 1, 3, 3, 1, 2, 2, 1, 0),
@@ -55,6 +58,8 @@ int bench_parse_problem(const char *text, bench_problem *out, char *why, size_t 
     if (clcnn_conv2d_problem_parse(text, &out->conv, out->x, out->w) != CLCNN_OK)
       return snprintf(why, cap, "%s", clcnn_last_error(NULL)), -1;
     out->only_algo = strstr(text, " algo=") ? out->conv.algo : -1;
+    const char *word = strstr(text, " residual");
+    out->residual = word && (word[9] == ' ' || word[9] == '\0');
     return parse_activation(text, &out->act_plus1, why, cap);
   }
   out->is_pool = 1;

@@ -68,7 +68,8 @@ static void usage(FILE *out) {
           "         padding over 9 as _p10x10x0x0), or a whole plan line (quoted) such as\n"
           "         'n8c64h56w56_k64r3s3_st1x1_p1111_d1x1_g1 algo=direct ...' to run that\n"
           "         algorithm alone (with act=relu, sigmoid, tanh or relu6: that activation\n"
-          "         fused into clcnn's plans; oneDNN's rows stay without one);\n"
+          "         fused into clcnn's plans, with 'residual' the sum into y too; oneDNN's\n"
+          "         rows stay without them);\n"
           "         max_n8c64h112w112_k3x3_st2x2_p1111 or avg_... (pooling, optional _ceil\n"
           "         and _exclpad)\n");
 }
@@ -216,14 +217,16 @@ static size_t bench_conv(clcnn_context *ctx, const bench_problem *p, const bench
     clcnn_conv2d_desc d = p->conv;
     d.algo = algo;
     if (clcnn_conv2d_plan_create(ctx, &d, p->x, p->w, o->plan_flags, &r.plan) != CLCNN_OK) continue;
-    if (p->act_plus1 && clcnn_conv2d_plan_set_activation(r.plan, p->act_plus1 - 1) != CLCNN_OK) {
+    if ((p->act_plus1 && clcnn_conv2d_plan_set_activation(r.plan, p->act_plus1 - 1) != CLCNN_OK) ||
+        (p->residual && clcnn_conv2d_plan_set_residual(r.plan, 1) != CLCNN_OK)) {
       clcnn_conv2d_plan_destroy(r.plan);
       continue;
     }
     bench_row *row = &rows[n_rows];
     row_pass pass = algo == CLCNN_CONV_AUTO ? PASS_FORWARD : PASS_NONE;
     if (timed_row(ctx, o, run_forward, &r, clcnn_conv_algo_name(algo), pass, flops, gemm_ms, row)) {
-      row->max_diff = reference ? max_abs_diff(r.y, reference, count_of(ys)) : -1;
+      /* a residual plan has added its output to y at every run */
+      row->max_diff = reference && !p->residual ? max_abs_diff(r.y, reference, count_of(ys)) : -1;
       n_rows++;
     }
     if (!auto_plan) {

@@ -47,6 +47,15 @@ CLCNN_API int clcnn_conv2d_plan_algo(const clcnn_conv2d_plan *plan);
    NaN propagates as in clcnn_activation_forward. The backward passes stay those of the
    convolution alone. The description gains " act=NAME". */
 CLCNN_API clcnn_status clcnn_conv2d_plan_set_activation(clcnn_conv2d_plan *plan, int act);
+/* With add = 1 the forward pass adds what y holds before the call to each output, before the
+   activation: y = act(x (*) w + bias + y), the sum of a residual connection done as the
+   convolution stores (oneDNN's sum post-op, cuDNN's z = y): one pass over memory instead of
+   two. 0 (the default) overwrites y. On the direct and Winograd paths the bits are those of
+   the plain forward pass followed by clcnn_add and the activation; the GEMM paths sum in the
+   GEMM (conv + y, then the bias), which may differ in the last bit. y is read, so it must hold
+   the residual (NaN propagates); the backward passes stay those of the convolution alone. The
+   description gains " residual". */
+CLCNN_API clcnn_status clcnn_conv2d_plan_set_residual(clcnn_conv2d_plan *plan, int add);
 /* One line that reproduces the plan: the problem in the shape syntax below (which `clcnn bench`
    takes), then algo=NAME and the kernel parameters. Owned by the plan; "" for NULL. */
 CLCNN_API const char *clcnn_conv2d_plan_describe(const clcnn_conv2d_plan *plan);

@@ -1,5 +1,6 @@
 /* The CLBlast paths: im2col into a workspace then GEMM, and 1x1 convolution as a GEMM
-   straight on the input; bias and activation are applied by a kernel afterwards. */
+   straight on the input; a residual sum is the GEMM's beta, bias and activation are applied by
+   a kernel afterwards. */
 #include "device/context.h"
 #include "gemm/gemm.h"
 #include "memory/workspace.h"
@@ -31,14 +32,15 @@ clcnn_status clcnn_conv_epilogue(clcnn_context *ctx, const clcnn_conv_geometry *
 
 /* Product of group gi's filters with `images` column (or input) matrices, one per image. */
 static clcnn_status group_gemm(clcnn_context *ctx, const clcnn_conv_geometry *g,
-                               const clcnn_tensor *w, clcnn_tensor *y, size_t gi, cl_mem b,
-                               size_t b_offset, size_t b_stride, size_t n0, size_t images) {
+                               const clcnn_tensor *w, int residual, clcnn_tensor *y, size_t gi,
+                               cl_mem b, size_t b_offset, size_t b_stride, size_t n0,
+                               size_t images) {
   size_t crs = g->cg * g->r * g->s, pq = g->p * g->q;
   clcnn_gemm_desc desc = {.m = g->kg,
                           .n = pq,
                           .k = crs,
                           .alpha = 1.0f,
-                          .beta = 0.0f,
+                          .beta = residual ? 1.0f : 0.0f,
                           .a = w->buf,
                           .a_offset = w->offset + gi * g->kg * crs,
                           .lda = crs,
@@ -99,7 +101,8 @@ clcnn_status clcnn_conv_im2col_gemm(clcnn_context *ctx, const clcnn_conv_geometr
     size_t images = g->n - n0 < chunk ? g->n - n0 : chunk;
     for (size_t gi = 0; status == CLCNN_OK && gi < g->groups; gi++) {
       status = clcnn_conv_im2col(ctx, g, x, gi, n0, images, CLCNN_COLUMNS_PER_IMAGE, col);
-      if (status == CLCNN_OK) status = group_gemm(ctx, g, w, y, gi, col, 0, per_image, n0, images);
+      if (status == CLCNN_OK)
+        status = group_gemm(ctx, g, w, epi.residual, y, gi, col, 0, per_image, n0, images);
     }
   }
   return status == CLCNN_OK ? clcnn_conv_epilogue(ctx, g, epi, y) : status;
@@ -111,7 +114,8 @@ clcnn_status clcnn_conv_gemm_1x1(clcnn_context *ctx, const clcnn_conv_geometry *
   clcnn_status status = CLCNN_OK;
   size_t hw = g->h * g->w;
   for (size_t gi = 0; status == CLCNN_OK && gi < g->groups; gi++)
-    status = group_gemm(ctx, g, w, y, gi, x->buf, x->offset + gi * g->cg * hw, g->c * hw, 0, g->n);
+    status = group_gemm(ctx, g, w, epi.residual, y, gi, x->buf, x->offset + gi * g->cg * hw,
+                        g->c * hw, 0, g->n);
   return status == CLCNN_OK ? clcnn_conv_epilogue(ctx, g, epi, y) : status;
 }
 

@@ -15,16 +15,19 @@ typedef struct clcnn_buffer_view {
 /* Vector width along output channels: the device's preference, no wider than kg needs. */
 int clcnn_conv_vector_width(const clcnn_context *ctx, size_t kg);
 
-/* What the forward kernels apply to each output before storing it: a bias (NULL: none) and
-   an activation (CLCNN_EPI_NONE or a clcnn_activation). */
+/* What the forward kernels apply to each output before storing it: a bias (NULL: none), the
+   output's previous value when residual is 1 (y = act(conv + bias + y)) and an activation
+   (CLCNN_EPI_NONE or a clcnn_activation). */
 typedef struct clcnn_epilogue {
   const clcnn_tensor *bias;
   int act;
+  int residual;
 } clcnn_epilogue;
 #define CLCNN_EPI_NONE (-1)
-#define CLCNN_NO_EPILOGUE ((clcnn_epilogue){NULL, CLCNN_EPI_NONE})
-/* The int the kernels take (kernels/prelude.cl): bit 0 bias, bits 1..3 activation + 1. */
-#define CLCNN_EPI_FLAGS(e) (((e).bias != NULL) | (((e).act + 1) << 1))
+#define CLCNN_NO_EPILOGUE ((clcnn_epilogue){NULL, CLCNN_EPI_NONE, 0})
+/* The int the kernels take (kernels/prelude.cl): bit 0 bias, bits 1..3 activation + 1, bit 4
+   residual. */
+#define CLCNN_EPI_FLAGS(e) (((e).bias != NULL) | (((e).act + 1) << 1) | ((e).residual ? 16 : 0))
 
 /* ---- Direct: vectorized register tiles on zero-padded input, or a generic kernel ---------- */
 

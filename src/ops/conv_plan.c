@@ -26,7 +26,8 @@ struct clcnn_conv2d_plan {
   size_t x_shape[4], w_shape[4], y_shape[4];
   unsigned flags;
   clcnn_conv_algo algo;
-  int act; /* the forward pass's fused activation, or CLCNN_EPI_NONE */
+  int act;      /* the forward pass's fused activation, or CLCNN_EPI_NONE */
+  int residual; /* 1: the forward pass adds y's previous contents */
   /* per pass (clcnn_conv_pass): what runs, and where that came from */
   clcnn_tune_choice choice[3];
   const char *source[3];
@@ -129,13 +130,13 @@ static int fall_back(clcnn_conv2d_plan *plan, clcnn_conv_pass pass, clcnn_status
 static void describe(clcnn_conv2d_plan *plan) {
   char problem[160];
   clcnn_conv2d_problem_format(&plan->desc, plan->x_shape, plan->w_shape, problem, sizeof problem);
-  snprintf(plan->describe, sizeof plan->describe, "%s algo=%s%s%s choice=%s%s%s%s%s%s", problem,
+  snprintf(plan->describe, sizeof plan->describe, "%s algo=%s%s%s choice=%s%s%s%s%s%s%s", problem,
            clcnn_conv_algo_name(plan->algo), plan->params[0] ? " " : "", plan->params,
            plan->source[CLCNN_PASS_FORWARD],
            plan->flags & CLCNN_PLAN_CONSTANT_WEIGHTS ? " constant-weights" : "",
            plan->act == CLCNN_EPI_NONE ? "" : " act=",
-           plan->act == CLCNN_EPI_NONE ? "" : clcnn_activation_name(plan->act), plan->backward[0],
-           plan->backward[1]);
+           plan->act == CLCNN_EPI_NONE ? "" : clcnn_activation_name(plan->act),
+           plan->residual ? " residual" : "", plan->backward[0], plan->backward[1]);
 }
 
 static clcnn_status prepare_forward(clcnn_conv2d_plan *plan, const char *fn) {
@@ -333,7 +334,7 @@ static clcnn_status forward(clcnn_conv2d_plan *plan, const char *fn, const clcnn
   if (status == CLCNN_OK) status = prepare_forward(plan, fn);
   if (status != CLCNN_OK) return status;
   clcnn_context *ctx = plan->ctx;
-  clcnn_epilogue epi = {bias, plan->act};
+  clcnn_epilogue epi = {bias, plan->act, plan->residual};
   cl_mem packed;
   switch (plan->algo) {
   case CLCNN_CONV_DIRECT:
@@ -492,6 +493,20 @@ clcnn_status clcnn_conv2d_plan_set_activation(clcnn_conv2d_plan *plan, int act) 
                       fn, act);
   clcnn_context_lock(plan->ctx);
   plan->act = act;
+  if (plan->forward_ready) describe(plan);
+  clcnn_context_unlock(plan->ctx);
+  return CLCNN_OK;
+}
+
+clcnn_status clcnn_conv2d_plan_set_residual(clcnn_conv2d_plan *plan, int add) {
+  const char *fn = "clcnn_conv2d_plan_set_residual";
+  clcnn_status status = check_plan(plan, fn);
+  if (status != CLCNN_OK) return status;
+  if (add != 0 && add != 1)
+    return clcnn_fail(plan->ctx, CLCNN_INVALID_ARGUMENT,
+                      "%s: add is %d (expected 0 to overwrite y or 1 to add to it)", fn, add);
+  clcnn_context_lock(plan->ctx);
+  plan->residual = add;
   if (plan->forward_ready) describe(plan);
   clcnn_context_unlock(plan->ctx);
   return CLCNN_OK;

@@ -40,7 +40,7 @@ clcnn_status clcnn_add_activation(clcnn_context *ctx, const clcnn_tensor *a, con
                   CLCNN_ARGS(CLCNN_MEM(a->buf), CLCNN_ULONG(a->offset), CLCNN_MEM(b->buf),
                              CLCNN_ULONG(b->offset), CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset),
                              CLCNN_ULONG(a->count),
-                             CLCNN_INT(CLCNN_EPI_FLAGS(((clcnn_epilogue){NULL, act}))))));
+                             CLCNN_INT(CLCNN_EPI_FLAGS(((clcnn_epilogue){NULL, act, 0}))))));
 }
 
 clcnn_status clcnn_clip(clcnn_context *ctx, const clcnn_tensor *x, float lo, float hi,
