@@ -47,6 +47,26 @@ INLINE bool reach_ok(const int plane, const int ih, const int lo) {
   return first >= 0 && first + SPAN <= (long)get_global_size(1) * H * W;
 }
 
+/* Stores VEC columns from q0 (those inside the row) at yp, act(o), plus what y holds first
+   with residual: a constant at each call, so that the plain stores load nothing. out_w serves
+   Q when Q names it. */
+INLINE void store_columns(__global float *yp, floatV o, const int q0, const int epi,
+                          const int out_w, const int residual) {
+  if (q0 + VEC <= Q) {
+    if (residual) o += vloadV(0, yp);
+    vstoreV(EPI_ACT(floatV, o, epi), 0, yp);
+  } else {
+    float lanes[VEC];
+    if (residual) {
+      vstoreV(o, 0, lanes);
+      for (int l = 0; l < VEC && q0 + l < Q; l++) lanes[l] += yp[l];
+      o = vloadV(0, lanes);
+    }
+    vstoreV(EPI_ACT(floatV, o, epi), 0, lanes);
+    for (int l = 0; l < VEC && q0 + l < Q; l++) yp[l] = lanes[l];
+  }
+}
+
 __kernel void conv2d_depthwise(__global const float *x, const ulong x_off, __global const float *w,
                                const ulong w_off, __global const float *bias, const ulong bias_off,
                                const int epi, __global float *y, const ulong y_off, const int in_h,
@@ -97,17 +117,9 @@ __kernel void conv2d_depthwise(__global const float *x, const ulong x_off, __glo
   for (int th = 0; th < TH; th++) {
     const int p = p0 + th;
     if (p >= P) break;
-    floatV o = acc[th] + b;
-    __global float *yp = yc + p * Q + q0;
-    if (q0 + VEC <= Q) {
-      if (EPI_RESIDUAL(epi)) o += vloadV(0, yp);
-      vstoreV(EPI_ACT(floatV, o, epi), 0, yp);
-    } else {
-      float lanes[VEC];
-      vstoreV(o, 0, lanes);
-      for (int l = 0; EPI_RESIDUAL(epi) && l < VEC && q0 + l < Q; l++) lanes[l] += yp[l];
-      vstoreV(EPI_ACT(floatV, vloadV(0, lanes), epi), 0, lanes);
-      for (int l = 0; l < VEC && q0 + l < Q; l++) yp[l] = lanes[l];
-    }
+    if (EPI_RESIDUAL(epi))
+      store_columns(yc + p * Q + q0, acc[th] + b, q0, epi, out_w, 1);
+    else
+      store_columns(yc + p * Q + q0, acc[th] + b, q0, epi, out_w, 0);
   }
 }

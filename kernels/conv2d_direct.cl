@@ -10,6 +10,44 @@ EPI_CALL_FUNCTIONS
 #define K (G * KG)
 #define BLOCK (KV * VEC)
 
+/* Stores channel l of the tile (from lanes), act(lanes + b), plus what y holds with residual:
+   a constant at each call, so that the plain stores load nothing. The parameters named as the
+   kernel's size arguments serve the size macros that name them. */
+INLINE void store_channel(__global float *yk, float lanes[TH][TW][VEC], const int l, const float b,
+                          const int epi, const int p0, const int q0, const int out_h,
+                          const int out_w, const int out_row, const int residual) {
+#if OUT_COL == 1 && TW % 4 == 0
+  if (q0 + TW <= Q) { /* whole rows of the tile: vector stores */
+#pragma unroll
+    for (int th = 0; th < TH; th++) {
+      if (p0 + th >= P) break;
+#pragma unroll
+      for (int tw = 0; tw < TW; tw += 4) {
+        __global float *at = yk + (p0 + th) * OUT_ROW + q0 + tw;
+        float4 o = (float4)(lanes[th][tw][l], lanes[th][tw + 1][l], lanes[th][tw + 2][l],
+                            lanes[th][tw + 3][l]) +
+                   b;
+        if (residual) o += vload4(0, at);
+        vstore4(EPI_ACT_CALLS(float4, o, epi), 0, at);
+      }
+    }
+    return;
+  }
+#endif
+#pragma unroll
+  for (int th = 0; th < TH; th++) {
+    const int p = p0 + th;
+#pragma unroll
+    for (int tw = 0; tw < TW; tw++) {
+      const int q = q0 + tw;
+      if (p >= P || q >= Q) continue;
+      __global float *at = yk + p * OUT_ROW + q * OUT_COL;
+      const float o = lanes[th][tw][l] + b;
+      *at = EPI_ACT_CALLS(float, residual ? o + *at : o, epi);
+    }
+  }
+}
+
 /* xp: input [images][G*CG][XH][XW]; wr: weights [G][KB][CG][R][S][KV*VEC], zero beyond KG.
    NDRange: (output tile, image, group * KB + weight block), so that work-items sharing a
    weight block run one after another and the block stays in cache; with IMAGES_OUTER 1,
@@ -83,36 +121,10 @@ __kernel void conv2d_direct(__global const float *xp, const ulong xp_off, __glob
       if (k >= KG) break;
       const float b = EPI_HAS_BIAS(epi) ? bias[bias_off + g * KG + k] : 0.0f;
       __global float *yk = y + y_off + ((size_t)n * K + g * KG + k) * OUT_PLANE;
-#if OUT_COL == 1 && TW % 4 == 0
-      if (q0 + TW <= Q) { /* whole rows of the tile: vector stores */
-#pragma unroll
-        for (int th = 0; th < TH; th++) {
-          if (p0 + th >= P) break;
-#pragma unroll
-          for (int tw = 0; tw < TW; tw += 4) {
-            __global float *at = yk + (p0 + th) * OUT_ROW + q0 + tw;
-            float4 o = (float4)(lanes[th][tw][l], lanes[th][tw + 1][l], lanes[th][tw + 2][l],
-                                lanes[th][tw + 3][l]) +
-                       b;
-            if (EPI_RESIDUAL(epi)) o += vload4(0, at);
-            vstore4(EPI_ACT_CALLS(float4, o, epi), 0, at);
-          }
-        }
-        continue;
-      }
-#endif
-#pragma unroll
-      for (int th = 0; th < TH; th++) {
-        const int p = p0 + th;
-#pragma unroll
-        for (int tw = 0; tw < TW; tw++) {
-          const int q = q0 + tw;
-          if (p >= P || q >= Q) continue;
-          __global float *at = yk + p * OUT_ROW + q * OUT_COL;
-          const float o = lanes[th][tw][l] + b;
-          *at = EPI_ACT_CALLS(float, EPI_RESIDUAL(epi) ? o + *at : o, epi);
-        }
-      }
+      if (EPI_RESIDUAL(epi))
+        store_channel(yk, lanes, l, b, epi, p0, q0, out_h, out_w, out_row, 1);
+      else
+        store_channel(yk, lanes, l, b, epi, p0, q0, out_h, out_w, out_row, 0);
     }
   }
 }

@@ -34,6 +34,44 @@
 #define LOAD_COLUMNS(p) ((float16)(vload16(0, (p)).even, vload16(0, (p) + 16).even))
 #endif
 
+/* Stores output row p's VW columns from q0, act(v), plus what y holds first with residual: a
+   constant at each call, so that the plain stores load nothing. The parameters named as the
+   kernel's size arguments serve the size macros that name them. */
+INLINE void store_row(__global float *yk, floatW v, const int p, const int q0, const int epi,
+                      const int out_w, const int out_plane, const int out_row, const int residual) {
+#if FLAT
+  const int start = ROW_START(p);
+  if (start == p * VW) {
+    if (residual) v += vloadW(0, yk + start);
+    vstoreW(EPI_ACT(floatW, v, epi), 0, yk + start);
+  } else { /* the ragged last row: the lanes past the previous row */
+    float lanes[VW];
+    if (residual) {
+      vstoreW(v, 0, lanes);
+      for (int l = p * VW - start; l < VW; l++) lanes[l] += yk[start + l];
+      v = vloadW(0, lanes);
+    }
+    vstoreW(EPI_ACT(floatW, v, epi), 0, lanes);
+    for (int l = p * VW - start; l < VW; l++) yk[start + l] = lanes[l];
+  }
+#else
+  __global float *yp = yk + p * OUT_ROW;
+  if (OUT_COL == 1 && q0 + VW <= Q) {
+    if (residual) v += vloadW(0, yp + q0);
+    vstoreW(EPI_ACT(floatW, v, epi), 0, yp + q0);
+  } else {
+    float lanes[VW];
+    if (residual) {
+      vstoreW(v, 0, lanes);
+      for (int l = 0; l < VW && q0 + l < Q; l++) lanes[l] += yp[(q0 + l) * OUT_COL];
+      v = vloadW(0, lanes);
+    }
+    vstoreW(EPI_ACT(floatW, v, epi), 0, lanes);
+    for (int l = 0; l < VW && q0 + l < Q; l++) yp[(q0 + l) * OUT_COL] = lanes[l];
+  }
+#endif
+}
+
 __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
                                  __global const float *wr, const ulong wr_off,
                                  __global const float *bias, const ulong bias_off, const int epi,
@@ -93,32 +131,10 @@ __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
     for (int th = 0; th < TH; th++) {
       const int p = p0 + th;
       if (p >= P) break;
-      floatW v = acc[kc][th] + b;
-      float lanes[VW];
-#if FLAT
-      const int start = ROW_START(p);
-      if (start == p * VW) {
-        if (EPI_RESIDUAL(epi)) v += vloadW(0, yk + start);
-        vstoreW(EPI_ACT(floatW, v, epi), 0, yk + start);
-      } else { /* the ragged last row: the lanes past the previous row */
-        vstoreW(v, 0, lanes);
-        for (int l = p * VW - start; EPI_RESIDUAL(epi) && l < VW; l++) lanes[l] += yk[start + l];
-        vstoreW(EPI_ACT(floatW, vloadW(0, lanes), epi), 0, lanes);
-        for (int l = p * VW - start; l < VW; l++) yk[start + l] = lanes[l];
-      }
-      continue;
-#endif
-      __global float *yp = yk + p * OUT_ROW;
-      if (OUT_COL == 1 && q0 + VW <= Q) {
-        if (EPI_RESIDUAL(epi)) v += vloadW(0, yp + q0);
-        vstoreW(EPI_ACT(floatW, v, epi), 0, yp + q0);
-      } else {
-        vstoreW(v, 0, lanes);
-        for (int l = 0; EPI_RESIDUAL(epi) && l < VW && q0 + l < Q; l++)
-          lanes[l] += yp[(q0 + l) * OUT_COL];
-        vstoreW(EPI_ACT(floatW, vloadW(0, lanes), epi), 0, lanes);
-        for (int l = 0; l < VW && q0 + l < Q; l++) yp[(q0 + l) * OUT_COL] = lanes[l];
-      }
+      if (EPI_RESIDUAL(epi))
+        store_row(yk, acc[kc][th] + b, p, q0, epi, out_w, out_plane, out_row, 1);
+      else
+        store_row(yk, acc[kc][th] + b, p, q0, epi, out_w, out_plane, out_row, 0);
     }
   }
 }
