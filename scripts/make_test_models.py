@@ -90,6 +90,29 @@ def concat_nested():
     return g.model([(x, (2, 3, 6, 7))], [g.conv(outer, 14, 4, 3)], "concat_nested")
 
 
+def residual_variants():
+    """Sums after convolutions that the runner may or may not do as the convolution stores: the
+    graph input as the residual (no), a residual read by another layer after the convolution
+    (no), a convolution of the residual itself (no), a plain block with a ReLU after the sum
+    (yes), a residual that is a graph output (no), and two convolutions where the later one
+    sums into the earlier one's output (yes)."""
+    g = Graph(9)
+    x = "x"
+    a = g.node("Add", [g.conv(x, 4, 4, 3), x])
+    r = g.node("Relu", [g.conv(a, 4, 4, 3)])
+    c = g.conv(a, 4, 4, 1)
+    m = g.node("MaxPool", [r], kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    s = g.node("Add", [c, r])
+    s = g.node("Add", [g.conv(s, 4, 4, 3), s])
+    block = g.conv(g.node("Relu", [g.conv(s, 4, 4, 3)]), 4, 4, 3)
+    t = g.node("Relu", [g.node("Add", [block, s])])
+    u = g.node("Add", [g.conv(g.node("Relu", [g.conv(t, 4, 4, 3)]), 4, 4, 3), t])
+    v1 = g.conv(t, 4, 4, 3)
+    v2 = g.conv(t, 4, 4, 1)
+    w = g.node("Add", [v1, v2])
+    return g.model([(x, (2, 4, 6, 6))], [m, u, w, t], "residual_variants")
+
+
 def typed_data():
     """Initializers stored as float_data and int64_data (not raw bytes), and Constant nodes'
     value_float."""
@@ -157,6 +180,7 @@ GOOD = {
     "pad_reduce": pad_reduce,
     "dynamic_view": dynamic_view,
     "concat_nested": concat_nested,
+    "residual_variants": residual_variants,
     "lenet": lenet,
     "resnet18_tiny": lambda: resnet18(width=4, size=32, classes=10),
     "resnet18_tiny_folded": lambda: resnet18(folded=True, width=4, size=32, classes=10),

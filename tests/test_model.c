@@ -1,7 +1,8 @@
 /* ONNX models against ONNX Runtime: the committed models of tests/models (one per operator
    family and tiny versions of LeNet, ResNet-18 with and without BatchNormalization nodes,
    MobileNetV2, SqueezeNet 1.1 and VGG-11, made by scripts/make_test_models.py) are run on
-   the committed inputs and compared with ONNX Runtime's outputs; the loader's refusals are
+   the committed inputs and compared with ONNX Runtime's outputs; residual sums are done by
+   the convolutions before them exactly where that is safe; the loader's refusals are
    checked by status and message; and a bounded, seeded fuzz loop feeds it mutated models. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -99,13 +100,21 @@ static void check_model(const char *name, int first_only) {
   clcnn_context_destroy(ctx);
 }
 
-static const char *const good[] = {"conv_variants",     "dense_variants",
-                                   "pool_variants",     "graph_variants",
-                                   "legacy_opset",      "typed_data",
-                                   "pad_reduce",        "dynamic_view",
-                                   "concat_nested",     "lenet",
-                                   "resnet18_tiny",     "resnet18_tiny_folded",
-                                   "mobilenet_v2_tiny", "squeezenet1_1_small",
+static const char *const good[] = {"conv_variants",
+                                   "dense_variants",
+                                   "pool_variants",
+                                   "graph_variants",
+                                   "legacy_opset",
+                                   "typed_data",
+                                   "pad_reduce",
+                                   "dynamic_view",
+                                   "concat_nested",
+                                   "residual_variants",
+                                   "lenet",
+                                   "resnet18_tiny",
+                                   "resnet18_tiny_folded",
+                                   "mobilenet_v2_tiny",
+                                   "squeezenet1_1_small",
                                    "vgg11_tiny"};
 
 START_TEST(matches_onnx_runtime) {
@@ -116,6 +125,33 @@ END_TEST
 /* One image at a time: batch 1 takes paths of its own (concatenations done in place). */
 START_TEST(first_image_alone) {
   check_model(good[_i], 1);
+}
+END_TEST
+
+/* The sums done by the convolution before them, where the residual's memory is free to take
+   them: residual_variants has two of five (the graph input, a residual read later by another
+   layer and one that is a graph output must stay apart), ResNet-18's blocks all eight. Their
+   outputs are checked against ONNX Runtime above. */
+START_TEST(residual_sums_fused_where_safe) {
+  static const struct {
+    const char *name;
+    int fused;
+  } cases[] = {{"residual_variants", 2}, {"resnet18_tiny", 8}, {"resnet18_tiny_folded", 8}};
+  clcnn_context *ctx = support_context();
+  char path[512];
+  path_of(path, sizeof path, cases[_i].name, ".onnx");
+  clcnn_model *m;
+  expect_ok(clcnn_model_load(ctx, path, 2, &m), ctx);
+  int fused = 0, convs = 0;
+  for (size_t i = 0; clcnn_model_layer_describe(m, i); i++) {
+    const char *line = clcnn_model_layer_describe(m, i);
+    fused += strstr(line, "summed by the convolution before it") != NULL;
+    convs += strstr(line, " residual") != NULL;
+  }
+  ck_assert_int_eq(fused, cases[_i].fused);
+  ck_assert_int_eq(convs, cases[_i].fused);
+  clcnn_model_destroy(m);
+  clcnn_context_destroy(ctx);
 }
 END_TEST
 
@@ -293,6 +329,7 @@ int main(void) {
   tcase_add_loop_test(tc, refuses_bad_models, 0, (int)(sizeof refusals / sizeof *refusals));
   tcase_add_test(tc, refuses_truncated_and_foreign_bytes);
   tcase_add_test(tc, run_checks_its_tensors);
+  tcase_add_loop_test(tc, residual_sums_fused_where_safe, 0, 3);
   tcase_add_test(tc, fuzz_the_loader);
   suite_add_tcase(suite, tc);
   return support_run(suite);

@@ -49,7 +49,9 @@ typedef struct model_layer {
      (LAYER_BN), -1 for those uploaded. */
   int w_in, b_in, bn_in[4];
   char *describe; /* one line, made when the layer's plans are */
-  int in_place;   /* LAYER_CONCAT: its inputs are written in place, nothing to run */
+  int in_place;   /* LAYER_CONCAT: its inputs are written in place, LAYER_ADD: its convolution
+                     input sums into the other one; nothing to run */
+  int residual;   /* LAYER_CONV: it adds its output to what its output memory holds */
   /* Shapes in which the layer sees its inputs (0..n_in-1) and output (n_in) when they differ
      from the values' own (softmax or concatenation along another axis, a per-channel
      parameter given as a 1-D tensor...): NULL, or n_in + 1 shapes, all zero where the value's

@@ -106,6 +106,61 @@ static void place_concats(clcnn_model *m) {
   }
 }
 
+/* 1 when the memory of root r may take convolution `conv`'s sum into it for sum layer `add`:
+   a computed root (not a graph input or output) written whole before the convolution runs and
+   read by no layer from the convolution on except the sum (the convolution's own input
+   included). */
+static int residual_root_free(const clcnn_model *m, int r, int conv, int add) {
+  if (m->values[r].storage != r || m->values[r].producer < 0) return 0;
+  for (size_t v = 0; v < m->n_values; v++)
+    if (m->values[v].storage == r && m->values[v].producer >= conv) return 0;
+  for (size_t i = 0; i < m->n_outputs; i++)
+    if (m->values[m->outputs[i]].storage == r) return 0;
+  for (size_t j = (size_t)conv; j < m->n_layers; j++)
+    for (size_t k = 0; j != (size_t)add && k < m->layers[j].n_in; k++)
+      if (m->values[m->layers[j].in[k]].storage == r) return 0;
+  return 1;
+}
+
+/* A sum of two tensors, one of them computed by a convolution for it alone, is done by that
+   convolution as it stores (clcnn_conv2d_plan_set_residual) when the other one's memory is
+   free to take the result: the convolution writes into it, the sum's output and any activation
+   fused into the sum go with it, and the sum has nothing left to run. ResNet's and
+   MobileNetV2's residual connections: one pass over memory and one launch fewer per block. */
+static void fuse_residuals(clcnn_model *m) {
+  for (size_t i = 0; i < m->n_layers; i++) {
+    model_layer *l = &m->layers[i];
+    if (l->kind != LAYER_ADD || l->n_in != 2 || l->view_shape || l->in_place ||
+        m->values[l->out].storage != l->out)
+      continue;
+    for (int k = 0; k < 2; k++) {
+      int cv = l->in[k], ok = 1; /* the convolution's output, through same-shaped views read once */
+      for (; ok && m->values[cv].alias_of >= 0; cv = m->values[cv].alias_of)
+        ok = m->values[cv].uses == 1 &&
+             !memcmp(m->values[cv].shape, m->values[m->values[cv].alias_of].shape,
+                     sizeof m->values[cv].shape);
+      const model_value *c = &m->values[cv], *r = &m->values[l->in[1 - k]];
+      int root = r->storage;
+      if (!ok || c->storage != cv || c->producer < 0 || c->uses != 1 || r->offset != 0 ||
+          count_of(m->values[root].shape) != count_of(c->shape))
+        continue;
+      model_layer *conv = &m->layers[c->producer];
+      if (conv->kind != LAYER_CONV || conv->out != cv || conv->act != ACT_NONE ||
+          (conv->view_shape && conv->view_shape[conv->n_in][0]) ||
+          !residual_root_free(m, root, c->producer, (int)i))
+        continue;
+      for (size_t v = 0; v < m->n_values; v++) /* the convolution's output, the sum's and views */
+        if (m->values[v].storage == cv || m->values[v].storage == l->out)
+          m->values[v].storage = root;
+      conv->residual = 1;
+      conv->act = l->act;
+      l->act = ACT_NONE;
+      l->in_place = 1;
+      break;
+    }
+  }
+}
+
 /* Each storage root gets a buffer slot from the first layer that writes it (its parts'
    layers, for a concatenation done in place) to its last reader: a free slot is reused (the
    smallest that fits, else the largest, grown), so activations share memory by lifetime.
@@ -175,6 +230,7 @@ static clcnn_status assign_slots(clcnn_model *m, size_t **sizes) {
 static clcnn_status make_views(clcnn_model *m) {
   size_t *sizes = NULL;
   place_concats(m);
+  fuse_residuals(m);
   clcnn_status status = assign_slots(m, &sizes);
   if (status != CLCNN_OK) return status;
   m->slots = calloc(m->n_slots ? m->n_slots : 1, sizeof *m->slots);
@@ -232,7 +288,10 @@ static clcnn_status describe(clcnn_model *m, model_layer *l) {
     snprintf(line, sizeof line, "%s%s%s %zu input%s -> %zux%zux%zux%zu%s", kinds[l->kind],
              named ? (l->kind == LAYER_ADD ? " act=" : " ") : "",
              named ? clcnn_activation_name(l->act) : "", l->n_in, l->n_in == 1 ? "" : "s", s[0],
-             s[1], s[2], s[3], l->in_place ? " in place" : "");
+             s[1], s[2], s[3],
+             !l->in_place           ? ""
+             : l->kind == LAYER_ADD ? " summed by the convolution before it"
+                                    : " in place");
   }
   }
   if (!(l->describe = malloc(strlen(line) + 1)))
@@ -256,6 +315,8 @@ static clcnn_status make_layers(clcnn_model *m) {
         status = clcnn_conv2d_plan_create(m->ctx, &l->conv, xs, l->w_shape, flags, &l->conv_plan);
       if (status == CLCNN_OK && l->act != ACT_NONE)
         status = clcnn_conv2d_plan_set_activation(l->conv_plan, l->act);
+      if (status == CLCNN_OK && l->residual)
+        status = clcnn_conv2d_plan_set_residual(l->conv_plan, 1);
       free(l->w_host);
       free(l->b_host);
       l->w_host = l->b_host = NULL;
@@ -390,6 +451,7 @@ static clcnn_status run_layer(clcnn_model *m, const model_layer *l) {
   case LAYER_CLIP:
     return clcnn_clip(ctx, x, l->lo, l->hi, y);
   case LAYER_ADD:
+    if (l->in_place) return CLCNN_OK; /* summed by the convolution before it */
     /* the fused activation goes with the last sum */
     status = clcnn_add_activation(ctx, x, seen(m, l, 1), l->n_in == 2 ? l->act : ACT_NONE, y);
     for (size_t k = 2; k < l->n_in && status == CLCNN_OK; k++)
