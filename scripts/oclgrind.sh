@@ -41,8 +41,19 @@ status=0
 # of a layer share)
 CLCNN_SPECIALIZED_SIZES=0 "$clcnn" bench --no-clblast --no-onednn --reps 1 "${convolutions[@]}" \
   >>"$log" 2>&1 || status=$?
-# the network ops and the convolution epilogues through small ONNX models: add, clip, batch
-# norm, softmax, concatenation, activations fused into direct and GEMM-free 1x1 layers
+# residual sums in the stores of each kernel (y read, then written): column vectors (ragged
+# columns), channel vectors, generic, 1x1 planes as rows (a ragged last row), depthwise,
+# Winograd (partial tiles)
+residuals=(
+  "n2c3h7w9_k4r3s3_p1111 algo=direct act=relu residual" "n2c8h5w5_k16r1s1 algo=direct residual"
+  "n2c2h8w8_k3r9s9_p4444 algo=direct residual" "n1c5h29w29_k20r1s1 algo=direct residual"
+  "n2c4h6w100_k4r3s3_p1111_g4 algo=direct act=relu6 residual"
+  "n1c32h7w9_k32r3s3_p1111 algo=winograd residual"
+)
+"$clcnn" bench --no-clblast --no-onednn --reps 1 --constant-weights "${residuals[@]}" \
+  >>"$log" 2>&1 || status=$?
+CLCNN_KERNEL_FAMILY=workgroup "$clcnn" bench --no-clblast --no-onednn --reps 1 \
+  "${residuals[@]:0:2}" >>"$log" 2>&1 || status=$?
 # the work-group family (GPU kernels) forced: local-memory tiles, barriers, split reductions
 workgroup=(
   n2c3h7w9_k4r3s3_p1111 n1c4h6w6_k6r3s3_g2 n2c3h9w9_k5r3s3_st2x2_p1111
@@ -54,7 +65,10 @@ CLCNN_KERNEL_FAMILY=workgroup "$clcnn" bench --no-clblast --no-onednn --reps 1 "
 # ... with the sizes as arguments and the filters packed once (constant weights)
 CLCNN_KERNEL_FAMILY=workgroup CLCNN_SPECIALIZED_SIZES=0 "$clcnn" bench --no-clblast --no-onednn \
   --reps 1 --constant-weights "${workgroup[@]:0:6}" >>"$log" 2>&1 || status=$?
-models=(conv_variants dense_variants pool_variants graph_variants)
+# the network ops and the convolution epilogues through small ONNX models: add, clip, batch
+# norm, softmax, concatenation, activations fused into direct and GEMM-free 1x1 layers, sums
+# done by the convolutions before them
+models=(conv_variants dense_variants pool_variants graph_variants residual_variants)
 for m in "${models[@]}"; do
   inputs=()
   for f in tests/models/$m.in*.npy; do inputs+=(--input "$f"); done
@@ -63,5 +77,5 @@ done
 cat "$log"
 reports=$(grep -cE "Invalid (read|write)|Data race|Uninitialized|barrier|out of bounds|Work-group divergence" "$log" || true)
 rm -f "$log"
-echo "oclgrind: ${#problems[@]} problems (${#convolutions[@]} twice), ${#workgroup[@]} on the work-group family and ${#models[@]} models, $reports reports, exit status $status"
+echo "oclgrind: ${#problems[@]} problems (${#convolutions[@]} twice), ${#residuals[@]} residual sums, ${#workgroup[@]} on the work-group family and ${#models[@]} models, $reports reports, exit status $status"
 [ "$status" -eq 0 ] && [ "$reports" -eq 0 ]
