@@ -9,8 +9,10 @@
    as numbers or as the names of the kernel arguments that carry them (in_h in_w out_h out_w
    pad_t pad_l tiles_p tiles_q). w: C x R x S; x and y: planes of N x C. */
 
-/* The input columns one row of VEC outputs reads over all taps. */
+/* The input columns one row of VEC outputs reads over all taps, and the input rows a tile
+   of TH output rows reads. */
 #define SPAN ((S - 1) * DW + VEC * SW)
+#define IN_ROWS ((TH - 1) * SH + (R - 1) * DH + 1)
 
 /* VEC outputs' inputs of one tap from p: consecutive, or every other of 2 * VEC. */
 #if SW == 1
@@ -83,32 +85,39 @@ __kernel void conv2d_depthwise(__global const float *x, const ulong x_off, __glo
   floatV acc[TH];
 #pragma unroll
   for (int th = 0; th < TH; th++) acc[th] = (floatV)(0.0f);
+  float wr[R][S];
 #pragma unroll
-  for (int r = 0; r < R; r++) {
-    float wr[S];
+  for (int r = 0; r < R; r++)
 #pragma unroll
-    for (int s = 0; s < S; s++) wr[s] = wc[r * S + s];
+    for (int s = 0; s < S; s++) wr[r][s] = wc[r * S + s];
+      /* Input row by input row: each row's S tap vectors are loaded once and feed every output
+         row of the tile that reads the row (i = th * SH + r * DH, known at compile time once
+         unrolled), in the order r = 0, 1, ... of each output row. */
 #pragma unroll
-    for (int th = 0; th < TH; th++) {
-      const int ih = (p0 + th) * SH - PT + r * DH;
-      if (ih < 0 || ih >= H) continue; /* a row of zeros adds nothing */
-      __global const float *row = xc + (size_t)ih * W + lo;
-      if (inside) {
+  for (int i = 0; i < IN_ROWS; i++) {
+    const int ih = p0 * SH - PT + i;
+    if (ih < 0 || ih >= H) continue; /* a row of zeros adds nothing */
+    __global const float *row = xc + (size_t)ih * W + lo;
+    floatV tap[S];
+    if (inside) {
 #pragma unroll
-        for (int s = 0; s < S; s++)
-          acc[th] = fma(tap_vector(row + s * DW), (floatV)(wr[s]), acc[th]);
-      } else if (reach_ok(plane, ih, lo)) { /* vectors across the border, outside lanes zeroed */
+      for (int s = 0; s < S; s++) tap[s] = tap_vector(row + s * DW);
+    } else if (reach_ok(plane, ih, lo)) { /* vectors across the border, outside lanes zeroed */
 #pragma unroll
-        for (int s = 0; s < S; s++)
-          acc[th] = fma(border_tap(row - lo, lo + s * DW), (floatV)(wr[s]), acc[th]);
-      } else { /* at the tensor's first or last elements: the span this row's taps read, zero
-                  outside the input, then vectors from it */
-        float span[SPAN];
-        for (int i = 0; i < SPAN; i++) span[i] = lo + i >= 0 && lo + i < W ? row[i] : 0.0f;
+      for (int s = 0; s < S; s++) tap[s] = border_tap(row - lo, lo + s * DW);
+    } else { /* at the tensor's first or last elements: the span this row's taps read, zero
+                outside the input, then vectors from it */
+      float span[SPAN];
+      for (int k = 0; k < SPAN; k++) span[k] = lo + k >= 0 && lo + k < W ? row[k] : 0.0f;
 #pragma unroll
-        for (int s = 0; s < S; s++)
-          acc[th] = fma(tap_vector_private(span + s * DW), (floatV)(wr[s]), acc[th]);
-      }
+      for (int s = 0; s < S; s++) tap[s] = tap_vector_private(span + s * DW);
+    }
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+      const int d = i - r * DH; /* th * SH for the output row that reads row i with filter row r */
+      if (d < 0 || d % SH != 0 || d / SH >= TH) continue;
+#pragma unroll
+      for (int s = 0; s < S; s++) acc[d / SH] = fma(tap[s], (floatV)(wr[r][s]), acc[d / SH]);
     }
   }
   const float b = EPI_HAS_BIAS(epi) ? bias[bias_off + c] : 0.0f;
