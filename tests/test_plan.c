@@ -629,7 +629,8 @@ START_TEST(fused_residuals_match_separate_sums) {
   expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, CLCNN_PLAN_CONSTANT_WEIGHTS, &fused), ctx);
   expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, CLCNN_PLAN_CONSTANT_WEIGHTS, &plain), ctx);
   expect_error(clcnn_conv2d_plan_set_residual(fused, 2), CLCNN_INVALID_ARGUMENT, ctx, "add is 2");
-  expect_error(clcnn_conv2d_plan_set_residual(NULL, 1), CLCNN_INVALID_ARGUMENT, NULL, "");
+  expect_error(clcnn_conv2d_plan_set_residual(NULL, 1), CLCNN_INVALID_ARGUMENT, NULL,
+               "clcnn_conv2d_plan_set_residual: plan is NULL");
   expect_ok(clcnn_conv2d_plan_set_residual(fused, 1), ctx);
   for (int act = -1; act <= CLCNN_ACT_RELU; act++) {
     expect_ok(clcnn_conv2d_plan_set_activation(fused, act), ctx);

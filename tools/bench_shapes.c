@@ -35,6 +35,14 @@ const bench_problem *bench_builtin_problems(size_t *count) {
   return builtin;
 }
 
+/* 1 when word stands in text as a whole word after the first (space-separated). */
+static int has_word(const char *text, const char *word) {
+  size_t n = strlen(word);
+  for (const char *at = strchr(text, ' '); at; at = strchr(at + 1, ' '))
+    if (strncmp(at + 1, word, n) == 0 && (at[1 + n] == ' ' || at[1 + n] == '\0')) return 1;
+  return 0;
+}
+
 /* 1 + the activation an " act=NAME" word of a plan line names (clcnn_activation_name), 0 for
    none; -1, with the reason in why, for a name that is none of them. */
 static int parse_activation(const char *text, int *act_plus1, char *why, size_t cap) {
@@ -58,8 +66,7 @@ int bench_parse_problem(const char *text, bench_problem *out, char *why, size_t 
     if (clcnn_conv2d_problem_parse(text, &out->conv, out->x, out->w) != CLCNN_OK)
       return snprintf(why, cap, "%s", clcnn_last_error(NULL)), -1;
     out->only_algo = strstr(text, " algo=") ? out->conv.algo : -1;
-    const char *word = strstr(text, " residual");
-    out->residual = word && (word[9] == ' ' || word[9] == '\0');
+    out->residual = has_word(text, "residual");
     return parse_activation(text, &out->act_plus1, why, cap);
   }
   out->is_pool = 1;

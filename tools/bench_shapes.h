@@ -16,8 +16,7 @@ typedef struct bench_problem {
   clcnn_conv2d_desc conv; /* algo is set per run */
   clcnn_pool2d_desc pool;
   int act_plus1; /* 0: none; else 1 + the clcnn_activation an "act=NAME" word asked to fuse */
-  int residual;  /* a " residual" word: the forward pass adds to y (clcnn_conv2d_plan_set_residual)
-                  */
+  int residual;  /* a "residual" word: the forward pass sums into y (plan_set_residual) */
 } bench_problem;
 
 /* The built-in table; *count gets its length. */

@@ -50,14 +50,15 @@ static clcnn_status measure(clcnn_context *ctx, const clcnn_conv2d_desc *d, cons
   return CLCNN_OK;
 }
 
-/* The median time of one launch of a one-element fill and the wait for it. */
+/* The median time of one launch of a one-element fill and the wait for it, over LAUNCH_RUNS. */
+#define LAUNCH_RUNS 15
 static clcnn_status launch_cost(clcnn_context *ctx, double *ms) {
-  double times[15];
+  double times[LAUNCH_RUNS];
   clcnn_tensor *t = NULL;
   clcnn_status status = clcnn_tensor_create(ctx, 1, 1, 1, 1, &t);
   if (status == CLCNN_OK) status = clcnn_tensor_fill_locked(t, 0.0f);
   if (status == CLCNN_OK) status = finish(ctx);
-  for (int i = 0; status == CLCNN_OK && i < 15; i++) {
+  for (int i = 0; status == CLCNN_OK && i < LAUNCH_RUNS; i++) {
     double t0 = clcnn_now_seconds();
     status = clcnn_tensor_fill_locked(t, 0.0f);
     if (status == CLCNN_OK) status = finish(ctx);
@@ -65,7 +66,7 @@ static clcnn_status launch_cost(clcnn_context *ctx, double *ms) {
   }
   clcnn_tensor_destroy(t);
   if (status != CLCNN_OK) return status;
-  *ms = clcnn_median(times, 15);
+  *ms = clcnn_median(times, LAUNCH_RUNS);
   return CLCNN_OK;
 }
 
