@@ -26,10 +26,11 @@ __kernel void pad_input(__global const float *x, const ulong x_off, __global flo
 __kernel void block_weights(__global const float *w, const ulong w_off, __global float *wr,
                             const ulong wr_off, const int G, const int KG, const int KB,
                             const int CG, const int RS, const int VEC) {
-  /* one work-item per (channel, block, group): its RS * VEC outputs are contiguous, and the
-     VEC filter rows it reads (RS floats each) stay in cache */
-  const int c = get_global_id(0), kb = get_global_id(1), g = get_global_id(2);
-  if (c >= CG || kb >= KB || g >= G) return;
+  /* one work-item per (channel, block, group), channels fastest: its RS * VEC outputs are
+     contiguous, and the VEC filter rows it reads (RS floats each) stay in cache */
+  const size_t item = get_global_id(0);
+  if (item >= (size_t)G * KB * CG) return;
+  const int c = (int)(item % CG), kb = (int)(item / CG % KB), g = (int)(item / CG / KB);
   __global float *out = wr + wr_off + (((size_t)g * KB + kb) * CG + c) * RS * VEC;
   for (int rs = 0; rs < RS; rs++)
     for (int l = 0; l < VEC; l++) {

@@ -372,7 +372,9 @@ clcnn_status clcnn_direct_pack(clcnn_context *ctx, const clcnn_direct_conv *dc, 
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "block_weights", &kernel);
   if (status != CLCNN_OK) return status;
-  clcnn_launch_dims dims = {3, {g->cg, dc->kb, g->groups}, {0}};
+  /* one dimension and a fixed work-group size: the driver compiles the kernel once for every
+     filter shape (PoCL specializes each work-group size it is given) */
+  clcnn_launch_dims dims = {1, {g->cg * dc->kb * g->groups}, {64}};
   return CLCNN_LAUNCH(ctx, kernel, "block_weights", &dims, CLCNN_MEM(w.buf), CLCNN_ULONG(w.offset),
                       CLCNN_MEM(packed.buf), CLCNN_ULONG(packed.offset), CLCNN_INT(g->groups),
                       CLCNN_INT(g->kg), CLCNN_INT(dc->kb), CLCNN_INT(g->cg), CLCNN_INT(g->r * g->s),
