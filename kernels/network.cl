@@ -1,5 +1,6 @@
-/* Inference kernels for the layers of common convnets: elementwise add and clip, batch
-   normalization per channel, softmax over channels. NaN propagates through each. */
+/* Inference kernels for the layers of common convnets: elementwise add (also broadcasting, with
+   subtract, multiply and divide) and clip, batch normalization per channel, softmax over
+   channels. NaN propagates through each. */
 
 /* y = a + b, then the activation of the epilogue flags epi (its bias bit unused): 16
    elements per work-item, so that the activation's choice is one branch per vector (spread
@@ -20,6 +21,23 @@ __kernel void add(__global const float *a, const ulong a_off, __global const flo
     const float v = a[i] + b[i];
     y[i] = EPI_ACT(float, v, epi);
   }
+}
+
+/* y = a op beta * b over an output of n0 x n1 x n2 x n3 elements, a and b read through their
+   strides per dimension (0 along a dimension they broadcast): op 0 adds, 1 subtracts, 2
+   multiplies, 3 divides. One element per work-item. */
+__kernel void broadcast_binary(__global const float *a, const ulong a_off, __global const float *b,
+                               const ulong b_off, __global float *y, const ulong y_off,
+                               const ulong count, const ulong n1, const ulong n2, const ulong n3,
+                               const ulong as0, const ulong as1, const ulong as2, const ulong as3,
+                               const ulong bs0, const ulong bs1, const ulong bs2, const ulong bs3,
+                               const int op, const float beta) {
+  const size_t i = get_global_id(0);
+  if (i >= count) return;
+  const size_t i3 = i % n3, i2 = i / n3 % n2, i1 = i / (n3 * n2) % n1, i0 = i / (n3 * n2 * n1);
+  const float va = a[a_off + i0 * as0 + i1 * as1 + i2 * as2 + i3 * as3];
+  const float vb = beta * b[b_off + i0 * bs0 + i1 * bs1 + i2 * bs2 + i3 * bs3];
+  y[y_off + i] = op == 0 ? va + vb : op == 1 ? va - vb : op == 2 ? va * vb : va / vb;
 }
 
 /* Comparisons rather than fmin/fmax, which would drop a NaN. */

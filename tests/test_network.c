@@ -1,9 +1,11 @@
 /* The inference ops of common convnets (add, clip, ReLU6, softmax, concatenation, batch
-   normalization) against plain-C loops, in place where allowed, and their bad-input rules. */
+   normalization, and the model runner's broadcasting arithmetic and batched matrix products)
+   against plain-C loops, in place where allowed, and their bad-input rules. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops/network.h"
 #include "support.h"
 
 static clcnn_tensor *make(clcnn_context *ctx, const size_t s[4], const float *v) {
@@ -23,8 +25,8 @@ static void expect_near(clcnn_context *ctx, const clcnn_tensor *t, const float *
       ck_assert_msg(isnan(got[i]), "[%zu] = %g, expected NaN", i, got[i]);
       continue;
     }
-    ck_assert_msg(fabsf(got[i] - want[i]) <= tol, "[%zu] = %.8g, expected %.8g", i, got[i],
-                  want[i]);
+    ck_assert_msg(got[i] == want[i] || fabsf(got[i] - want[i]) <= tol,
+                  "[%zu] = %.8g, expected %.8g", i, got[i], want[i]);
   }
   free(got);
 }
@@ -56,6 +58,125 @@ START_TEST(add_out_of_place_and_in_place) {
   for (int i = 0; i < 5; i++) clcnn_tensor_destroy(all[i]);
   free(a);
   free(b);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+/* The element of an operand seen as s at output index (i0, i1, i2, i3): 1-sized dims repeat. */
+static float broadcast_at(const float *v, const size_t s[4], const size_t i[4]) {
+  size_t at = 0;
+  for (int d = 0; d < 4; d++) at = at * s[d] + (s[d] == 1 ? 0 : i[d]);
+  return v[at];
+}
+
+START_TEST(binary_ops_broadcast_both_ways) {
+  clcnn_context *ctx = support_context();
+  const size_t as[4] = {2, 1, 3, 1}, bs[4] = {1, 4, 1, 5}, ys[4] = {2, 4, 3, 5};
+  const size_t na = 6, nb = 20, ny = 120;
+  unsigned seed = 23;
+  float *a = support_values(na, &seed, 0), *b = support_values(nb, &seed, 0), want[120];
+  b[7] = 0.0f; /* a division by zero: infinities as IEEE gives them */
+  const size_t flat_a[4] = {na, 1, 1, 1}, flat_b[4] = {nb, 1, 1, 1};
+  clcnn_tensor *ta = make(ctx, flat_a, a), *tb = make(ctx, flat_b, b), *ty = make(ctx, ys, NULL);
+  const float beta = -0.75f;
+  for (int op = CLCNN_BINARY_ADD; op <= CLCNN_BINARY_DIV; op++) {
+    for (size_t e = 0; e < ny; e++) {
+      const size_t i[4] = {e / 60, e / 15 % 4, e / 5 % 3, e % 5};
+      float x = broadcast_at(a, as, i), z = beta * broadcast_at(b, bs, i);
+      want[e] = op == CLCNN_BINARY_ADD   ? x + z
+                : op == CLCNN_BINARY_SUB ? x - z
+                : op == CLCNN_BINARY_MUL ? x * z
+                                         : x / z;
+    }
+    expect_ok(clcnn_binary_broadcast(ctx, op, ta, as, tb, bs, beta, ty, ys), ctx);
+    expect_near(ctx, ty, want, ny, 1e-6f);
+  }
+  /* in place over a whole first operand, then the rules */
+  const float one[1] = {2.5f};
+  const size_t single[4] = {1, 1, 1, 1};
+  clcnn_tensor *scalar = make(ctx, single, one);
+  float before[120];
+  expect_ok(clcnn_tensor_read(ty, before, ny), ctx);
+  for (size_t e = 0; e < ny; e++) want[e] = before[e] * 2.5f;
+  expect_ok(clcnn_binary_broadcast(ctx, CLCNN_BINARY_MUL, ty, ys, scalar, single, 1.0f, ty, ys),
+            ctx);
+  expect_near(ctx, ty, want, ny, 0);
+  const size_t wrong[4] = {1, 4, 1, 5 * 1};
+  expect_error(clcnn_binary_broadcast(ctx, CLCNN_BINARY_ADD, ta, wrong, tb, bs, 1, ty, ys),
+               CLCNN_INVALID_ARGUMENT, ctx, "a seen as 1x4x1x5 (20 elements) has 6");
+  const size_t mismatch[4] = {2, 3, 1, 1};
+  expect_error(clcnn_binary_broadcast(ctx, CLCNN_BINARY_ADD, ta, mismatch, tb, bs, 1, ty, ys),
+               CLCNN_INVALID_ARGUMENT, ctx, "dimension 1 is neither the output's nor 1");
+  clcnn_tensor *part;
+  expect_ok(clcnn_tensor_wrap(ctx, clcnn_tensor_buffer(ty), 0, 6, 1, 1, 1, &part), ctx);
+  expect_error(clcnn_binary_broadcast(ctx, CLCNN_BINARY_ADD, part, as, tb, bs, 1, ty, ys),
+               CLCNN_INVALID_ARGUMENT, ctx, "y overlaps a");
+  expect_error(clcnn_binary_broadcast(ctx, (clcnn_binary_op)7, ta, as, tb, bs, 1, ty, ys),
+               CLCNN_INVALID_ARGUMENT, ctx, "operation 7");
+  clcnn_tensor *all[] = {ta, tb, ty, scalar, part};
+  for (int k = 0; k < 5; k++) clcnn_tensor_destroy(all[k]);
+  free(a);
+  free(b);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+/* y[i][j] = alpha * op(A[i][j]) op(B[i][j]) in doubles, with the descriptor's strides. */
+static void ref_products(const clcnn_matmul_desc *d, const float *a, const float *b, float *y) {
+  for (size_t i = 0; i < d->batch[0]; i++)
+    for (size_t j = 0; j < d->batch[1]; j++) {
+      const float *am = a + i * d->a_stride[0] + j * d->a_stride[1];
+      const float *bm = b + i * d->b_stride[0] + j * d->b_stride[1];
+      float *ym = y + (i * d->batch[1] + j) * d->m * d->n;
+      for (size_t r = 0; r < d->m; r++)
+        for (size_t c = 0; c < d->n; c++) {
+          double sum = 0;
+          for (size_t t = 0; t < d->k; t++)
+            sum += (double)(d->trans_a ? am[t * d->m + r] : am[r * d->k + t]) *
+                   (d->trans_b ? bm[c * d->k + t] : bm[t * d->n + c]);
+          ym[r * d->n + c] = (float)(d->alpha * sum);
+        }
+    }
+}
+
+START_TEST(matmul_batches_broadcasts_and_transposes) {
+  clcnn_context *ctx = support_context();
+  unsigned seed = 31;
+  for (int t = 0; t < 4; t++) {
+    /* A shared across the outer batch dimension (stride 0), B one per product */
+    clcnn_matmul_desc d = {t & 1, t >> 1, 5, 7, 9, {2, 3}, {0, 45}, {3 * 63, 63}, 0.5f};
+    size_t na = 3 * 45, nb = 6 * 63, ny = 6 * 35;
+    float *a = support_values(na, &seed, 0), *b = support_values(nb, &seed, 0);
+    float *want = malloc(ny * sizeof *want);
+    ref_products(&d, a, b, want);
+    const size_t sa[4] = {na, 1, 1, 1}, sb[4] = {nb, 1, 1, 1}, sy[4] = {ny, 1, 1, 1};
+    clcnn_tensor *ta = make(ctx, sa, a), *tb = make(ctx, sb, b), *ty = make(ctx, sy, NULL);
+    expect_ok(clcnn_matmul(ctx, &d, ta, tb, ty), ctx);
+    expect_near(ctx, ty, want, ny, 1e-5f);
+    if (t == 0) {
+      d.b_stride[0] = 4 * 63; /* the last B would end past the tensor */
+      expect_error(clcnn_matmul(ctx, &d, ta, tb, ty), CLCNN_INVALID_ARGUMENT, ctx,
+                   "b holds 378 elements; its last matrix of 63 starts at 378");
+      d.b_stride[0] = 3 * 63;
+      d.m = 6;
+      expect_error(clcnn_matmul(ctx, &d, ta, tb, ty), CLCNN_INVALID_ARGUMENT, ctx,
+                   "2x3 products of 6x7 make 252 elements, y holds 210");
+      d.m = 5;
+      clcnn_tensor *over_b;
+      expect_ok(clcnn_tensor_wrap(ctx, clcnn_tensor_buffer(tb), 0, ny, 1, 1, 1, &over_b), ctx);
+      expect_error(clcnn_matmul(ctx, &d, ta, tb, over_b), CLCNN_INVALID_ARGUMENT, ctx,
+                   "y overlaps b");
+      clcnn_tensor_destroy(over_b);
+      d.k = 0;
+      expect_error(clcnn_matmul(ctx, &d, ta, tb, ty), CLCNN_INVALID_ARGUMENT, ctx,
+                   "m=5 n=7 k=0 batch 2x3");
+    }
+    clcnn_tensor *all[] = {ta, tb, ty};
+    for (int k = 0; k < 3; k++) clcnn_tensor_destroy(all[k]);
+    free(a);
+    free(b);
+    free(want);
+  }
   clcnn_context_destroy(ctx);
 }
 END_TEST
@@ -235,6 +356,8 @@ int main(void) {
   tcase_add_test(tc, concat_channels_of_three);
   tcase_add_test(tc, batchnorm_per_channel);
   tcase_add_test(tc, pad2d_places_planes_in_zeros);
+  tcase_add_test(tc, binary_ops_broadcast_both_ways);
+  tcase_add_test(tc, matmul_batches_broadcasts_and_transposes);
   suite_add_tcase(suite, tc);
   return support_run(suite);
 }

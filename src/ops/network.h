@@ -9,4 +9,36 @@
 clcnn_status clcnn_add_activation(clcnn_context *ctx, const clcnn_tensor *a, const clcnn_tensor *b,
                                   int act, clcnn_tensor *y);
 
+/* Elementwise operations of two tensors with broadcasting (ONNX's Add, Sub, Mul, Div). */
+typedef enum clcnn_binary_op {
+  CLCNN_BINARY_ADD,
+  CLCNN_BINARY_SUB,
+  CLCNN_BINARY_MUL,
+  CLCNN_BINARY_DIV
+} clcnn_binary_op;
+
+/* y = a op (beta * b) for every element of y seen as y_shape, a and b seen as a_shape and
+   b_shape (each holding its tensor's count): along each dimension an operand has y's size or
+   1 (broadcast). y may be a when a_shape is y_shape; it shares no memory with b otherwise. */
+clcnn_status clcnn_binary_broadcast(clcnn_context *ctx, clcnn_binary_op op, const clcnn_tensor *a,
+                                    const size_t a_shape[4], const clcnn_tensor *b,
+                                    const size_t b_shape[4], float beta, clcnn_tensor *y,
+                                    const size_t y_shape[4]);
+
+/* Batched matrix products, row-major: for every batch index (i, j) < batch,
+   Y[i][j] = alpha * op(A[i][j]) op(B[i][j]) (m x n), op(A) m x k, op(B) k x n, A stored k x m
+   when trans_a and B n x k when trans_b. A[i][j] starts i * a_stride[0] + j * a_stride[1]
+   elements into a (a stride 0 broadcasts one matrix), likewise B; Y's matrices follow each other.
+ */
+typedef struct clcnn_matmul_desc {
+  int trans_a, trans_b;
+  size_t m, n, k;
+  size_t batch[2];
+  size_t a_stride[2], b_stride[2];
+  float alpha;
+} clcnn_matmul_desc;
+
+clcnn_status clcnn_matmul(clcnn_context *ctx, const clcnn_matmul_desc *d, const clcnn_tensor *a,
+                          const clcnn_tensor *b, clcnn_tensor *y);
+
 #endif
