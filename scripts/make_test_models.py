@@ -113,6 +113,30 @@ def residual_variants():
     return g.model([(x, (2, 4, 6, 6))], [m, u, w, t], "residual_variants")
 
 
+def arithmetic_variants():
+    """Add, Sub, Mul and Div broadcasting (a squeeze-and-excitation product with a computed
+    N x C x 1 x 1, per-channel and per-column constants, a scalar first operand, an Add that
+    no convolution can take as bias), and matrix products the fully connected layer does not
+    take: two computed batched operands, a constant batch broadcast over the images, a vector
+    operand, a computed matrix C with alpha and beta."""
+    g = Graph(9)
+    x, z, w = "x", "z", "w"
+    se = g.node("Mul", [x, g.node("Sigmoid", [z])])
+    norm = g.node("Div", [g.node("Sub", [x, g.const(np.linspace(-1, 1, 4, dtype=np.float32)
+                                                   .reshape(4, 1, 1))]),
+                          g.const(np.linspace(0.5, 2, 4, dtype=np.float32).reshape(4, 1, 1))])
+    cols = g.node("Add", [g.const(np.linspace(-3, 3, 6, dtype=np.float32)), x])
+    half = g.node("Relu", [g.node("Sub", [g.const(np.float32(0.5)), x])])
+    batched = g.node("MatMul", [x, w])
+    shared = g.node("MatMul", [x, g.weight(1, 4, 6, 2)])
+    vector = g.node("MatMul", [x, g.const(np.linspace(-1, 1, 6, dtype=np.float32))])
+    flat = g.node("Flatten", [z], axis=1)
+    pooled = g.node("Flatten", [g.node("GlobalAveragePool", [w])], axis=1)
+    gemm = g.node("Gemm", [flat, g.weight(4, 4), pooled], alpha=0.5, beta=-1.5)
+    return g.model([(x, (2, 4, 5, 6)), (z, (2, 4, 1, 1)), (w, (2, 4, 6, 3))],
+                   [se, norm, cols, half, batched, shared, vector, gemm], "arithmetic_variants")
+
+
 def typed_data():
     """Initializers stored as float_data and int64_data (not raw bytes), and Constant nodes'
     value_float."""
@@ -181,6 +205,7 @@ GOOD = {
     "dynamic_view": dynamic_view,
     "concat_nested": concat_nested,
     "residual_variants": residual_variants,
+    "arithmetic_variants": arithmetic_variants,
     "lenet": lenet,
     "resnet18_tiny": lambda: resnet18(width=4, size=32, classes=10),
     "resnet18_tiny_folded": lambda: resnet18(folded=True, width=4, size=32, classes=10),
@@ -248,12 +273,6 @@ def write_bad(out):
         "missing_input": unchecked([helper.make_node("Relu", ["nowhere"], ["y"], name="r")], [],
                                    [x], [y]),
         # a [3] constant on N x 3 x 3 x 3 broadcasts along the columns, not the channels
-        "column_bias": unchecked([helper.make_node("Conv", ["x", "w3"], ["c"], name="c1"),
-                                  helper.make_node("Add", ["c", "b3"], ["y"], name="add")],
-                                 [numpy_helper.from_array(np.ones((3, 2, 1, 1), np.float32),
-                                                          "w3"),
-                                  numpy_helper.from_array(np.float32([1, 2, 3]), "b3")],
-                                 [vi("x", f, ["N", 2, 3, 3])], [y]),
         "wrong_window": unchecked([helper.make_node("MaxPool", ["x"], ["y"], name="p",
                                                     kernel_shape=[2, 2], dilations=[2, 2])],
                                   [], [x], [y]),

@@ -13,7 +13,8 @@ import numpy as np
 import onnx
 from onnx.backend.test.case import node as node_cases
 
-OPS = {"Conv", "Gemm", "MatMul", "Relu", "Clip", "Sigmoid", "Tanh", "Add", "Sum", "Concat", "Pad",
+OPS = {"Conv", "Gemm", "MatMul", "Relu", "Clip", "Sigmoid", "Tanh", "Add", "Sub", "Mul", "Div",
+       "Sum", "Concat", "Pad",
        "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Flatten", "Reshape",
        "BatchNormalization", "Softmax", "Dropout", "Identity", "Constant", "ReduceMean"}
 

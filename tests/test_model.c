@@ -110,6 +110,7 @@ static const char *const good[] = {"conv_variants",
                                    "dynamic_view",
                                    "concat_nested",
                                    "residual_variants",
+                                   "arithmetic_variants",
                                    "lenet",
                                    "resnet18_tiny",
                                    "resnet18_tiny_folded",
@@ -161,15 +162,14 @@ static const struct {
   const char *fragment;
 } refusals[] = {
     {"bad_unknown_op", CLCNN_UNSUPPORTED, "node 0 'rnn' (LSTM): operator LSTM is not supported"},
-    {"bad_bad_chain", CLCNN_UNSUPPORTED,
-     "node 1 'sum' (Add): inputs of shapes 1x3x2x2 and 1x2x4x4"},
+    {"bad_bad_chain", CLCNN_INVALID_ARGUMENT,
+     "node 1 'sum' (Add): inputs of shapes 1x3x2x2 and 1x2x4x4 do not broadcast"},
     {"bad_short_initializer", CLCNN_INVALID_ARGUMENT,
      "graph.initializer[0]: raw data of 68 bytes, the dims need 54 values"},
     {"bad_huge_dimension", CLCNN_UNSUPPORTED, "1x3x1073741824x1073741824 is too large"},
     {"bad_missing_input", CLCNN_INVALID_ARGUMENT,
      "input 'nowhere' is not a graph input, an initializer or any node's output"},
     {"bad_wrong_window", CLCNN_UNSUPPORTED, "(MaxPool): dilations 2x2"},
-    {"bad_column_bias", CLCNN_UNSUPPORTED, "only as a per-channel bias"},
 };
 
 START_TEST(refuses_bad_models) {

@@ -80,6 +80,26 @@ clcnn_status mb_new_constant(builder *b, int type, int rank, const int64_t *dims
 /* Output k of the node made the constant t. */
 clcnn_status mb_set_constant_output(builder *b, const onnx_tensor *t);
 
+/* An input of tensor arithmetic: a computed value (v) or a float constant (t, v -1), its rank
+   (0: a scalar) and dimensions (padded with 1s to four). */
+typedef struct mb_operand {
+  int v;
+  const onnx_tensor *t;
+  int rank;
+  size_t dims[4];
+} mb_operand;
+clcnn_status mb_operand_input(builder *b, size_t k, mb_operand *o);
+/* The node's two inputs combined elementwise by op, broadcasting (numpy's rules). */
+clcnn_status mb_binary(builder *b, clcnn_binary_op op);
+/* y = alpha * op(a) op(b) (+ beta * c when has_c, c broadcast to the m x n result) with numpy's
+   matmul rules: 1-D operands taken as a row (a) or a column (b), batch dimensions broadcast. */
+typedef struct mb_products_args {
+  mb_operand a, b, c;
+  int has_c, trans_a, trans_b;
+  float alpha, beta;
+} mb_products_args;
+clcnn_status mb_products(builder *b, const mb_products_args *p);
+
 /* The operator builders: each reads b->node and makes its outputs. */
 clcnn_status mb_op_conv(builder *b);
 clcnn_status mb_op_gemm(builder *b);
@@ -89,6 +109,9 @@ clcnn_status mb_op_sigmoid(builder *b);
 clcnn_status mb_op_tanh(builder *b);
 clcnn_status mb_op_clip(builder *b);
 clcnn_status mb_op_add(builder *b);
+clcnn_status mb_op_sub(builder *b);
+clcnn_status mb_op_mul(builder *b);
+clcnn_status mb_op_div(builder *b);
 clcnn_status mb_op_concat(builder *b);
 clcnn_status mb_op_pool(builder *b);
 clcnn_status mb_op_global_pool(builder *b);

@@ -8,6 +8,7 @@
 #include <clcnn/clcnn.h>
 
 #include "models/onnx.h"
+#include "ops/network.h"
 
 typedef enum layer_kind {
   LAYER_CONV,    /* convolution or fully connected layer; bias and activation in its epilogue */
@@ -18,7 +19,9 @@ typedef enum layer_kind {
   LAYER_CONCAT,  /* along channels */
   LAYER_BN,      /* inference batch normalization (when it could not be folded) */
   LAYER_SOFTMAX, /* over channels */
-  LAYER_PAD      /* zero padding of the planes */
+  LAYER_PAD,     /* zero padding of the planes */
+  LAYER_BINARY,  /* add, subtract, multiply or divide, broadcasting */
+  LAYER_MATMUL   /* matrix products through the GEMM (batched, broadcasting), then C added */
 } layer_kind;
 
 enum { LAYER_MAX_INPUTS = 64, ACT_NONE = -1 };
@@ -44,6 +47,17 @@ typedef struct model_layer {
   clcnn_tensor *bn[4];
   float eps;
   size_t pads[4]; /* LAYER_PAD: top, bottom, left, right */
+  /* LAYER_BINARY (operands a, b) and LAYER_MATMUL (A, B, and C added to the products):
+     operand k's index in `in`, or -1 for a constant uploaded at load (on the host while
+     loading, then on the device); the shape in which it is seen (aligned to the output's) */
+  size_t n_operands;
+  int operand_in[3];
+  float *operand_host[3];
+  clcnn_tensor *operand[3];
+  size_t operand_shape[3][4];
+  clcnn_binary_op binary_op; /* LAYER_BINARY */
+  clcnn_matmul_desc matmul;  /* LAYER_MATMUL */
+  float beta;                /* LAYER_MATMUL: C's factor */
   /* Parameters computed at run time (graph inputs or node outputs) rather than uploaded: the
      index in `in` of the weights and bias (LAYER_CONV) or of scale, shift, mean and var
      (LAYER_BN), -1 for those uploaded. */

@@ -26,6 +26,10 @@ void clcnn_model_destroy(clcnn_model *m) {
     clcnn_tensor_destroy(l->b);
     free(l->w_host);
     free(l->b_host);
+    for (size_t k = 0; k < l->n_operands; k++) {
+      clcnn_tensor_destroy(l->operand[k]);
+      free(l->operand_host[k]);
+    }
     free(l->describe);
     for (size_t k = 0; l->view && k <= l->n_in; k++) clcnn_tensor_destroy(l->view[k]);
     free(l->view);
@@ -281,6 +285,25 @@ static clcnn_status describe(clcnn_model *m, model_layer *l) {
   case LAYER_POOL:
     snprintf(line, sizeof line, "pool %s", clcnn_pool2d_plan_describe(l->pool_plan));
     break;
+  case LAYER_BINARY: {
+    static const char *const ops[] = {"add", "sub", "mul", "div"};
+    const size_t *a = l->operand_shape[0], *b = l->operand_shape[1];
+    snprintf(line, sizeof line, "%s %zux%zux%zux%zu%s and %zux%zux%zux%zu%s -> %zux%zux%zux%zu",
+             ops[l->binary_op], a[0], a[1], a[2], a[3], l->operand_in[0] < 0 ? " (constant)" : "",
+             b[0], b[1], b[2], b[3], l->operand_in[1] < 0 ? " (constant)" : "", s[0], s[1], s[2],
+             s[3]);
+    break;
+  }
+  case LAYER_MATMUL: {
+    const clcnn_matmul_desc *d = &l->matmul;
+    snprintf(line, sizeof line,
+             "matmul %zux%zu products of %zux%zu%s%s by %zux%zu%s%s%s -> %zux%zux%zux%zu",
+             d->batch[0], d->batch[1], d->m, d->k, d->trans_a ? " (transposed)" : "",
+             l->operand_in[0] < 0 ? " (constant)" : "", d->k, d->n,
+             d->trans_b ? " (transposed)" : "", l->operand_in[1] < 0 ? " (constant)" : "",
+             l->n_operands == 3 ? " plus C" : "", s[0], s[1], s[2], s[3]);
+    break;
+  }
   default: {
     static const char *const kinds[] = {"conv",   "pool",      "activation", "clip", "add",
                                         "concat", "batchnorm", "softmax",    "pad"};
@@ -323,6 +346,13 @@ static clcnn_status make_layers(clcnn_model *m) {
     } else if (l->kind == LAYER_POOL) {
       status = clcnn_pool2d_plan_create_rule(m->ctx, "clcnn_model_load", &l->pool, xs,
                                              CLCNN_PADS_BELOW_WINDOW, &l->pool_plan);
+    } else if (l->kind == LAYER_BINARY || l->kind == LAYER_MATMUL) {
+      for (size_t k = 0; k < l->n_operands && status == CLCNN_OK; k++) {
+        if (l->operand_host[k])
+          status = upload(m, l->operand_shape[k], l->operand_host[k], &l->operand[k]);
+        free(l->operand_host[k]);
+        l->operand_host[k] = NULL;
+      }
     } else if (l->kind == LAYER_BN) {
       const size_t ps[4] = {1, xs[1], 1, 1};
       for (int k = 0; k < 4 && status == CLCNN_OK; k++) {
@@ -434,6 +464,11 @@ const char *clcnn_model_output_name(const clcnn_model *m, size_t i) {
   return m && i < m->n_outputs ? m->values[m->outputs[i]].name : NULL;
 }
 
+/* Operand k of a LAYER_BINARY or LAYER_MATMUL: the tensor it sees, or the uploaded constant. */
+static const clcnn_tensor *operand(const clcnn_model *m, const model_layer *l, size_t k) {
+  return l->operand_in[k] >= 0 ? seen(m, l, (size_t)l->operand_in[k]) : l->operand[k];
+}
+
 /* One layer on the tensors it sees. */
 static clcnn_status run_layer(clcnn_model *m, const model_layer *l) {
   clcnn_context *ctx = m->ctx;
@@ -473,6 +508,15 @@ static clcnn_status run_layer(clcnn_model *m, const model_layer *l) {
     return clcnn_softmax_forward(ctx, x, y);
   case LAYER_PAD:
     return clcnn_pad2d(ctx, x, l->pads[0], l->pads[1], l->pads[2], l->pads[3], y);
+  case LAYER_BINARY:
+    return clcnn_binary_broadcast(ctx, l->binary_op, operand(m, l, 0), l->operand_shape[0],
+                                  operand(m, l, 1), l->operand_shape[1], 1.0f, y, y->shape);
+  case LAYER_MATMUL:
+    status = clcnn_matmul(ctx, &l->matmul, operand(m, l, 0), operand(m, l, 1), y);
+    if (status == CLCNN_OK && l->n_operands == 3) /* C broadcast to the m x n result */
+      status = clcnn_binary_broadcast(ctx, CLCNN_BINARY_ADD, y, y->shape, operand(m, l, 2),
+                                      l->operand_shape[2], l->beta, y, y->shape);
+    return status;
   }
   return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "clcnn_model_run: layer kind %d", (int)l->kind);
 }

@@ -1,6 +1,6 @@
 /* Elementwise and per-position operators: activations (fused into the convolution or sum
-   before them when they can be), Clip, Add and Sum (a per-channel constant folded into a bias),
-   Concat, Softmax and Pad. */
+   before them when they can be), Clip, Add and Sum (a per-channel constant folded into a bias,
+   other shapes to the broadcasting arithmetic of ops_math.c), Concat, Softmax and Pad. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,21 +70,22 @@ clcnn_status mb_op_clip(builder *b) {
   return activation(b, -1, lo, hi);
 }
 
-/* A constant added per channel after a convolution alone feeding the Add: into its bias. */
-static clcnn_status fold_bias(builder *b, int x, const onnx_tensor *c) {
+/* The convolution that alone computes x and can take constant c as (part of) its bias: c
+   has one value per channel of x, broadcast from the right (K x 1 x 1 on N x K x H x W, K on
+   N x K). -1 when there is none. */
+static int bias_taker(builder *b, int x, const onnx_tensor *c) {
   int conv = mb_foldable_conv(b, x);
   const model_value *v = &b->m->values[x];
   size_t k = v->shape[1];
-  /* broadcast from the right, the constant's K must meet the channel axis (K x 1 x 1 on
-     N x K x H x W, K on N x K); with count K every other dimension is then 1 */
   int channel_axis = c->rank - (v->rank - 1);
   int per_channel = c->f && c->count == k && c->rank <= v->rank && channel_axis >= 0 &&
                     c->dims[channel_axis] == (int64_t)k;
-  if (conv < 0 || !per_channel)
-    return mb_fail(b, CLCNN_UNSUPPORTED,
-                   "adding a constant of %zu values is supported only as a per-channel bias right "
-                   "after a Conv, Gemm or MatMul that alone feeds the Add",
-                   c->count);
+  return per_channel ? conv : -1;
+}
+
+static clcnn_status fold_bias(builder *b, int x, int conv, const onnx_tensor *c) {
+  const model_value *v = &b->m->values[x];
+  size_t k = v->shape[1];
   model_layer *l = &b->m->layers[conv];
   if (!l->b_host && !(l->b_host = calloc(k, sizeof(float))))
     return mb_fail(b, CLCNN_OUT_OF_MEMORY, "host allocation failed");
@@ -92,21 +93,30 @@ static clcnn_status fold_bias(builder *b, int x, const onnx_tensor *c) {
   return mb_set_output(b, v->rank, v->shape, -1, x);
 }
 
-/* Add and Sum: elementwise over tensors of one shape (no broadcasting). */
+/* Add and Sum: a per-channel constant after a convolution into its bias; tensors of one shape
+   summed (a residual sum may be done by the convolution before it); two tensors of other
+   shapes, or a tensor and another constant, added with broadcasting. */
 clcnn_status mb_op_add(builder *b) {
   const onnx_node *node = b->node;
-  if (pb_equals(node->op_type, "Add") && node->n_inputs == 2) {
+  if (pb_equals(node->op_type, "Add") && node->n_inputs != 2)
+    return mb_fail(b, CLCNN_INVALID_ARGUMENT, "Add takes 2 inputs, the node has %zu",
+                   node->n_inputs);
+  if (node->n_inputs == 2) {
     for (size_t k = 0; k < 2; k++) {
       int v = mb_find_value(b->m, node->inputs[k]);
       if (v >= 0 && b->m->values[v].rank == 0) {
-        int x;
-        clcnn_status status = mb_act_input(b, 1 - k, 0, &x);
-        return status == CLCNN_OK ? fold_bias(b, x, b->m->values[v].constant) : status;
+        int x, other = mb_find_value(b->m, node->inputs[1 - k]), conv = -1;
+        if (other >= 0 && b->m->values[other].rank > 0 && mb_act_input(b, 1 - k, 0, &x) == CLCNN_OK)
+          conv = bias_taker(b, x, b->m->values[v].constant);
+        return conv >= 0 ? fold_bias(b, x, conv, b->m->values[v].constant)
+                         : mb_binary(b, CLCNN_BINARY_ADD);
       }
     }
-  } else if (pb_equals(node->op_type, "Add")) {
-    return mb_fail(b, CLCNN_INVALID_ARGUMENT, "Add takes 2 inputs, the node has %zu",
-                   node->n_inputs);
+    int v0 = mb_find_value(b->m, node->inputs[0]), v1 = mb_find_value(b->m, node->inputs[1]);
+    if (v0 >= 0 && v1 >= 0 && b->m->values[v0].rank > 0 && b->m->values[v1].rank > 0 &&
+        (b->m->values[v0].rank != b->m->values[v1].rank ||
+         memcmp(b->m->values[v0].shape, b->m->values[v1].shape, sizeof b->m->values[v0].shape)))
+      return mb_binary(b, CLCNN_BINARY_ADD);
   }
   if (node->n_inputs == 0 || node->n_inputs > LAYER_MAX_INPUTS)
     return mb_fail(b, CLCNN_UNSUPPORTED, "%zu inputs (clcnn sums 1 to %d)", node->n_inputs,
@@ -118,8 +128,8 @@ clcnn_status mb_op_add(builder *b) {
     const size_t *s0 = b->m->values[in[0]].shape, *s = b->m->values[in[k]].shape;
     if (memcmp(s0, s, 4 * sizeof *s) || b->m->values[in[0]].rank != b->m->values[in[k]].rank)
       return mb_fail(b, CLCNN_UNSUPPORTED,
-                     "inputs of shapes %zux%zux%zux%zu and %zux%zux%zux%zu: clcnn adds tensors of "
-                     "one shape (no broadcasting)",
+                     "inputs of shapes %zux%zux%zux%zu and %zux%zux%zux%zu: clcnn sums more than "
+                     "two tensors only when they have one shape",
                      s0[0], s0[1], s0[2], s0[3], s[0], s[1], s[2], s[3]);
   }
   const model_value *v = &b->m->values[in[0]];

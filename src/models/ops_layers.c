@@ -1,6 +1,7 @@
 /* Operators that become layers with plans or parameters: Conv, Gemm and MatMul (fully
-   connected layers as 1x1 convolutions), pooling (ReduceMean over the planes included) and
-   batch normalization (folded into the convolution before it when it can be). */
+   connected layers as 1x1 convolutions; other products through ops_math.c), pooling (ReduceMean
+   over the planes included) and batch normalization (folded into the convolution before it when it
+   can be). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,29 +146,53 @@ static clcnn_status fully_connected(builder *b, const fc_args *a) {
   return mb_set_output(b, xv->rank, ys, index, -1);
 }
 
-clcnn_status mb_op_gemm(builder *b) {
-  fc_args a = {-1, -1, -1, 0, NULL, NULL, 1.0f, 1.0f};
-  int64_t trans_a, trans_b;
-  clcnn_status status = mb_act_input(b, 0, 2, &a.x);
-  if (status == CLCNN_OK) status = mb_param_input(b, 1, &a.bm, &a.bv);
-  if (status == CLCNN_OK && mb_has_input(b->node, 2)) status = mb_param_input(b, 2, &a.c, &a.cv);
-  if (status == CLCNN_OK) status = mb_get_int(b, "transA", 0, &trans_a);
-  if (status == CLCNN_OK) status = mb_get_int(b, "transB", 0, &trans_b);
-  if (status == CLCNN_OK) status = mb_get_float(b, "alpha", 1.0f, &a.alpha);
-  if (status == CLCNN_OK) status = mb_get_float(b, "beta", 1.0f, &a.beta);
-  if (status != CLCNN_OK) return status;
-  if (trans_a)
-    return mb_fail(b, CLCNN_UNSUPPORTED, "transA = %lld: the rows of A must be its samples",
-                   (long long)trans_a);
-  a.trans_b = trans_b != 0;
+/* Whether the fully connected layer takes the product: A computed at run time with its rows
+   as samples, B a constant matrix or one computed already laid out as N x K (transB 1, alpha
+   1), C absent, a constant of N values or one, or a computed vector of N (beta 1). */
+static int fc_takes(const mb_products_args *p) {
+  if (p->a.t || p->a.rank < 2 || p->trans_a || p->b.rank != 2) return 0;
+  if (!p->b.t && (!p->trans_b || p->alpha != 1.0f)) return 0;
+  if (!p->has_c) return 1;
+  size_t n = p->trans_b ? p->b.dims[0] : p->b.dims[1];
+  size_t c_count = mb_product(p->c.dims, 0, p->c.rank);
+  if (p->c.t) return c_count == n || c_count == 1;
+  return c_count == n && p->beta == 1.0f &&
+         (p->c.rank == 1 || (p->c.rank == 2 && p->c.dims[0] == 1));
+}
+
+static clcnn_status products(builder *b, const mb_products_args *p) {
+  if (!fc_takes(p)) return mb_products(b, p);
+  fc_args a = {p->a.v,     p->b.v, p->has_c ? p->c.v : -1,
+               p->trans_b, p->b.t, p->has_c ? p->c.t : NULL,
+               p->alpha,   p->beta};
   return fully_connected(b, &a);
 }
 
+clcnn_status mb_op_gemm(builder *b) {
+  mb_products_args p = {.alpha = 1.0f, .beta = 1.0f};
+  int64_t trans_a, trans_b;
+  clcnn_status status = mb_operand_input(b, 0, &p.a);
+  if (status == CLCNN_OK) status = mb_operand_input(b, 1, &p.b);
+  if (status == CLCNN_OK && (p.has_c = mb_has_input(b->node, 2)))
+    status = mb_operand_input(b, 2, &p.c);
+  if (status == CLCNN_OK) status = mb_get_int(b, "transA", 0, &trans_a);
+  if (status == CLCNN_OK) status = mb_get_int(b, "transB", 0, &trans_b);
+  if (status == CLCNN_OK) status = mb_get_float(b, "alpha", 1.0f, &p.alpha);
+  if (status == CLCNN_OK) status = mb_get_float(b, "beta", 1.0f, &p.beta);
+  if (status != CLCNN_OK) return status;
+  if (p.a.rank != 2 || p.b.rank != 2)
+    return mb_fail(b, CLCNN_INVALID_ARGUMENT, "A has rank %d and B rank %d; Gemm takes matrices",
+                   p.a.rank, p.b.rank);
+  p.trans_a = trans_a != 0;
+  p.trans_b = trans_b != 0;
+  return products(b, &p);
+}
+
 clcnn_status mb_op_matmul(builder *b) {
-  fc_args a = {-1, -1, -1, 0, NULL, NULL, 1.0f, 0.0f};
-  clcnn_status status = mb_act_input(b, 0, 0, &a.x);
-  if (status == CLCNN_OK) status = mb_param_input(b, 1, &a.bm, &a.bv);
-  return status == CLCNN_OK ? fully_connected(b, &a) : status;
+  mb_products_args p = {.alpha = 1.0f, .beta = 0.0f};
+  clcnn_status status = mb_operand_input(b, 0, &p.a);
+  if (status == CLCNN_OK) status = mb_operand_input(b, 1, &p.b);
+  return status == CLCNN_OK ? products(b, &p) : status;
 }
 
 clcnn_status mb_op_pool(builder *b) {
