@@ -1,5 +1,5 @@
 /* Inference kernels for the layers of common convnets: elementwise add (also broadcasting, with
-   subtract, multiply and divide) and clip, batch normalization per channel, softmax over
+   subtract, multiply, divide and PReLU), other activations and clip, batch normalization per channel, softmax over
    channels. NaN propagates through each. */
 
 /* y = a + b, then the activation of the epilogue flags epi (its bias bit unused): 16
@@ -25,7 +25,7 @@ __kernel void add(__global const float *a, const ulong a_off, __global const flo
 
 /* y = a op beta * b over an output of n0 x n1 x n2 x n3 elements, a and b read through their
    strides per dimension (0 along a dimension they broadcast): op 0 adds, 1 subtracts, 2
-   multiplies, 3 divides. One element per work-item. */
+   multiplies, 3 divides, 4 is PReLU (a, or a * b below 0). One element per work-item. */
 __kernel void broadcast_binary(__global const float *a, const ulong a_off, __global const float *b,
                                const ulong b_off, __global float *y, const ulong y_off,
                                const ulong count, const ulong n1, const ulong n2, const ulong n3,
@@ -37,7 +37,38 @@ __kernel void broadcast_binary(__global const float *a, const ulong a_off, __glo
   const size_t i3 = i % n3, i2 = i / n3 % n2, i1 = i / (n3 * n2) % n1, i0 = i / (n3 * n2 * n1);
   const float va = a[a_off + i0 * as0 + i1 * as1 + i2 * as2 + i3 * as3];
   const float vb = beta * b[b_off + i0 * bs0 + i1 * bs1 + i2 * bs2 + i3 * bs3];
-  y[y_off + i] = op == 0 ? va + vb : op == 1 ? va - vb : op == 2 ? va * vb : va / vb;
+  y[y_off + i] = op == 0   ? va + vb
+                 : op == 1 ? va - vb
+                 : op == 2 ? va * vb
+                 : op == 3 ? va / vb
+                           : (va < 0.0f ? va * vb : va);
+}
+
+/* The activations of other convnets, y = f(x) with parameters p and q: 0 LeakyReLU (slope p
+   below 0), 1 hard sigmoid (clamp(p * x + q, 0, 1)), 2 hard swish (x * clamp(x / 6 + 1/2, 0,
+   1)), 3 ELU (p * (exp(x) - 1) below 0), 4 SELU (q * (x, or p * (exp(x) - 1) below 0)), 5
+   softplus (log(1 + exp(x)), exp overflow avoided), 6 softsign (x / (1 + |x|)). Comparisons
+   keep NaN. */
+INLINE float unit_clamp(const float t) {
+  return t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
+}
+
+__kernel void unary(__global const float *x, const ulong x_off, __global float *y, const ulong y_off,
+                    const ulong count, const int op, const float p, const float q) {
+  const size_t i = get_global_id(0);
+  if (i >= count) return;
+  const float v = x[x_off + i];
+  float r;
+  switch (op) {
+  case 0: r = v < 0.0f ? p * v : v; break;
+  case 1: r = unit_clamp(p * v + q); break;
+  case 2: r = v * unit_clamp(v / 6.0f + 0.5f); break;
+  case 3: r = v < 0.0f ? p * (exp(v) - 1.0f) : v; break;
+  case 4: r = q * (v < 0.0f ? p * (exp(v) - 1.0f) : v); break;
+  case 5: r = v > 20.0f ? v : log1p(exp(v)); break;
+  default: r = v / (1.0f + fabs(v)); break;
+  }
+  y[y_off + i] = r;
 }
 
 /* Comparisons rather than fmin/fmax, which would drop a NaN. */

@@ -137,6 +137,26 @@ def arithmetic_variants():
                    [se, norm, cols, half, batched, shared, vector, gemm], "arithmetic_variants")
 
 
+def activation_variants():
+    """The activations without a clcnn_activation, on inputs scaled to reach their tails
+    (softplus past its overflow guard): LeakyRelu, PRelu (a per-channel constant slope and a
+    computed one broadcast), HardSigmoid with its parameters, HardSwish, Elu, Selu, Softplus,
+    Softsign."""
+    g = Graph(10, opset=14)
+    x, s = "x", "s"
+    wide = g.node("Mul", [x, g.const(np.float32(30))])
+    a = g.node("LeakyRelu", [x], alpha=0.2)
+    b = g.node("PRelu", [x, g.const(np.linspace(-0.5, 0.5, 3, dtype=np.float32).reshape(3, 1, 1))])
+    c = g.node("PRelu", [wide, s])
+    d = g.node("HardSigmoid", [wide], alpha=0.1, beta=0.4)
+    e = g.node("Concat", [g.node("HardSwish", [wide]), g.node("Elu", [x], alpha=0.7)], axis=1)
+    f = g.node("Selu", [g.node("Mul", [x, g.const(np.float32(4))])])
+    h = g.node("Softplus", [wide])
+    i = g.node("Softsign", [wide])
+    return g.model([(x, (2, 3, 4, 5)), (s, (2, 3, 1, 1))], [a, b, c, d, e, f, h, i],
+                   "activation_variants")
+
+
 def typed_data():
     """Initializers stored as float_data and int64_data (not raw bytes), and Constant nodes'
     value_float."""
@@ -206,6 +226,7 @@ GOOD = {
     "concat_nested": concat_nested,
     "residual_variants": residual_variants,
     "arithmetic_variants": arithmetic_variants,
+    "activation_variants": activation_variants,
     "lenet": lenet,
     "resnet18_tiny": lambda: resnet18(width=4, size=32, classes=10),
     "resnet18_tiny_folded": lambda: resnet18(folded=True, width=4, size=32, classes=10),

@@ -14,6 +14,7 @@ import onnx
 from onnx.backend.test.case import node as node_cases
 
 OPS = {"Conv", "Gemm", "MatMul", "Relu", "Clip", "Sigmoid", "Tanh", "Add", "Sub", "Mul", "Div",
+       "PRelu", "LeakyRelu", "HardSigmoid", "HardSwish", "Elu", "Selu", "Softplus", "Softsign",
        "Sum", "Concat", "Pad",
        "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Flatten", "Reshape",
        "BatchNormalization", "Softmax", "Dropout", "Identity", "Constant", "ReduceMean"}

@@ -21,7 +21,8 @@ typedef enum layer_kind {
   LAYER_SOFTMAX, /* over channels */
   LAYER_PAD,     /* zero padding of the planes */
   LAYER_BINARY,  /* add, subtract, multiply or divide, broadcasting */
-  LAYER_MATMUL   /* matrix products through the GEMM (batched, broadcasting), then C added */
+  LAYER_MATMUL,  /* matrix products through the GEMM (batched, broadcasting), then C added */
+  LAYER_UNARY    /* another activation (LeakyRelu, HardSwish...), parameters in lo and hi */
 } layer_kind;
 
 enum { LAYER_MAX_INPUTS = 64, ACT_NONE = -1 };
@@ -56,6 +57,7 @@ typedef struct model_layer {
   clcnn_tensor *operand[3];
   size_t operand_shape[3][4];
   clcnn_binary_op binary_op; /* LAYER_BINARY */
+  clcnn_unary_op unary_op;   /* LAYER_UNARY */
   clcnn_matmul_desc matmul;  /* LAYER_MATMUL */
   float beta;                /* LAYER_MATMUL: C's factor */
   /* Parameters computed at run time (graph inputs or node outputs) rather than uploaded: the

@@ -285,8 +285,15 @@ static clcnn_status describe(clcnn_model *m, model_layer *l) {
   case LAYER_POOL:
     snprintf(line, sizeof line, "pool %s", clcnn_pool2d_plan_describe(l->pool_plan));
     break;
+  case LAYER_UNARY: {
+    static const char *const ops[] = {"leaky-relu", "hard-sigmoid", "hard-swish", "elu",
+                                      "selu",       "softplus",     "softsign"};
+    snprintf(line, sizeof line, "activation %s p=%g q=%g -> %zux%zux%zux%zu", ops[l->unary_op],
+             (double)l->lo, (double)l->hi, s[0], s[1], s[2], s[3]);
+    break;
+  }
   case LAYER_BINARY: {
-    static const char *const ops[] = {"add", "sub", "mul", "div"};
+    static const char *const ops[] = {"add", "sub", "mul", "div", "prelu"};
     const size_t *a = l->operand_shape[0], *b = l->operand_shape[1];
     snprintf(line, sizeof line, "%s %zux%zux%zux%zu%s and %zux%zux%zux%zu%s -> %zux%zux%zux%zu",
              ops[l->binary_op], a[0], a[1], a[2], a[3], l->operand_in[0] < 0 ? " (constant)" : "",
@@ -511,6 +518,8 @@ static clcnn_status run_layer(clcnn_model *m, const model_layer *l) {
   case LAYER_BINARY:
     return clcnn_binary_broadcast(ctx, l->binary_op, operand(m, l, 0), l->operand_shape[0],
                                   operand(m, l, 1), l->operand_shape[1], 1.0f, y, y->shape);
+  case LAYER_UNARY:
+    return clcnn_unary(ctx, l->unary_op, l->lo, l->hi, x, y);
   case LAYER_MATMUL:
     status = clcnn_matmul(ctx, &l->matmul, operand(m, l, 0), operand(m, l, 1), y);
     if (status == CLCNN_OK && l->n_operands == 3) /* C broadcast to the m x n result */

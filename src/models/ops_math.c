@@ -1,4 +1,6 @@
-/* Tensor arithmetic: Add, Sub, Mul and Div with broadcasting, and the matrix products of Gemm
+/* Tensor arithmetic: Add, Sub, Mul, Div and PRelu with broadcasting, the activations that have
+   no clcnn_activation (LeakyRelu, HardSigmoid, HardSwish, Elu, Selu, Softplus, Softsign), and
+   the matrix products of Gemm
    and MatMul that the fully connected layer does not take (matrices computed at run time in any
    layout, batched products, a matrix C). */
 #include <stdio.h>
@@ -96,6 +98,60 @@ clcnn_status mb_op_mul(builder *b) {
 
 clcnn_status mb_op_div(builder *b) {
   return mb_binary(b, CLCNN_BINARY_DIV);
+}
+
+clcnn_status mb_op_prelu(builder *b) {
+  return mb_binary(b, CLCNN_BINARY_PRELU);
+}
+
+/* An activation beyond clcnn_activation's, its parameters from attributes p_name and q_name
+   (NULL: none) with ONNX's defaults. */
+static clcnn_status unary(builder *b, clcnn_unary_op op, const char *p_name, float p_def,
+                          const char *q_name, float q_def) {
+  int x;
+  float p = p_def, q = q_def;
+  clcnn_status status = mb_act_input(b, 0, 0, &x);
+  if (status == CLCNN_OK && p_name) status = mb_get_float(b, p_name, p_def, &p);
+  if (status == CLCNN_OK && q_name) status = mb_get_float(b, q_name, q_def, &q);
+  if (status != CLCNN_OK) return status;
+  const model_value *v = &b->m->values[x];
+  int index;
+  model_layer *l = mb_new_layer(b, LAYER_UNARY, &index);
+  l->in[0] = x;
+  l->n_in = 1;
+  l->unary_op = op;
+  l->lo = p;
+  l->hi = q;
+  return mb_set_output(b, v->rank, v->shape, index, -1);
+}
+
+clcnn_status mb_op_leaky_relu(builder *b) {
+  return unary(b, CLCNN_UNARY_LEAKY_RELU, "alpha", 0.01f, NULL, 0);
+}
+
+clcnn_status mb_op_hard_sigmoid(builder *b) {
+  return unary(b, CLCNN_UNARY_HARD_SIGMOID, "alpha", 0.2f, "beta", 0.5f);
+}
+
+clcnn_status mb_op_hard_swish(builder *b) {
+  return unary(b, CLCNN_UNARY_HARD_SWISH, NULL, 0, NULL, 0);
+}
+
+clcnn_status mb_op_elu(builder *b) {
+  return unary(b, CLCNN_UNARY_ELU, "alpha", 1.0f, NULL, 0);
+}
+
+clcnn_status mb_op_selu(builder *b) {
+  return unary(b, CLCNN_UNARY_SELU, "alpha", 1.67326319217681884765625f, "gamma",
+               1.05070102214813232421875f);
+}
+
+clcnn_status mb_op_softplus(builder *b) {
+  return unary(b, CLCNN_UNARY_SOFTPLUS, NULL, 0, NULL, 0);
+}
+
+clcnn_status mb_op_softsign(builder *b) {
+  return unary(b, CLCNN_UNARY_SOFTSIGN, NULL, 0, NULL, 0);
 }
 
 /* Batch strides of an operand with batch dimensions own[0..rank) (right-aligned to the

@@ -44,7 +44,7 @@ clcnn_status clcnn_binary_broadcast(clcnn_context *ctx, clcnn_binary_op op, cons
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "b", b, NULL);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "y", y, NULL);
   if (status != CLCNN_OK) return status;
-  if (op < CLCNN_BINARY_ADD || op > CLCNN_BINARY_DIV)
+  if (op < CLCNN_BINARY_ADD || op > CLCNN_BINARY_PRELU)
     return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: operation %d", fn, (int)op);
   if (count4(y_shape) != y->count)
     return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT,

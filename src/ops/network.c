@@ -63,6 +63,24 @@ clcnn_status clcnn_clip(clcnn_context *ctx, const clcnn_tensor *x, float lo, flo
                                         CLCNN_ULONG(x->count), CLCNN_FLOAT(lo), CLCNN_FLOAT(hi))));
 }
 
+clcnn_status clcnn_unary(clcnn_context *ctx, clcnn_unary_op op, float p, float q,
+                         const clcnn_tensor *x, clcnn_tensor *y) {
+  const char *fn = "clcnn_unary";
+  clcnn_status status = clcnn_context_check(ctx, fn);
+  if (status != CLCNN_OK) return status;
+  if (op < CLCNN_UNARY_LEAKY_RELU || op > CLCNN_UNARY_SOFTSIGN)
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: operation %d", fn, (int)op);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, NULL);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "y", y, x->shape);
+  if (status == CLCNN_OK) status = clcnn_check_in_place(ctx, fn, y, "y", x, "x");
+  if (status != CLCNN_OK) return status;
+  return CLCNN_LOCKED(
+      ctx, launch(ctx, "unary", x->count, 0,
+                  CLCNN_ARGS(CLCNN_MEM(x->buf), CLCNN_ULONG(x->offset), CLCNN_MEM(y->buf),
+                             CLCNN_ULONG(y->offset), CLCNN_ULONG(x->count), CLCNN_INT(op),
+                             CLCNN_FLOAT(p), CLCNN_FLOAT(q))));
+}
+
 clcnn_status clcnn_softmax_forward(clcnn_context *ctx, const clcnn_tensor *x, clcnn_tensor *y) {
   const char *fn = "clcnn_softmax_forward";
   clcnn_status status = clcnn_context_check(ctx, fn);
