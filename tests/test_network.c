@@ -71,17 +71,18 @@ static float broadcast_at(const float *v, const size_t s[4], const size_t i[4]) 
 
 START_TEST(binary_ops_broadcast_both_ways) {
   clcnn_context *ctx = support_context();
-  const size_t as[4] = {2, 1, 3, 1}, bs[4] = {1, 4, 1, 5}, ys[4] = {2, 4, 3, 5};
-  const size_t na = 6, nb = 20, ny = 120;
+  /* rows of 19: a whole run of 16 and a ragged one */
+  const size_t as[4] = {2, 1, 3, 1}, bs[4] = {1, 4, 1, 19}, ys[4] = {2, 4, 3, 19};
+  const size_t na = 6, nb = 76, ny = 456;
   unsigned seed = 23;
-  float *a = support_values(na, &seed, 0), *b = support_values(nb, &seed, 0), want[120];
+  float *a = support_values(na, &seed, 0), *b = support_values(nb, &seed, 0), want[456];
   b[7] = 0.0f; /* a division by zero: infinities as IEEE gives them */
   const size_t flat_a[4] = {na, 1, 1, 1}, flat_b[4] = {nb, 1, 1, 1};
   clcnn_tensor *ta = make(ctx, flat_a, a), *tb = make(ctx, flat_b, b), *ty = make(ctx, ys, NULL);
   const float beta = -0.75f;
   for (int op = CLCNN_BINARY_ADD; op <= CLCNN_BINARY_DIV; op++) {
     for (size_t e = 0; e < ny; e++) {
-      const size_t i[4] = {e / 60, e / 15 % 4, e / 5 % 3, e % 5};
+      const size_t i[4] = {e / 228, e / 57 % 4, e / 19 % 3, e % 19};
       float x = broadcast_at(a, as, i), z = beta * broadcast_at(b, bs, i);
       want[e] = op == CLCNN_BINARY_ADD   ? x + z
                 : op == CLCNN_BINARY_SUB ? x - z
@@ -95,15 +96,15 @@ START_TEST(binary_ops_broadcast_both_ways) {
   const float one[1] = {2.5f};
   const size_t single[4] = {1, 1, 1, 1};
   clcnn_tensor *scalar = make(ctx, single, one);
-  float before[120];
+  float before[456];
   expect_ok(clcnn_tensor_read(ty, before, ny), ctx);
   for (size_t e = 0; e < ny; e++) want[e] = before[e] * 2.5f;
   expect_ok(clcnn_binary_broadcast(ctx, CLCNN_BINARY_MUL, ty, ys, scalar, single, 1.0f, ty, ys),
             ctx);
   expect_near(ctx, ty, want, ny, 0);
-  const size_t wrong[4] = {1, 4, 1, 5 * 1};
+  const size_t wrong[4] = {1, 4, 1, 19};
   expect_error(clcnn_binary_broadcast(ctx, CLCNN_BINARY_ADD, ta, wrong, tb, bs, 1, ty, ys),
-               CLCNN_INVALID_ARGUMENT, ctx, "a seen as 1x4x1x5 (20 elements) has 6");
+               CLCNN_INVALID_ARGUMENT, ctx, "a seen as 1x4x1x19 (76 elements) has 6");
   const size_t mismatch[4] = {2, 3, 1, 1};
   expect_error(clcnn_binary_broadcast(ctx, CLCNN_BINARY_ADD, ta, mismatch, tb, bs, 1, ty, ys),
                CLCNN_INVALID_ARGUMENT, ctx, "dimension 1 is neither the output's nor 1");

@@ -7,6 +7,9 @@
 #include "ops/shape.h"
 #include "program/launch.h"
 
+/* Output elements per work-item, along the last dimension (network.cl). */
+#define BROADCAST_RUN 16
+
 static size_t count4(const size_t s[4]) {
   return s[0] * s[1] * s[2] * s[3];
 }
@@ -60,13 +63,17 @@ clcnn_status clcnn_binary_broadcast(clcnn_context *ctx, clcnn_binary_op op, cons
                    : clcnn_check_distinct(ctx, fn, y, "y", a, "a");
   if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, y, "y", b, "b");
   if (status != CLCNN_OK) return status;
+  /* rows of the last dimension along the launch's first dimension, runs of it along the
+     second (see network.cl) */
+  size_t rows = y_shape[0] * y_shape[1] * y_shape[2];
+  size_t runs = (y_shape[3] + BROADCAST_RUN - 1) / BROADCAST_RUN;
   return CLCNN_LOCKED(
       ctx,
       clcnn_launch_elementwise(
-          ctx, "network.cl", "broadcast_binary", y->count, 0,
+          ctx, "network.cl", "broadcast_binary", rows, runs,
           CLCNN_ARGS(CLCNN_MEM(a->buf), CLCNN_ULONG(a->offset), CLCNN_MEM(b->buf),
                      CLCNN_ULONG(b->offset), CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset),
-                     CLCNN_ULONG(y->count), CLCNN_ULONG(y_shape[1]), CLCNN_ULONG(y_shape[2]),
+                     CLCNN_ULONG(rows), CLCNN_ULONG(y_shape[1]), CLCNN_ULONG(y_shape[2]),
                      CLCNN_ULONG(y_shape[3]), CLCNN_ULONG(as[0]), CLCNN_ULONG(as[1]),
                      CLCNN_ULONG(as[2]), CLCNN_ULONG(as[3]), CLCNN_ULONG(bs[0]), CLCNN_ULONG(bs[1]),
                      CLCNN_ULONG(bs[2]), CLCNN_ULONG(bs[3]), CLCNN_INT(op), CLCNN_FLOAT(beta))));
