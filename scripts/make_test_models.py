@@ -13,7 +13,8 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from onnx_models import Graph, lenet, mobilenet_v2, resnet18, squeezenet11, vgg11  # noqa: E402
+from onnx_models import (Graph, lenet, mobilenet_v2, mobilenet_v3_small, resnet18,  # noqa: E402
+                         squeezenet11, vgg11)
 
 
 def conv_variants():
@@ -232,6 +233,8 @@ GOOD = {
     "resnet18_tiny_folded": lambda: resnet18(folded=True, width=4, size=32, classes=10),
     "mobilenet_v2_tiny": lambda: mobilenet_v2(width=0.25, size=32, classes=10, last=64),
     "squeezenet1_1_small": lambda: squeezenet11(size=48, classes=10, div=8),
+    "mobilenet_v3_small_tiny": lambda: mobilenet_v3_small(width=0.25, size=32, classes=10,
+                                                          last=64),
     "vgg11_tiny": lambda: vgg11(width=4, size=32, classes=10, hidden=32),
 }
 

@@ -143,6 +143,51 @@ def mobilenet_v2(seed=0, width=1.0, size=224, classes=1000, last=None):
     return g.model([(x, (1, 3, size, size))], [y], "mobilenet_v2")
 
 
+def mobilenet_v3_small(seed=0, width=1.0, size=224, classes=1000, last=1024):
+    """torchvision's MobileNetV3-Small: inverted residuals with squeeze-and-excitation
+    (HardSigmoid gates multiplied in) and HardSwish, opset 14."""
+    g = Graph(seed, opset=14)
+
+    def ch(c):
+        return max(8, int(c * width + 4) // 8 * 8)
+
+    def cba(x, cin, cout, k, stride, act, groups=1):
+        y = g.bn(g.conv(x, cin, cout, k, stride, groups=groups, bias=False), cout)
+        return g.node(act, [y]) if act else y
+
+    def se(x, c):
+        squeeze = ch(c // 4)
+        s = g.node("GlobalAveragePool", [x])
+        s = g.node("Relu", [g.conv(s, c, squeeze, 1)])
+        s = g.node("HardSigmoid", [g.conv(s, squeeze, c, 1)], alpha=1.0 / 6, beta=0.5)
+        return g.node("Mul", [s, x])
+
+    x = "input"
+    cin = ch(16)
+    y = cba(x, 3, cin, 3, 2, "HardSwish")
+    settings = [(3, 16, 16, True, "Relu", 2), (3, 72, 24, False, "Relu", 2),
+                (3, 88, 24, False, "Relu", 1), (5, 96, 40, True, "HardSwish", 2),
+                (5, 240, 40, True, "HardSwish", 1), (5, 240, 40, True, "HardSwish", 1),
+                (5, 120, 48, True, "HardSwish", 1), (5, 144, 48, True, "HardSwish", 1),
+                (5, 288, 96, True, "HardSwish", 2), (5, 576, 96, True, "HardSwish", 1),
+                (5, 576, 96, True, "HardSwish", 1)]
+    for k, expand, out, use_se, act, stride in settings:
+        hidden, cout = ch(expand), ch(out)
+        z = y if hidden == cin else cba(y, cin, hidden, 1, 1, act)
+        z = cba(z, hidden, hidden, k, stride, act, groups=hidden)
+        if use_se:
+            z = se(z, hidden)
+        z = cba(z, hidden, cout, 1, 1, None)
+        y = g.node("Add", [z, y]) if stride == 1 and cin == cout else z
+        cin = cout
+    top = ch(576)
+    y = cba(y, cin, top, 1, 1, "HardSwish")
+    y = g.node("Flatten", [g.node("GlobalAveragePool", [y])], axis=1)
+    y = g.node("HardSwish", [g.gemm(y, top, last)])
+    y = g.gemm(g.node("Dropout", [y]), last, classes)
+    return g.model([(x, (1, 3, size, size))], [y], "mobilenet_v3_small")
+
+
 def squeezenet11(seed=0, size=224, classes=1000, div=1):
     g = Graph(seed)
 
@@ -191,5 +236,6 @@ NETWORKS = {
     "resnet18_folded": lambda: (resnet18(folded=True), (3, 224, 224)),
     "mobilenet_v2": lambda: (mobilenet_v2(), (3, 224, 224)),
     "squeezenet1_1": lambda: (squeezenet11(), (3, 224, 224)),
+    "mobilenet_v3_small": lambda: (mobilenet_v3_small(), (3, 224, 224)),
     "vgg11": lambda: (vgg11(), (3, 224, 224)),
 }

@@ -117,6 +117,7 @@ static const char *const good[] = {"conv_variants",
                                    "resnet18_tiny_folded",
                                    "mobilenet_v2_tiny",
                                    "squeezenet1_1_small",
+                                   "mobilenet_v3_small_tiny",
                                    "vgg11_tiny"};
 
 START_TEST(matches_onnx_runtime) {
