@@ -62,6 +62,18 @@ def pool_variants():
     return g.model([(x, (2, 3, 7, 8))], [a, b, c, d, e, f, h, i], "pool_variants")
 
 
+def pool_1d():
+    """Pooling over the one axis of N x C x L tensors: padded, ceil mode, count_include_pad,
+    auto_pad."""
+    g = Graph(11)
+    x = "x"
+    a = g.node("MaxPool", [x], kernel_shape=[3], strides=[2], pads=[1, 1], ceil_mode=1)
+    b = g.node("AveragePool", [x], kernel_shape=[4], pads=[2, 1], count_include_pad=1)
+    c = g.node("AveragePool", [x], kernel_shape=[3], strides=[2], pads=[1, 0])
+    d = g.node("MaxPool", [x], kernel_shape=[2], strides=[2], auto_pad="SAME_UPPER")
+    return g.model([(x, (2, 3, 11))], [a, b, c, d], "pool_1d")
+
+
 def graph_variants():
     """Unfoldable batch normalization, clip, sum, identity, dropout, reshape by a Constant,
     softmax over channels of a 4-D tensor, two inputs and two outputs."""
@@ -219,6 +231,7 @@ GOOD = {
     "conv_variants": conv_variants,
     "dense_variants": dense_variants,
     "pool_variants": pool_variants,
+    "pool_1d": pool_1d,
     "graph_variants": graph_variants,
     "legacy_opset": legacy_opset,
     "typed_data": typed_data,

@@ -103,6 +103,7 @@ static void check_model(const char *name, int first_only) {
 static const char *const good[] = {"conv_variants",
                                    "dense_variants",
                                    "pool_variants",
+                                   "pool_1d",
                                    "graph_variants",
                                    "legacy_opset",
                                    "typed_data",

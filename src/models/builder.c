@@ -143,7 +143,7 @@ clcnn_status mb_get_ints(builder *b, const char *name, size_t count, int64_t def
   clcnn_status status = mb_attr_of(b, name, ONNX_ATTR_INTS, &a);
   if (status != CLCNN_OK) return status;
   if (a && a->count != count)
-    return mb_fail(b, CLCNN_UNSUPPORTED, "attribute %s has %zu values, expected %zu (2-D)", name,
+    return mb_fail(b, CLCNN_UNSUPPORTED, "attribute %s has %zu values, expected %zu", name,
                    a->count, count);
   for (size_t i = 0; i < count; i++) {
     out[i] = a ? a->ints[i] : def;
@@ -248,11 +248,19 @@ float *mb_copy_floats(const float *src, size_t count) {
 
 /* pads[4] (top, left, bottom, right) from auto_pad or the pads attribute, for windows of
    extent[2] (dilated) moving by stride[2] over in[2]. */
-clcnn_status mb_spatial_pads(builder *b, const size_t in[2], const int64_t extent[2],
+clcnn_status mb_spatial_pads(builder *b, int spatial, const size_t in[2], const int64_t extent[2],
                              const int64_t stride[2], int64_t pads[4]) {
   const onnx_attr *a;
   clcnn_status status = mb_attr_of(b, "auto_pad", ONNX_ATTR_STRING, &a);
   if (status != CLCNN_OK) return status;
+  pads[1] = pads[3] = 0; /* one spatial axis: the planes' height, no padding across */
+  if ((!a || pb_equals(a->s, "NOTSET")) && spatial == 1) {
+    int64_t ends[2] = {0, 0};
+    status = mb_get_ints(b, "pads", 2, 0, 0, (int64_t)1 << 30, ends);
+    pads[0] = ends[0];
+    pads[2] = ends[1];
+    return status;
+  }
   if (!a || pb_equals(a->s, "NOTSET"))
     return mb_get_ints(b, "pads", 4, 0, 0, (int64_t)1 << 30, pads);
   int upper = pb_equals(a->s, "SAME_UPPER"), lower = pb_equals(a->s, "SAME_LOWER");
@@ -261,7 +269,7 @@ clcnn_status mb_spatial_pads(builder *b, const size_t in[2], const int64_t exten
                    "auto_pad '%.*s' is not NOTSET, SAME_UPPER, "
                    "SAME_LOWER or VALID",
                    PB(a->s));
-  for (int i = 0; i < 2; i++) {
+  for (int i = 0; i < spatial; i++) {
     int64_t total = 0;
     if (upper || lower) {
       int64_t out = ((int64_t)in[i] + stride[i] - 1) / stride[i];

@@ -65,8 +65,9 @@ int mb_foldable_conv(const builder *b, int v);
 /* A malloc'd copy of count floats (NULL when out of memory). */
 float *mb_copy_floats(const float *src, size_t count);
 /* pads[4] (top, left, bottom, right) from auto_pad or the pads attribute, for windows of
-   extent[2] (dilated) moving by stride[2] over in[2]. */
-clcnn_status mb_spatial_pads(builder *b, const size_t in[2], const int64_t extent[2],
+   extent[2] (dilated) moving by stride[2] over in[2]; with one spatial axis (a rank-3 tensor
+   seen as N x C x L x 1) the pads attribute has its two ends and left and right are 0. */
+clcnn_status mb_spatial_pads(builder *b, int spatial, const size_t in[2], const int64_t extent[2],
                              const int64_t stride[2], int64_t pads[4]);
 /* Appends runtime parameter v (when >= 0) to l's inputs; its index in `in`, or -1. */
 int mb_add_param(model_layer *l, int v);

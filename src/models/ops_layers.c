@@ -49,7 +49,7 @@ clcnn_status mb_op_conv(builder *b) {
     return mb_fail(b, CLCNN_INVALID_ARGUMENT, "group %lld for %zu input channels", (long long)group,
                    xs[1]);
   for (int i = 0; i < 2; i++) extent[i] = dil[i] * ((int64_t)ws[2 + i] - 1) + 1;
-  if ((status = mb_spatial_pads(b, xs + 2, extent, stride, pads)) != CLCNN_OK) return status;
+  if ((status = mb_spatial_pads(b, 2, xs + 2, extent, stride, pads)) != CLCNN_OK) return status;
   clcnn_conv2d_desc d = {(size_t)stride[0], (size_t)stride[1], (size_t)pads[0], (size_t)pads[2],
                          (size_t)pads[1],   (size_t)pads[3],   (size_t)dil[0],  (size_t)dil[1],
                          (size_t)group,     CLCNN_CONV_AUTO};
@@ -195,13 +195,22 @@ clcnn_status mb_op_matmul(builder *b) {
   return status == CLCNN_OK ? products(b, &p) : status;
 }
 
+/* MaxPool and AveragePool over 2-D planes, or over the one axis of a rank-3 tensor (N x C x L
+   seen as N x C x L x 1: windows of height k). */
 clcnn_status mb_op_pool(builder *b) {
   int x, max = pb_equals(b->node->op_type, "MaxPool");
-  int64_t kernel[2], stride[2], dil[2], pads[4], ceil_mode, include_pad, order;
-  clcnn_status status = mb_act_input(b, 0, 4, &x);
-  if (status == CLCNN_OK) status = mb_get_ints(b, "kernel_shape", 2, 0, 1, 1 << 30, kernel);
-  if (status == CLCNN_OK) status = mb_get_ints(b, "strides", 2, 1, 1, 1 << 30, stride);
-  if (status == CLCNN_OK) status = mb_get_ints(b, "dilations", 2, 1, 1, 1 << 30, dil);
+  int64_t kernel[2] = {1, 1}, stride[2] = {1, 1}, dil[2] = {1, 1}, pads[4], ceil_mode, include_pad,
+          order;
+  clcnn_status status = mb_act_input(b, 0, 0, &x);
+  if (status != CLCNN_OK) return status;
+  int rank = b->m->values[x].rank, spatial = rank - 2;
+  if (rank != 3 && rank != 4)
+    return mb_fail(b, CLCNN_UNSUPPORTED,
+                   "input of rank %d; clcnn pools over 1 or 2 axes (rank 3 or 4)", rank);
+  status = mb_get_ints(b, "kernel_shape", (size_t)spatial, 0, 1, 1 << 30, kernel);
+  if (status == CLCNN_OK)
+    status = mb_get_ints(b, "strides", (size_t)spatial, 1, 1, 1 << 30, stride);
+  if (status == CLCNN_OK) status = mb_get_ints(b, "dilations", (size_t)spatial, 1, 1, 1 << 30, dil);
   if (status == CLCNN_OK) status = mb_get_int(b, "ceil_mode", 0, &ceil_mode);
   if (status == CLCNN_OK) status = mb_get_int(b, "count_include_pad", 0, &include_pad);
   if (status == CLCNN_OK) status = mb_get_int(b, "storage_order", 0, &order);
@@ -212,7 +221,8 @@ clcnn_status mb_op_pool(builder *b) {
     return mb_fail(b, CLCNN_UNSUPPORTED, "dilations %lldx%lld: clcnn pools dense windows",
                    (long long)dil[0], (long long)dil[1]);
   if (order != 0) return mb_fail(b, CLCNN_UNSUPPORTED, "storage_order %lld", (long long)order);
-  if ((status = mb_spatial_pads(b, b->m->values[x].shape + 2, kernel, stride, pads)) != CLCNN_OK)
+  if ((status = mb_spatial_pads(b, spatial, b->m->values[x].shape + 2, kernel, stride, pads)) !=
+      CLCNN_OK)
     return status;
   clcnn_pool2d_desc d = {max ? CLCNN_POOL_MAX : CLCNN_POOL_AVG,
                          (size_t)kernel[0],
@@ -225,7 +235,9 @@ clcnn_status mb_op_pool(builder *b) {
                          (size_t)pads[3],
                          ceil_mode != 0,
                          include_pad != 0};
-  return mb_make_pool(b, x, &d);
+  status = mb_make_pool(b, x, &d);
+  if (status == CLCNN_OK) b->m->values[b->m->layers[b->m->n_layers - 1].out].rank = rank;
+  return status;
 }
 
 clcnn_status mb_op_global_pool(builder *b) {
