@@ -62,6 +62,21 @@ def pool_variants():
     return g.model([(x, (2, 3, 7, 8))], [a, b, c, d, e, f, h, i], "pool_variants")
 
 
+def deconv_variants():
+    """ConvTranspose: stride 2 with pads and output_padding, groups and a bias; dilations;
+    auto_pad SAME_UPPER; output_shape longer than the windows reach; a ReLU after it."""
+    g = Graph(12)
+    x = "x"
+    a = g.node("ConvTranspose", [x, g.weight(4, 3, 3, 3), g.const(np.linspace(-1, 1, 6,
+                                                                               dtype=np.float32))],
+               strides=[2, 2], pads=[1, 0, 1, 1], output_padding=[1, 0], group=2)
+    b = g.node("Relu", [g.node("ConvTranspose", [x, g.weight(4, 5, 2, 3)], dilations=[2, 1],
+                               strides=[1, 2])])
+    c = g.node("ConvTranspose", [x, g.weight(4, 2, 3, 3)], strides=[2, 2], auto_pad="SAME_UPPER")
+    d = g.node("ConvTranspose", [x, g.weight(4, 2, 3, 3)], strides=[3, 2], output_shape=[16, 12])
+    return g.model([(x, (2, 4, 5, 6))], [a, b, c, d], "deconv_variants")
+
+
 def pool_1d():
     """Pooling over the one axis of N x C x L tensors: padded, ceil mode, count_include_pad,
     auto_pad."""
@@ -232,6 +247,7 @@ GOOD = {
     "dense_variants": dense_variants,
     "pool_variants": pool_variants,
     "pool_1d": pool_1d,
+    "deconv_variants": deconv_variants,
     "graph_variants": graph_variants,
     "legacy_opset": legacy_opset,
     "typed_data": typed_data,

@@ -69,7 +69,7 @@ CLCNN_KERNEL_FAMILY=workgroup CLCNN_SPECIALIZED_SIZES=0 "$clcnn" bench --no-clbl
 # norm, softmax, concatenation, activations fused into direct and GEMM-free 1x1 layers, sums
 # done by the convolutions before them, broadcasting arithmetic and batched matrix products
 models=(conv_variants dense_variants pool_variants graph_variants residual_variants
-  arithmetic_variants activation_variants)
+  arithmetic_variants activation_variants deconv_variants)
 for m in "${models[@]}"; do
   inputs=()
   for f in tests/models/$m.in*.npy; do inputs+=(--input "$f"); done

@@ -13,7 +13,7 @@ import numpy as np
 import onnx
 from onnx.backend.test.case import node as node_cases
 
-OPS = {"Conv", "Gemm", "MatMul", "Relu", "Clip", "Sigmoid", "Tanh", "Add", "Sub", "Mul", "Div",
+OPS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "Relu", "Clip", "Sigmoid", "Tanh", "Add", "Sub", "Mul", "Div",
        "PRelu", "LeakyRelu", "HardSigmoid", "HardSwish", "Elu", "Selu", "Softplus", "Softsign",
        "Sum", "Concat", "Pad",
        "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Flatten", "Reshape",

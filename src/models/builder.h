@@ -103,6 +103,7 @@ clcnn_status mb_products(builder *b, const mb_products_args *p);
 
 /* The operator builders: each reads b->node and makes its outputs. */
 clcnn_status mb_op_conv(builder *b);
+clcnn_status mb_op_conv_transpose(builder *b);
 clcnn_status mb_op_gemm(builder *b);
 clcnn_status mb_op_matmul(builder *b);
 clcnn_status mb_op_relu(builder *b);

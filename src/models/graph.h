@@ -22,7 +22,8 @@ typedef enum layer_kind {
   LAYER_PAD,     /* zero padding of the planes */
   LAYER_BINARY,  /* add, subtract, multiply or divide, broadcasting */
   LAYER_MATMUL,  /* matrix products through the GEMM (batched, broadcasting), then C added */
-  LAYER_UNARY    /* another activation (LeakyRelu, HardSwish...), parameters in lo and hi */
+  LAYER_UNARY,   /* another activation (LeakyRelu, HardSwish...), parameters in lo and hi */
+  LAYER_DECONV   /* transposed convolution: a convolution's input gradient, then the bias */
 } layer_kind;
 
 enum { LAYER_MAX_INPUTS = 64, ACT_NONE = -1 };
@@ -34,7 +35,9 @@ typedef struct model_layer {
   int out;
   int act; /* LAYER_CONV: fused activation or ACT_NONE; LAYER_ACT: the activation */
   float lo, hi;
-  /* LAYER_CONV: weights and bias on the host while loading, on the device after */
+  /* LAYER_CONV and LAYER_DECONV: weights and bias on the host while loading, on the device
+     after; LAYER_DECONV's plan and desc are those of the convolution from its output back to
+     its input */
   clcnn_conv2d_desc conv;
   size_t w_shape[4];
   float *w_host, *b_host;

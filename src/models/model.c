@@ -285,6 +285,10 @@ static clcnn_status describe(clcnn_model *m, model_layer *l) {
   case LAYER_POOL:
     snprintf(line, sizeof line, "pool %s", clcnn_pool2d_plan_describe(l->pool_plan));
     break;
+  case LAYER_DECONV: /* the plan of the convolution whose input gradient it is */
+    snprintf(line, sizeof line, "conv-transpose backward-data of %s%s",
+             clcnn_conv2d_plan_describe(l->conv_plan), l->b || l->b_in >= 0 ? " + bias" : "");
+    break;
   case LAYER_UNARY: {
     static const char *const ops[] = {"leaky-relu", "hard-sigmoid", "hard-swish", "elu",
                                       "selu",       "softplus",     "softsign"};
@@ -347,6 +351,16 @@ static clcnn_status make_layers(clcnn_model *m) {
         status = clcnn_conv2d_plan_set_activation(l->conv_plan, l->act);
       if (status == CLCNN_OK && l->residual)
         status = clcnn_conv2d_plan_set_residual(l->conv_plan, 1);
+      free(l->w_host);
+      free(l->b_host);
+      l->w_host = l->b_host = NULL;
+    } else if (l->kind == LAYER_DECONV) {
+      const size_t *ys = seen_shape(m, l, l->n_in), bs[4] = {1, ys[1], 1, 1};
+      unsigned flags = l->w_in < 0 ? CLCNN_PLAN_CONSTANT_WEIGHTS : 0;
+      if (l->w_host) status = upload(m, l->w_shape, l->w_host, &l->w);
+      if (status == CLCNN_OK && l->b_host) status = upload(m, bs, l->b_host, &l->b);
+      if (status == CLCNN_OK)
+        status = clcnn_conv2d_plan_create(m->ctx, &l->conv, ys, l->w_shape, flags, &l->conv_plan);
       free(l->w_host);
       free(l->b_host);
       l->w_host = l->b_host = NULL;
@@ -518,6 +532,16 @@ static clcnn_status run_layer(clcnn_model *m, const model_layer *l) {
   case LAYER_BINARY:
     return clcnn_binary_broadcast(ctx, l->binary_op, operand(m, l, 0), l->operand_shape[0],
                                   operand(m, l, 1), l->operand_shape[1], 1.0f, y, y->shape);
+  case LAYER_DECONV: {
+    const clcnn_tensor *b = l->b_in >= 0 ? seen(m, l, (size_t)l->b_in) : l->b;
+    status = clcnn_conv2d_plan_backward_data(l->conv_plan, x,
+                                             l->w_in >= 0 ? seen(m, l, (size_t)l->w_in) : l->w, y);
+    if (status == CLCNN_OK && b) {
+      const size_t bs[4] = {1, y->shape[1], 1, 1};
+      status = clcnn_binary_broadcast(ctx, CLCNN_BINARY_ADD, y, y->shape, b, bs, 1.0f, y, y->shape);
+    }
+    return status;
+  }
   case LAYER_UNARY:
     return clcnn_unary(ctx, l->unary_op, l->lo, l->hi, x, y);
   case LAYER_MATMUL:

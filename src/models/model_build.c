@@ -20,6 +20,7 @@ typedef struct op_entry {
 
 static const op_entry ops[] = {
     {"Conv", mb_op_conv},
+    {"ConvTranspose", mb_op_conv_transpose},
     {"Gemm", mb_op_gemm},
     {"MatMul", mb_op_matmul},
     {"Relu", mb_op_relu},

@@ -78,6 +78,131 @@ clcnn_status mb_op_conv(builder *b) {
   return mb_set_output(b, 4, ys, index, -1);
 }
 
+/* ConvTranspose's padding per axis i (begin pads[i], end pads[i + 2]) and output size out[i]:
+   from output_shape or auto_pad SAME_* (the total split as ONNX says, the odd one at the end
+   for SAME_UPPER), else from the pads attribute. */
+static clcnn_status transposed_pads(builder *b, const size_t in[2], const int64_t stride[2],
+                                    const int64_t extent[2], const int64_t out_pad[2],
+                                    int64_t pads[4], int64_t out[2]) {
+  const onnx_attr *auto_pad, *shape;
+  clcnn_status status = mb_attr_of(b, "auto_pad", ONNX_ATTR_STRING, &auto_pad);
+  if (status == CLCNN_OK) status = mb_attr_of(b, "output_shape", ONNX_ATTR_INTS, &shape);
+  if (status != CLCNN_OK) return status;
+  int upper = auto_pad && pb_equals(auto_pad->s, "SAME_UPPER");
+  int same = upper || (auto_pad && pb_equals(auto_pad->s, "SAME_LOWER"));
+  if (auto_pad && !same && !pb_equals(auto_pad->s, "NOTSET") && !pb_equals(auto_pad->s, "VALID"))
+    return mb_fail(b, CLCNN_INVALID_ARGUMENT,
+                   "auto_pad '%.*s' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID",
+                   PB(auto_pad->s));
+  if (shape && shape->count != 2)
+    return mb_fail(b, CLCNN_UNSUPPORTED, "output_shape has %zu values, expected 2", shape->count);
+  if (!shape && !same) {
+    if (auto_pad && pb_equals(auto_pad->s, "VALID"))
+      pads[0] = pads[1] = pads[2] = pads[3] = 0;
+    else if ((status = mb_get_ints(b, "pads", 4, 0, 0, (int64_t)1 << 30, pads)) != CLCNN_OK)
+      return status;
+    for (int i = 0; i < 2; i++)
+      out[i] = stride[i] * ((int64_t)in[i] - 1) + out_pad[i] + extent[i] - pads[i] - pads[i + 2];
+    return CLCNN_OK;
+  }
+  for (int i = 0; i < 2; i++) {
+    out[i] = shape ? shape->ints[i] : (int64_t)in[i] * stride[i];
+    int64_t total = stride[i] * ((int64_t)in[i] - 1) + out_pad[i] + extent[i] - out[i];
+    int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2); /* rounded down, as ONNX's */
+    pads[i] = upper ? half : total - half;
+    pads[i + 2] = total - pads[i];
+    /* an output longer than the windows reach: its last rows or columns, which no window
+       covers, stay zero (a negative end pad, like output_padding) */
+    if (pads[i + 2] < 0) pads[i + 2] = 0;
+    if (pads[i] < 0)
+      return mb_fail(b, CLCNN_UNSUPPORTED,
+                     "an output of %lld along axis %d needs the padding at its start below 0 "
+                     "(%lld)",
+                     (long long)out[i], i + 2, (long long)pads[i]);
+  }
+  return CLCNN_OK;
+}
+
+/* ConvTranspose: the input gradient of the convolution that maps its output back to its
+   input (weights C_in x C_out/group x R x S are that convolution's K x C/group x R x S), then
+   the bias per output channel. */
+clcnn_status mb_op_conv_transpose(builder *b) {
+  int x, wv, bv = -1;
+  const onnx_tensor *w, *bias = NULL;
+  clcnn_status status = mb_act_input(b, 0, 4, &x);
+  if (status == CLCNN_OK) status = mb_param_input(b, 1, &w, &wv);
+  if (status == CLCNN_OK && mb_has_input(b->node, 2)) status = mb_param_input(b, 2, &bias, &bv);
+  if (status != CLCNN_OK) return status;
+  int w_rank = w ? w->rank : b->m->values[wv].rank;
+  if (w_rank != 4)
+    return mb_fail(b, CLCNN_UNSUPPORTED, "weights of rank %d: clcnn runs 2-D convolutions (rank 4)",
+                   w_rank);
+  const size_t *xs = b->m->values[x].shape;
+  size_t ws[4];
+  for (int i = 0; i < 4; i++) ws[i] = w ? (size_t)w->dims[i] : b->m->values[wv].shape[i];
+  int64_t group, kernel[2], stride[2], dil[2], out_pad[2], pads[4], extent[2], out[2];
+  if ((status = mb_get_int(b, "group", 1, &group)) != CLCNN_OK ||
+      (status = mb_get_ints(b, "kernel_shape", 2, 0, 0, 1 << 30, kernel)) != CLCNN_OK ||
+      (status = mb_get_ints(b, "strides", 2, 1, 1, 1 << 30, stride)) != CLCNN_OK ||
+      (status = mb_get_ints(b, "dilations", 2, 1, 1, 1 << 30, dil)) != CLCNN_OK ||
+      (status = mb_get_ints(b, "output_padding", 2, 0, 0, 1 << 30, out_pad)) != CLCNN_OK)
+    return status;
+  if (onnx_find_attr(b->node, "kernel_shape") &&
+      ((size_t)kernel[0] != ws[2] || (size_t)kernel[1] != ws[3]))
+    return mb_fail(b, CLCNN_INVALID_ARGUMENT,
+                   "kernel_shape %lldx%lld differs from the weights' %zux%zu", (long long)kernel[0],
+                   (long long)kernel[1], ws[2], ws[3]);
+  if (ws[0] != xs[1] || group < 1 || xs[1] % (size_t)group)
+    return mb_fail(b, CLCNN_INVALID_ARGUMENT,
+                   "weights %zux%zux%zux%zu and group %lld for %zu input channels", ws[0], ws[1],
+                   ws[2], ws[3], (long long)group, xs[1]);
+  for (int i = 0; i < 2; i++) {
+    extent[i] = dil[i] * ((int64_t)ws[2 + i] - 1) + 1;
+    if (out_pad[i] >= stride[i] && out_pad[i] >= dil[i])
+      return mb_fail(b, CLCNN_INVALID_ARGUMENT,
+                     "output_padding %lld along axis %d: it must be below the stride (%lld) or the "
+                     "dilation (%lld)",
+                     (long long)out_pad[i], i + 2, (long long)stride[i], (long long)dil[i]);
+  }
+  if ((status = transposed_pads(b, xs + 2, stride, extent, out_pad, pads, out)) != CLCNN_OK)
+    return status;
+  size_t k_out = ws[1] * (size_t)group;
+  const size_t ys[4] = {xs[0], k_out, (size_t)(out[0] > 0 ? out[0] : 0),
+                        (size_t)(out[1] > 0 ? out[1] : 0)};
+  /* the convolution from the output back to the input must give the input's size */
+  clcnn_conv2d_desc d = {(size_t)stride[0], (size_t)stride[1], (size_t)pads[0], (size_t)pads[2],
+                         (size_t)pads[1],   (size_t)pads[3],   (size_t)dil[0],  (size_t)dil[1],
+                         (size_t)group,     CLCNN_CONV_AUTO};
+  clcnn_conv_geometry g;
+  if (out[0] < 1 || out[1] < 1 ||
+      clcnn_conv_geometry_make(b->m->ctx, b->where, &d, ys, ws, &g) != CLCNN_OK || g.p != xs[2] ||
+      g.q != xs[3])
+    return mb_fail(b, CLCNN_INVALID_ARGUMENT,
+                   "an output of %lldx%lld (pads %lld,%lld,%lld,%lld) does not map back to the "
+                   "%zux%zu input",
+                   (long long)out[0], (long long)out[1], (long long)pads[0], (long long)pads[1],
+                   (long long)pads[2], (long long)pads[3], xs[2], xs[3]);
+  size_t bias_count = bias ? bias->count : bv >= 0 ? mb_product(b->m->values[bv].shape, 0, 4) : 0;
+  if ((bias || bv >= 0) && (bias_count != k_out || (bv >= 0 && b->m->values[bv].rank != 1)))
+    return mb_fail(b, CLCNN_INVALID_ARGUMENT, "bias has %zu values for %zu output channels",
+                   bias_count, k_out);
+  int index;
+  model_layer *l = mb_new_layer(b, LAYER_DECONV, &index);
+  l->in[0] = x;
+  l->n_in = 1;
+  l->w_in = mb_add_param(l, wv);
+  l->b_in = mb_add_param(l, bv);
+  l->conv = d;
+  memcpy(l->w_shape, ws, sizeof ws);
+  if (l->b_in >= 0 && (status = mb_set_view(b, l, (size_t)l->b_in, (size_t[4]){1, k_out, 1, 1})))
+    return status;
+  l->w_host = w ? mb_copy_floats(w->f, w->count) : NULL;
+  l->b_host = bias ? mb_copy_floats(bias->f, bias->count) : NULL;
+  if ((w && !l->w_host) || (bias && !l->b_host))
+    return mb_fail(b, CLCNN_OUT_OF_MEMORY, "host allocation of %zu weights failed", w->count);
+  return mb_set_output(b, 4, ys, index, -1);
+}
+
 static clcnn_status fully_connected(builder *b, const fc_args *a) {
   const model_value *xv = &b->m->values[a->x];
   const size_t *bs = a->bv >= 0 ? b->m->values[a->bv].shape : NULL;
