@@ -267,21 +267,28 @@ START_TEST(run_checks_its_tensors) {
 END_TEST
 
 /* A fixed, seeded number of mutated small models (bytes flipped or replaced, cut, runs
-   repeated; raw and typed tensor data), the same every run, so that the programs the loaded
+   repeated; raw and typed tensor data, broadcasting arithmetic, products and transposed
+   convolutions), the same every run, so that the programs the loaded
    ones build are in the test cache by the time the leak-checking pass repeats the suite
    (PoCL's LLVM keeps memory from cold builds, which LeakSanitizer would blame on us):
    every load ends in a known status with a message, or in a model that runs. */
 START_TEST(fuzz_the_loader) {
   clcnn_context *ctx = support_context();
-  size_t sizes[2];
-  unsigned char *bases[2] = {file_bytes("graph_variants", &sizes[0]),
-                             file_bytes("typed_data", &sizes[1])};
-  unsigned char *buf = malloc(2 * (sizes[0] > sizes[1] ? sizes[0] : sizes[1]) + 16);
+  enum { BASES = 4 };
+  static const char *const names[BASES] = {"graph_variants", "typed_data", "arithmetic_variants",
+                                           "deconv_variants"};
+  size_t sizes[BASES], largest = 0;
+  unsigned char *bases[BASES];
+  for (int i = 0; i < BASES; i++) {
+    bases[i] = file_bytes(names[i], &sizes[i]);
+    if (sizes[i] > largest) largest = sizes[i];
+  }
+  unsigned char *buf = malloc(2 * largest + 16);
   unsigned seed = 20261201;
   int loaded = 0, tries = 0;
   for (; tries < FUZZ_MODELS; tries++) {
-    size_t size = sizes[tries % 2], n = size;
-    memcpy(buf, bases[tries % 2], size);
+    size_t size = sizes[tries % BASES], n = size;
+    memcpy(buf, bases[tries % BASES], size);
     int edits = 1 + support_random(&seed) % 4;
     for (int e = 0; e < edits; e++) {
       size_t at = support_random(&seed) * 65536u % n + support_random(&seed) % n;
@@ -318,8 +325,7 @@ START_TEST(fuzz_the_loader) {
     clcnn_model_destroy(m);
   }
   free(buf);
-  free(bases[0]);
-  free(bases[1]);
+  for (int i = 0; i < BASES; i++) free(bases[i]);
   fprintf(stderr, "fuzz_the_loader: %d mutated models, %d loaded\n", tries, loaded);
   clcnn_context_destroy(ctx);
 }
