@@ -599,6 +599,8 @@ START_TEST(fused_residuals_match_separate_sums) {
       {{2, 3, 10, 11, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, CLCNN_CONV_DIRECT, "kernel=wide"},
       {{1, 2, 12, 12, 3, 9, 9, 1, 1, 0, 0, 0, 0, 1, 1, 1}, CLCNN_CONV_DIRECT, "kernel=generic"},
       {{1, 16, 29, 29, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, CLCNN_CONV_DIRECT, "kernel=flat"},
+      /* a plane below 28x28 whose channel-vector tiles would need a padded copy */
+      {{1, 40, 27, 27, 32, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, CLCNN_CONV_DIRECT, "kernel=flat"},
       {{2, 8, 11, 11, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8}, CLCNN_CONV_DIRECT, "kernel=depthwise"},
       {{1, 32, 7, 9, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, CLCNN_CONV_WINOGRAD, NULL},
       {{2, 8, 7, 7, 6, 3, 3, 2, 2, 1, 0, 1, 0, 1, 1, 1}, CLCNN_CONV_IM2COL_GEMM, NULL},
@@ -736,7 +738,7 @@ static Suite *plan_suite(void) {
   tcase_add_test(life, shape_churn_builds_few_programs);
   tcase_add_test(life, pool_plans_match_one_shot_calls);
   tcase_add_loop_test(life, fused_activations_match_reference, 0, 6);
-  tcase_add_loop_test(life, fused_residuals_match_separate_sums, 0, 16);
+  tcase_add_loop_test(life, fused_residuals_match_separate_sums, 0, 18);
   suite_add_tcase(s, life);
   TCase *sweep = support_tcase("sweep");
   tcase_add_loop_test(sweep, plans_match_one_shot_calls, 0, (int)ref_conv_sweep_count);
