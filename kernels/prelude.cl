@@ -43,6 +43,15 @@
 #define EPI_CALL_FUNCTIONS                                                                         \
   EPI_CALLS_(float) EPI_CALLS_(float2) EPI_CALLS_(float4) EPI_CALLS_(float8) EPI_CALLS_(float16)
 
+/* PREFETCH(p): asks for the cache line of p ahead of its use, where the device's compiler is
+   clang on a CPU (the library adds -D CLCNN_CLANG_CPU); nothing elsewhere. For loads whose
+   hardware prefetchers lose the pattern, such as one row per input channel a plane apart. */
+#ifdef CLCNN_CLANG_CPU
+#define PREFETCH(p) __builtin_prefetch((p), 0, 3)
+#else
+#define PREFETCH(p) ((void)0)
+#endif
+
 #if defined(VEC) && VEC == 1
 #define floatV float
 #define intV int

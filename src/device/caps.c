@@ -40,8 +40,11 @@ clcnn_status clcnn_device_caps_query(clcnn_context *ctx, cl_platform_id platform
   clcnn_status status = query_platform_text(ctx, platform, CL_PLATFORM_NAME, caps->platform_name,
                                             sizeof caps->platform_name);
   if (status != CLCNN_OK) return status;
-  return query_platform_text(ctx, platform, CL_PLATFORM_VERSION, caps->platform_version,
-                             sizeof caps->platform_version);
+  status = query_platform_text(ctx, platform, CL_PLATFORM_VERSION, caps->platform_version,
+                               sizeof caps->platform_version);
+  caps->clang_cpu = (caps->type & CL_DEVICE_TYPE_CPU) &&
+                    strstr(caps->platform_name, "Portable Computing Language") != NULL;
+  return status;
 }
 
 const char *clcnn_device_type_name(cl_device_type type) {

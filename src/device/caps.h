@@ -18,6 +18,9 @@ typedef struct clcnn_device_caps {
   cl_ulong max_alloc_bytes;
   cl_ulong global_mem_bytes;
   cl_ulong local_mem_bytes;
+  /* the device's OpenCL C compiler is clang with its x86/Arm backends (PoCL on a CPU), so
+     kernels may use clang's builtins such as __builtin_prefetch */
+  int clang_cpu;
 } clcnn_device_caps;
 
 /* Fills caps for device (of platform); failures are recorded on ctx (may be NULL). */

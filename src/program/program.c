@@ -32,8 +32,10 @@ typedef struct clcnn_program_entry {
 } clcnn_program_entry;
 
 clcnn_status clcnn_build_options(clcnn_context *ctx, const char *extra, char *out, size_t cap) {
-  int n = snprintf(out, cap, "%s%s%s", BASE_BUILD_OPTIONS, extra && extra[0] ? " " : "",
-                   extra ? extra : "");
+  /* -D CLCNN_CLANG_CPU lets the prelude's PREFETCH use clang's builtin */
+  int n = snprintf(out, cap, "%s%s%s%s", BASE_BUILD_OPTIONS,
+                   ctx && ctx->caps.clang_cpu ? " -DCLCNN_CLANG_CPU" : "",
+                   extra && extra[0] ? " " : "", extra ? extra : "");
   if (n < 0 || (size_t)n >= cap)
     return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "build options need %d bytes, limit %zu", n + 1,
                       cap);
