@@ -292,8 +292,17 @@ static clcnn_status describe(clcnn_model *m, model_layer *l) {
   case LAYER_UNARY: {
     static const char *const ops[] = {"leaky-relu", "hard-sigmoid", "hard-swish", "elu",
                                       "selu",       "softplus",     "softsign"};
-    snprintf(line, sizeof line, "activation %s p=%g q=%g -> %zux%zux%zux%zu", ops[l->unary_op],
-             (double)l->lo, (double)l->hi, s[0], s[1], s[2], s[3]);
+    /* the parameters the function takes: LeakyRelu and Elu one, HardSigmoid and Selu two */
+    int params = l->unary_op == CLCNN_UNARY_HARD_SIGMOID || l->unary_op == CLCNN_UNARY_SELU ? 2
+                 : l->unary_op == CLCNN_UNARY_LEAKY_RELU || l->unary_op == CLCNN_UNARY_ELU  ? 1
+                                                                                            : 0;
+    char values[64] = "";
+    if (params == 1) snprintf(values, sizeof values, " alpha=%g", (double)l->lo);
+    if (params == 2)
+      snprintf(values, sizeof values, " alpha=%g %s=%g", (double)l->lo,
+               l->unary_op == CLCNN_UNARY_SELU ? "gamma" : "beta", (double)l->hi);
+    snprintf(line, sizeof line, "activation %s%s -> %zux%zux%zux%zu", ops[l->unary_op], values,
+             s[0], s[1], s[2], s[3]);
     break;
   }
   case LAYER_BINARY: {
