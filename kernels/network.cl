@@ -1,6 +1,6 @@
 /* Inference kernels for the layers of common convnets: elementwise add (also broadcasting, with
-   subtract, multiply, divide and PReLU), other activations and clip, batch normalization per channel, softmax over
-   channels. NaN propagates through each. */
+   subtract, multiply, divide and PReLU), other activations and clip, batch normalization per
+   channel, softmax over channels. NaN propagates through each. */
 
 /* y = a + b, then the activation of the epilogue flags epi (its bias bit unused): 16
    elements per work-item, so that the activation's choice is one branch per vector (spread
@@ -68,20 +68,35 @@ INLINE float unit_clamp(const float t) {
   return t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
 }
 
-__kernel void unary(__global const float *x, const ulong x_off, __global float *y, const ulong y_off,
-                    const ulong count, const int op, const float p, const float q) {
+__kernel void unary(__global const float *x, const ulong x_off, __global float *y,
+                    const ulong y_off, const ulong count, const int op, const float p,
+                    const float q) {
   const size_t i = get_global_id(0);
   if (i >= count) return;
   const float v = x[x_off + i];
   float r;
   switch (op) {
-  case 0: r = v < 0.0f ? p * v : v; break;
-  case 1: r = unit_clamp(p * v + q); break;
-  case 2: r = v * unit_clamp(v / 6.0f + 0.5f); break;
-  case 3: r = v < 0.0f ? p * (exp(v) - 1.0f) : v; break;
-  case 4: r = q * (v < 0.0f ? p * (exp(v) - 1.0f) : v); break;
-  case 5: r = v > 20.0f ? v : log1p(exp(v)); break;
-  default: r = v / (1.0f + fabs(v)); break;
+  case 0:
+    r = v < 0.0f ? p * v : v;
+    break;
+  case 1:
+    r = unit_clamp(p * v + q);
+    break;
+  case 2:
+    r = v * unit_clamp(v / 6.0f + 0.5f);
+    break;
+  case 3:
+    r = v < 0.0f ? p * (exp(v) - 1.0f) : v;
+    break;
+  case 4:
+    r = q * (v < 0.0f ? p * (exp(v) - 1.0f) : v);
+    break;
+  case 5:
+    r = v > 20.0f ? v : log1p(exp(v));
+    break;
+  default:
+    r = v / (1.0f + fabs(v));
+    break;
   }
   y[y_off + i] = r;
 }
