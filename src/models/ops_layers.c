@@ -20,62 +20,91 @@ typedef struct fc_args {
   float alpha, beta;
 } fc_args;
 
-clcnn_status mb_op_conv(builder *b) {
-  int x, wv, bv = -1;
-  const onnx_tensor *w, *bias = NULL;
-  clcnn_status status = mb_act_input(b, 0, 4, &x);
-  if (status == CLCNN_OK) status = mb_param_input(b, 1, &w, &wv);
-  if (status == CLCNN_OK && mb_has_input(b->node, 2)) status = mb_param_input(b, 2, &bias, &bv);
+/* What Conv and ConvTranspose share: the input, the weights and bias (constants or computed),
+   the weight shape and the window attributes, kernel_shape checked against the weights. */
+typedef struct conv_node {
+  int x, wv, bv;
+  const onnx_tensor *w, *bias;
+  size_t ws[4];
+  int64_t group, stride[2], dil[2], extent[2];
+} conv_node;
+
+static clcnn_status read_conv_node(builder *b, conv_node *c) {
+  int64_t kernel[2];
+  c->bv = -1;
+  c->bias = NULL;
+  clcnn_status status = mb_act_input(b, 0, 4, &c->x);
+  if (status == CLCNN_OK) status = mb_param_input(b, 1, &c->w, &c->wv);
+  if (status == CLCNN_OK && mb_has_input(b->node, 2))
+    status = mb_param_input(b, 2, &c->bias, &c->bv);
   if (status != CLCNN_OK) return status;
-  int w_rank = w ? w->rank : b->m->values[wv].rank;
+  int w_rank = c->w ? c->w->rank : b->m->values[c->wv].rank;
   if (w_rank != 4)
     return mb_fail(b, CLCNN_UNSUPPORTED, "weights of rank %d: clcnn runs 2-D convolutions (rank 4)",
                    w_rank);
-  const size_t *xs = b->m->values[x].shape;
-  size_t ws[4];
-  for (int i = 0; i < 4; i++) ws[i] = w ? (size_t)w->dims[i] : b->m->values[wv].shape[i];
-  int64_t group, kernel[2], stride[2], dil[2], pads[4], extent[2];
-  if ((status = mb_get_int(b, "group", 1, &group)) != CLCNN_OK ||
+  for (int i = 0; i < 4; i++)
+    c->ws[i] = c->w ? (size_t)c->w->dims[i] : b->m->values[c->wv].shape[i];
+  if ((status = mb_get_int(b, "group", 1, &c->group)) != CLCNN_OK ||
       (status = mb_get_ints(b, "kernel_shape", 2, 0, 0, 1 << 30, kernel)) != CLCNN_OK ||
-      (status = mb_get_ints(b, "strides", 2, 1, 1, 1 << 30, stride)) != CLCNN_OK ||
-      (status = mb_get_ints(b, "dilations", 2, 1, 1, 1 << 30, dil)) != CLCNN_OK)
+      (status = mb_get_ints(b, "strides", 2, 1, 1, 1 << 30, c->stride)) != CLCNN_OK ||
+      (status = mb_get_ints(b, "dilations", 2, 1, 1, 1 << 30, c->dil)) != CLCNN_OK)
     return status;
   if (onnx_find_attr(b->node, "kernel_shape") &&
-      ((size_t)kernel[0] != ws[2] || (size_t)kernel[1] != ws[3]))
+      ((size_t)kernel[0] != c->ws[2] || (size_t)kernel[1] != c->ws[3]))
     return mb_fail(b, CLCNN_INVALID_ARGUMENT,
                    "kernel_shape %lldx%lld differs from the weights' %zux%zu", (long long)kernel[0],
-                   (long long)kernel[1], ws[2], ws[3]);
-  if (group < 1 || group > (int64_t)xs[1])
-    return mb_fail(b, CLCNN_INVALID_ARGUMENT, "group %lld for %zu input channels", (long long)group,
-                   xs[1]);
-  for (int i = 0; i < 2; i++) extent[i] = dil[i] * ((int64_t)ws[2 + i] - 1) + 1;
-  if ((status = mb_spatial_pads(b, 2, xs + 2, extent, stride, pads)) != CLCNN_OK) return status;
-  clcnn_conv2d_desc d = {(size_t)stride[0], (size_t)stride[1], (size_t)pads[0], (size_t)pads[2],
-                         (size_t)pads[1],   (size_t)pads[3],   (size_t)dil[0],  (size_t)dil[1],
-                         (size_t)group,     CLCNN_CONV_AUTO};
-  clcnn_conv_geometry g;
-  if ((status = clcnn_conv_geometry_make(b->m->ctx, b->where, &d, xs, ws, &g)) != CLCNN_OK)
-    return status;
-  size_t bias_count = bias ? bias->count : bv >= 0 ? mb_product(b->m->values[bv].shape, 0, 4) : 0;
-  if ((bias || bv >= 0) && (bias_count != ws[0] || (bv >= 0 && b->m->values[bv].rank != 1)))
-    return mb_fail(b, CLCNN_INVALID_ARGUMENT, "bias has %zu values for %zu filters", bias_count,
-                   ws[0]);
+                   (long long)kernel[1], c->ws[2], c->ws[3]);
+  for (int i = 0; i < 2; i++) c->extent[i] = c->dil[i] * ((int64_t)c->ws[2 + i] - 1) + 1;
+  return CLCNN_OK;
+}
+
+/* The layer of kind (LAYER_CONV or LAYER_DECONV) for c with descriptor d and output ys: the
+   bias must hold ys[1] values; constants are copied for upload. */
+static clcnn_status make_conv_layer(builder *b, layer_kind kind, const conv_node *c,
+                                    const clcnn_conv2d_desc *d, const size_t ys[4]) {
+  size_t bias_count = c->bias      ? c->bias->count
+                      : c->bv >= 0 ? mb_product(b->m->values[c->bv].shape, 0, 4)
+                                   : 0;
+  if ((c->bias || c->bv >= 0) &&
+      (bias_count != ys[1] || (c->bv >= 0 && b->m->values[c->bv].rank != 1)))
+    return mb_fail(b, CLCNN_INVALID_ARGUMENT, "bias has %zu values for %zu output channels",
+                   bias_count, ys[1]);
   int index;
-  model_layer *l = mb_new_layer(b, LAYER_CONV, &index);
-  l->in[0] = x;
+  clcnn_status status;
+  model_layer *l = mb_new_layer(b, kind, &index);
+  l->in[0] = c->x;
   l->n_in = 1;
-  l->w_in = mb_add_param(l, wv);
-  l->b_in = mb_add_param(l, bv);
-  l->conv = d;
-  memcpy(l->w_shape, ws, sizeof ws);
-  if (l->b_in >= 0 && (status = mb_set_view(b, l, (size_t)l->b_in, (size_t[4]){1, ws[0], 1, 1})))
+  l->w_in = mb_add_param(l, c->wv);
+  l->b_in = mb_add_param(l, c->bv);
+  l->conv = *d;
+  memcpy(l->w_shape, c->ws, sizeof c->ws);
+  if (l->b_in >= 0 && (status = mb_set_view(b, l, (size_t)l->b_in, (size_t[4]){1, ys[1], 1, 1})))
     return status;
-  l->w_host = w ? mb_copy_floats(w->f, w->count) : NULL;
-  l->b_host = bias ? mb_copy_floats(bias->f, bias->count) : NULL;
-  if ((w && !l->w_host) || (bias && !l->b_host))
-    return mb_fail(b, CLCNN_OUT_OF_MEMORY, "host allocation of %zu weights failed", w->count);
-  const size_t ys[4] = {g.n, g.k, g.p, g.q};
+  l->w_host = c->w ? mb_copy_floats(c->w->f, c->w->count) : NULL;
+  l->b_host = c->bias ? mb_copy_floats(c->bias->f, c->bias->count) : NULL;
+  if ((c->w && !l->w_host) || (c->bias && !l->b_host))
+    return mb_fail(b, CLCNN_OUT_OF_MEMORY, "host allocation of the weights and bias failed");
   return mb_set_output(b, 4, ys, index, -1);
+}
+
+clcnn_status mb_op_conv(builder *b) {
+  conv_node c;
+  int64_t pads[4];
+  clcnn_status status = read_conv_node(b, &c);
+  if (status != CLCNN_OK) return status;
+  const size_t *xs = b->m->values[c.x].shape;
+  if (c.group < 1 || c.group > (int64_t)xs[1])
+    return mb_fail(b, CLCNN_INVALID_ARGUMENT, "group %lld for %zu input channels",
+                   (long long)c.group, xs[1]);
+  if ((status = mb_spatial_pads(b, 2, xs + 2, c.extent, c.stride, pads)) != CLCNN_OK) return status;
+  clcnn_conv2d_desc d = {
+      (size_t)c.stride[0], (size_t)c.stride[1], (size_t)pads[0],  (size_t)pads[2], (size_t)pads[1],
+      (size_t)pads[3],     (size_t)c.dil[0],    (size_t)c.dil[1], (size_t)c.group, CLCNN_CONV_AUTO};
+  clcnn_conv_geometry g;
+  if ((status = clcnn_conv_geometry_make(b->m->ctx, b->where, &d, xs, c.ws, &g)) != CLCNN_OK)
+    return status;
+  const size_t ys[4] = {g.n, g.k, g.p, g.q};
+  return make_conv_layer(b, LAYER_CONV, &c, &d, ys);
 }
 
 /* ConvTranspose's padding per axis i (begin pads[i], end pads[i + 2]) and output size out[i]:
@@ -127,52 +156,30 @@ static clcnn_status transposed_pads(builder *b, const size_t in[2], const int64_
    input (weights C_in x C_out/group x R x S are that convolution's K x C/group x R x S), then
    the bias per output channel. */
 clcnn_status mb_op_conv_transpose(builder *b) {
-  int x, wv, bv = -1;
-  const onnx_tensor *w, *bias = NULL;
-  clcnn_status status = mb_act_input(b, 0, 4, &x);
-  if (status == CLCNN_OK) status = mb_param_input(b, 1, &w, &wv);
-  if (status == CLCNN_OK && mb_has_input(b->node, 2)) status = mb_param_input(b, 2, &bias, &bv);
+  conv_node c;
+  int64_t out_pad[2], pads[4], out[2];
+  clcnn_status status = read_conv_node(b, &c);
+  if (status == CLCNN_OK) status = mb_get_ints(b, "output_padding", 2, 0, 0, 1 << 30, out_pad);
   if (status != CLCNN_OK) return status;
-  int w_rank = w ? w->rank : b->m->values[wv].rank;
-  if (w_rank != 4)
-    return mb_fail(b, CLCNN_UNSUPPORTED, "weights of rank %d: clcnn runs 2-D convolutions (rank 4)",
-                   w_rank);
-  const size_t *xs = b->m->values[x].shape;
-  size_t ws[4];
-  for (int i = 0; i < 4; i++) ws[i] = w ? (size_t)w->dims[i] : b->m->values[wv].shape[i];
-  int64_t group, kernel[2], stride[2], dil[2], out_pad[2], pads[4], extent[2], out[2];
-  if ((status = mb_get_int(b, "group", 1, &group)) != CLCNN_OK ||
-      (status = mb_get_ints(b, "kernel_shape", 2, 0, 0, 1 << 30, kernel)) != CLCNN_OK ||
-      (status = mb_get_ints(b, "strides", 2, 1, 1, 1 << 30, stride)) != CLCNN_OK ||
-      (status = mb_get_ints(b, "dilations", 2, 1, 1, 1 << 30, dil)) != CLCNN_OK ||
-      (status = mb_get_ints(b, "output_padding", 2, 0, 0, 1 << 30, out_pad)) != CLCNN_OK)
-    return status;
-  if (onnx_find_attr(b->node, "kernel_shape") &&
-      ((size_t)kernel[0] != ws[2] || (size_t)kernel[1] != ws[3]))
-    return mb_fail(b, CLCNN_INVALID_ARGUMENT,
-                   "kernel_shape %lldx%lld differs from the weights' %zux%zu", (long long)kernel[0],
-                   (long long)kernel[1], ws[2], ws[3]);
-  if (ws[0] != xs[1] || group < 1 || xs[1] % (size_t)group)
+  const size_t *xs = b->m->values[c.x].shape, *ws = c.ws;
+  if (ws[0] != xs[1] || c.group < 1 || xs[1] % (size_t)c.group)
     return mb_fail(b, CLCNN_INVALID_ARGUMENT,
                    "weights %zux%zux%zux%zu and group %lld for %zu input channels", ws[0], ws[1],
-                   ws[2], ws[3], (long long)group, xs[1]);
-  for (int i = 0; i < 2; i++) {
-    extent[i] = dil[i] * ((int64_t)ws[2 + i] - 1) + 1;
-    if (out_pad[i] >= stride[i] && out_pad[i] >= dil[i])
+                   ws[2], ws[3], (long long)c.group, xs[1]);
+  for (int i = 0; i < 2; i++)
+    if (out_pad[i] >= c.stride[i] && out_pad[i] >= c.dil[i])
       return mb_fail(b, CLCNN_INVALID_ARGUMENT,
                      "output_padding %lld along axis %d: it must be below the stride (%lld) or the "
                      "dilation (%lld)",
-                     (long long)out_pad[i], i + 2, (long long)stride[i], (long long)dil[i]);
-  }
-  if ((status = transposed_pads(b, xs + 2, stride, extent, out_pad, pads, out)) != CLCNN_OK)
+                     (long long)out_pad[i], i + 2, (long long)c.stride[i], (long long)c.dil[i]);
+  if ((status = transposed_pads(b, xs + 2, c.stride, c.extent, out_pad, pads, out)) != CLCNN_OK)
     return status;
-  size_t k_out = ws[1] * (size_t)group;
-  const size_t ys[4] = {xs[0], k_out, (size_t)(out[0] > 0 ? out[0] : 0),
+  const size_t ys[4] = {xs[0], ws[1] * (size_t)c.group, (size_t)(out[0] > 0 ? out[0] : 0),
                         (size_t)(out[1] > 0 ? out[1] : 0)};
   /* the convolution from the output back to the input must give the input's size */
-  clcnn_conv2d_desc d = {(size_t)stride[0], (size_t)stride[1], (size_t)pads[0], (size_t)pads[2],
-                         (size_t)pads[1],   (size_t)pads[3],   (size_t)dil[0],  (size_t)dil[1],
-                         (size_t)group,     CLCNN_CONV_AUTO};
+  clcnn_conv2d_desc d = {
+      (size_t)c.stride[0], (size_t)c.stride[1], (size_t)pads[0],  (size_t)pads[2], (size_t)pads[1],
+      (size_t)pads[3],     (size_t)c.dil[0],    (size_t)c.dil[1], (size_t)c.group, CLCNN_CONV_AUTO};
   clcnn_conv_geometry g;
   if (out[0] < 1 || out[1] < 1 ||
       clcnn_conv_geometry_make(b->m->ctx, b->where, &d, ys, ws, &g) != CLCNN_OK || g.p != xs[2] ||
@@ -182,25 +189,7 @@ clcnn_status mb_op_conv_transpose(builder *b) {
                    "%zux%zu input",
                    (long long)out[0], (long long)out[1], (long long)pads[0], (long long)pads[1],
                    (long long)pads[2], (long long)pads[3], xs[2], xs[3]);
-  size_t bias_count = bias ? bias->count : bv >= 0 ? mb_product(b->m->values[bv].shape, 0, 4) : 0;
-  if ((bias || bv >= 0) && (bias_count != k_out || (bv >= 0 && b->m->values[bv].rank != 1)))
-    return mb_fail(b, CLCNN_INVALID_ARGUMENT, "bias has %zu values for %zu output channels",
-                   bias_count, k_out);
-  int index;
-  model_layer *l = mb_new_layer(b, LAYER_DECONV, &index);
-  l->in[0] = x;
-  l->n_in = 1;
-  l->w_in = mb_add_param(l, wv);
-  l->b_in = mb_add_param(l, bv);
-  l->conv = d;
-  memcpy(l->w_shape, ws, sizeof ws);
-  if (l->b_in >= 0 && (status = mb_set_view(b, l, (size_t)l->b_in, (size_t[4]){1, k_out, 1, 1})))
-    return status;
-  l->w_host = w ? mb_copy_floats(w->f, w->count) : NULL;
-  l->b_host = bias ? mb_copy_floats(bias->f, bias->count) : NULL;
-  if ((w && !l->w_host) || (bias && !l->b_host))
-    return mb_fail(b, CLCNN_OUT_OF_MEMORY, "host allocation of %zu weights failed", w->count);
-  return mb_set_output(b, 4, ys, index, -1);
+  return make_conv_layer(b, LAYER_DECONV, &c, &d, ys);
 }
 
 static clcnn_status fully_connected(builder *b, const fc_args *a) {
