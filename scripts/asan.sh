@@ -17,11 +17,19 @@ cmake --build "$build" -j"$(nproc)"
 export UBSAN_OPTIONS=print_stacktrace=1
 ASAN_OPTIONS=detect_leaks=0 ctest --test-dir "$build" --output-on-failure -E install_check
 failed=0
+leak_pass() {
+  CK_FORK=no ASAN_OPTIONS=detect_leaks=1 CLCNN_CACHE_DIR="$build/test-cache" CLCNN_KERNEL_DIR= \
+    CLCNN_DEVICE= "$build/tests/$1" >"$build/$1.leaks.log" 2>&1
+}
 for suite in test_runtime test_tensor test_gemm test_conv test_pool test_plan test_workgroup \
              test_threads test_backward test_training test_network test_model test_data; do
-  if CK_FORK=no ASAN_OPTIONS=detect_leaks=1 CLCNN_CACHE_DIR="$build/test-cache" CLCNN_KERNEL_DIR= \
-     CLCNN_DEVICE= "$build/tests/$suite" >"$build/$suite.leaks.log" 2>&1; then
+  if leak_pass "$suite"; then
     echo "LeakSanitizer: $suite clean"
+  # LeakSanitizer's own tracer can crash while it stops PoCL's worker threads (a signal in
+  # the tracer, no verdict on leaks): that suite runs once more, and only that case
+  elif grep -q "LeakSanitizer has encountered a fatal error" "$build/$suite.leaks.log" &&
+       grep -q "Tracer caught signal" "$build/$suite.leaks.log" && leak_pass "$suite"; then
+    echo "LeakSanitizer: $suite clean (second run: the tracer crashed in the first)"
   else
     echo "LeakSanitizer: $suite FAILED"
     cat "$build/$suite.leaks.log"
