@@ -9,19 +9,20 @@
    split. Work-items of one split run one after another and share its units in cache. dyt holds dy
    channels-last per group
    ([G][images][P*Q][KGP], zero past KG) so that one load gives VEC filters; xp is the
-   input, zero-padded or x itself ([images][G*CG][XH][XW] from xp_off). part[split] gets the
-   work-item's sums. Required -D: VEC KV CT RT R S SH SW DH DW CG KG G KB KGP; P Q XH XW NS PR PB
-   are numbers, or the names of the kernel arguments that carry them (out_h out_w in_h in_w
-   splits unit_rows row_blocks). */
+   input, zero-padded or x itself ([images][G*CG][XH][XW] from xp_off). part[split] (from
+   part_off) gets the work-item's sums: the weight gradient itself when there is one split. Required
+   -D: VEC KV CT RT R S SH SW DH DW CG KG G KB KGP; P Q XH XW NS PR PB are numbers, or the names of
+   the kernel arguments that carry them (out_h out_w in_h in_w splits unit_rows row_blocks). */
 
 #define K (G * KG)
 #define CB (CG / CT)
 #define RB (R / RT)
 
 __kernel void conv2d_weight_tiles(__global const float *xp, const ulong xp_off,
-                                  __global const float *dyt, __global float *part, const int images,
-                                  const int out_h, const int out_w, const int in_h, const int in_w,
-                                  const int splits, const int unit_rows, const int row_blocks) {
+                                  __global const float *dyt, __global float *part,
+                                  const ulong part_off, const int images, const int out_h,
+                                  const int out_w, const int in_h, const int in_w, const int splits,
+                                  const int unit_rows, const int row_blocks) {
   const int item = get_global_id(0), split = get_global_id(1);
   if (item >= G * KB * CB * RB || split >= NS) return;
   const int rb = item % RB, cb = (item / RB) % CB, kb = (item / (RB * CB)) % KB;
@@ -62,7 +63,7 @@ __kernel void conv2d_weight_tiles(__global const float *xp, const ulong xp_off,
             }
       }
   }
-  __global float *out = part + (size_t)split * K * CG * R * S;
+  __global float *out = part + part_off + (size_t)split * K * CG * R * S;
 #pragma unroll
   for (int v = 0; v < KV; v++) {
     const int k0 = kb * KV * VEC + v * VEC;
@@ -114,9 +115,9 @@ INLINE float lane_sum(const floatW v) {
 
 __kernel void conv2d_weight_rows(__global const float *xp, const ulong xp_off,
                                  __global const float *dy, const ulong dy_off, __global float *part,
-                                 const int images, const int out_h, const int out_w, const int in_h,
-                                 const int in_w, const int splits, const int unit_rows,
-                                 const int row_blocks) {
+                                 const ulong part_off, const int images, const int out_h,
+                                 const int out_w, const int in_h, const int in_w, const int splits,
+                                 const int unit_rows, const int row_blocks) {
   const int item = get_global_id(0), split = get_global_id(1);
   if (item >= G * KTB * (CG / CT) * R || split >= NS) return;
   const int r = item % R, c = (item / R) % (CG / CT) * CT, kb = (item / (R * (CG / CT))) % KTB;
@@ -151,7 +152,7 @@ __kernel void conv2d_weight_rows(__global const float *xp, const ulong xp_off,
       }
     }
   }
-  __global float *out = part + (size_t)split * K * CG * R * S;
+  __global float *out = part + part_off + (size_t)split * K * CG * R * S;
 #pragma unroll
   for (int kt = 0; kt < KT; kt++) {
     if (kt >= kts) break;
@@ -165,14 +166,24 @@ __kernel void conv2d_weight_rows(__global const float *xp, const ulong xp_off,
 }
 #endif
 
-/* dw[i] = (accumulate ? dw[i] : 0) + sum over the partial arrays part[n][i], n < images. */
+/* dw[i] = (accumulate ? dw[i] : 0) + sum over the partial arrays part[n][i], n < images; a
+   work-item takes 8 consecutive i (the last one fewer). */
 __kernel void sum_partials(__global const float *part, __global float *dw, const ulong dw_off,
                            const ulong count, const int images, const int accumulate) {
-  const size_t i = get_global_id(0);
-  if (i >= count) return;
-  float sum = accumulate ? dw[dw_off + i] : 0.0f;
-  for (int n = 0; n < images; n++) sum += part[(size_t)n * count + i];
-  dw[dw_off + i] = sum;
+  const size_t i0 = get_global_id(0) * 8;
+  if (i0 >= count) return;
+  __global float *out = dw + dw_off + i0;
+  if (i0 + 8 <= count) {
+    float8 sum = accumulate ? vload8(0, out) : (float8)(0.0f);
+    for (int n = 0; n < images; n++) sum += vload8(0, part + (size_t)n * count + i0);
+    vstore8(sum, 0, out);
+    return;
+  }
+  for (size_t i = i0; i < count; i++) {
+    float sum = accumulate ? dw[dw_off + i] : 0.0f;
+    for (int n = 0; n < images; n++) sum += part[(size_t)n * count + i];
+    dw[dw_off + i] = sum;
+  }
 }
 
 /* db[split * filters + k] = (accumulate ? that : 0) + the sum of dy[n][k][..] over the images
