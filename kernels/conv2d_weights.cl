@@ -12,7 +12,9 @@
    input, zero-padded or x itself ([images][G*CG][XH][XW] from xp_off). part[split] (from
    part_off) gets the work-item's sums: the weight gradient itself when there is one split. Required
    -D: VEC KV CT RT R S SH SW DH DW CG KG G KB KGP; P Q XH XW NS PR PB are numbers, or the names of
-   the kernel arguments that carry them (out_h out_w in_h in_w splits unit_rows row_blocks). */
+   the kernel arguments that carry them (out_h out_w in_h in_w splits unit_rows row_blocks).
+   SWAPPED (a pointwise layer, one group, run with dy as the input and x as the output
+   gradient): the sums are stored transposed, [CG][K], which is the layer's [K][CG]. */
 
 #define K (G * KG)
 #define CB (CG / CT)
@@ -76,8 +78,12 @@ __kernel void conv2d_weight_tiles(__global const float *xp, const ulong xp_off,
           float lanes[VEC];
           vstoreV(acc[v][ct][rt][s], 0, lanes);
           const size_t tap = ((size_t)(c0 + ct) * R + r0 + rt) * S + s;
+#ifdef SWAPPED
+          for (int l = 0; l < VEC && k0 + l < KG; l++) out[tap * K + k0 + l] = lanes[l];
+#else
           for (int l = 0; l < VEC && k0 + l < KG; l++)
             out[(size_t)(g * KG + k0 + l) * CG * R * S + tap] = lanes[l];
+#endif
         }
   }
 }

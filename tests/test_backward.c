@@ -57,14 +57,16 @@ START_TEST(conv_backward_sweep) {
 }
 END_TEST
 
-/* A workspace limit of a few KiB makes both weight-gradient paths (per-image kernel and
-   GEMM) work in chunks of images and accumulate; the results must not change. */
+/* A workspace limit of a few KiB makes the weight-gradient paths (the tile kernel, also on
+   a pointwise layer's swapped problem, and the GEMM) work in chunks of images and
+   accumulate; the results must not change. */
 START_TEST(chunked_backward_matches_reference) {
   setenv("CLCNN_WORKSPACE_BYTES", "5000", 1);
   clcnn_context *ctx = support_context();
   const ref_conv cases[] = {{5, 3, 9, 11, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
                             {6, 16, 5, 5, 3, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1},
-                            {4, 4, 8, 8, 6, 3, 3, 2, 2, 1, 0, 0, 1, 1, 1, 2}};
+                            {4, 4, 8, 8, 6, 3, 3, 2, 2, 1, 0, 0, 1, 1, 1, 2},
+                            {5, 3, 16, 16, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}};
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
     conv_backward_case(ctx, &cases[i], 1, 700u + (unsigned)i);
   clcnn_context_destroy(ctx);

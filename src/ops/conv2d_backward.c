@@ -340,9 +340,9 @@ static clcnn_status setup_tiles(clcnn_context *ctx, clcnn_backward_weights_conv 
   char options[WEIGHT_OPTIONS];
   snprintf(options, sizeof options,
            "-DWEIGHT_TILES -DVEC=%d -DKV=%d -DCT=%d -DRT=%d -DR=%zu -DS=%zu -DSH=%zu -DSW=%zu "
-           "-DDH=%zu -DDW=%zu -DCG=%zu -DKG=%zu -DG=%zu -DKB=%zu -DKGP=%zu",
+           "-DDH=%zu -DDW=%zu -DCG=%zu -DKG=%zu -DG=%zu -DKB=%zu -DKGP=%zu%s",
            bw->vec, bw->kv, bw->ct, bw->rt, g->r, g->s, g->sh, g->sw, g->dh, g->dw, g->cg, g->kg,
-           g->groups, bw->kb, bw->kgp);
+           g->groups, bw->kb, bw->kgp, bw->swapped ? " -DSWAPPED" : "");
   return build_weights_kernel(ctx, bw, options, "conv2d_weight_tiles");
 }
 
@@ -410,10 +410,36 @@ static clcnn_status setup_rows(clcnn_context *ctx, clcnn_backward_weights_conv *
   return build_weights_kernel(ctx, bw, options, "conv2d_weight_rows");
 }
 
+/* A pointwise layer (1x1, stride 1, no padding, one group) is symmetric in its input and
+   output: dw[k][c] = sum over images and pixels of dy[k][i] x[c][i] is the transpose of the
+   weight gradient of the layer from C to K channels, run with dy as its input and x as its
+   output gradient. The tile kernel copies its output gradient channels-last; swapped, that
+   is x, four times smaller than dy for ResNet's 64->256 layer. swap_pointwise(swap_pointwise(g))
+   is g. */
+static int pointwise_swaps(const clcnn_conv_geometry *g) {
+  return g->r == 1 && g->s == 1 && g->sh == 1 && g->sw == 1 && g->groups == 1 && !g->pt && !g->pb &&
+         !g->pl && !g->pr && g->k > g->c;
+}
+
+static clcnn_conv_geometry swap_pointwise(const clcnn_conv_geometry *g) {
+  clcnn_conv_geometry t = *g;
+  t.c = t.cg = g->k;
+  t.k = t.kg = g->c;
+  return t;
+}
+
 clcnn_status clcnn_backward_weights_setup(clcnn_context *ctx, const char *fn,
                                           const clcnn_conv_geometry *g,
                                           clcnn_backward_weights_conv *bw) {
   *bw = (clcnn_backward_weights_conv){.g = *g};
+  if (pointwise_swaps(g)) {
+    *bw = (clcnn_backward_weights_conv){.g = swap_pointwise(g), .swapped = 1};
+    if (pick_weight_tile(ctx, bw)) {
+      clcnn_status status = setup_tiles(ctx, bw);
+      if (status != CLCNN_OK || bw->tiled) return status;
+    }
+    *bw = (clcnn_backward_weights_conv){.g = *g};
+  }
   if (rows_apply(g)) {
     clcnn_status status = setup_rows(ctx, bw);
     if (status != CLCNN_OK || bw->rows) return status;
@@ -611,6 +637,12 @@ static clcnn_status weights_tiled(clcnn_context *ctx, const clcnn_backward_weigh
 clcnn_status clcnn_backward_weights_run(clcnn_context *ctx, const clcnn_backward_weights_conv *bw,
                                         const clcnn_tensor *x, const clcnn_tensor *dy,
                                         clcnn_tensor *dw, clcnn_tensor *dbias) {
+  if (bw->swapped) {
+    clcnn_status status = weights_tiled(ctx, bw, dy, x, dw, NULL);
+    if (status != CLCNN_OK || !dbias) return status;
+    const clcnn_conv_geometry g = swap_pointwise(&bw->g);
+    return clcnn_conv_bias_gradient(ctx, &g, dy, 0, g.n, dbias);
+  }
   return bw->tiled || bw->rows ? weights_tiled(ctx, bw, x, dy, dw, dbias)
                                : weights_gemm(ctx, bw, x, dy, dw, dbias);
 }

@@ -151,6 +151,8 @@ typedef struct clcnn_backward_weights_conv {
   int rows;             /* 1: the column-vector kernel (vec columns x kt filters x S taps) */
   int vec, kv, ct, rt;  /* kv vectors of vec filters x ct channels x rt rows x S taps */
   int kt;               /* rows: filters per work-item (and ct channels) */
+  int swapped;          /* tiles on the swapped problem: g is a pointwise layer's with input
+                           and output exchanged (see swap_pointwise in conv2d_backward.c) */
   size_t kb, kgp, ns;   /* filter blocks, padded filters per group, reduction splits */
   size_t items;         /* work-items per split */
   size_t pr, pb;        /* output rows per reduction unit, units per image */
