@@ -190,9 +190,13 @@ clcnn_status mb_set_output(builder *b, int rank, const size_t shape[4], int laye
   return CLCNN_OK;
 }
 
-model_layer *mb_new_layer(builder *b, layer_kind kind, int *index) {
+model_layer *mb_new_layer(builder *b, layer_kind kind, int x, int *index) {
   model_layer *l = &b->m->layers[b->m->n_layers];
   l->kind = kind;
+  if (x >= 0) {
+    l->in[0] = x;
+    l->n_in = 1;
+  }
   l->act = ACT_NONE;
   l->out = -1;
   l->w_in = l->b_in = -1;
@@ -254,15 +258,12 @@ clcnn_status mb_spatial_pads(builder *b, int spatial, const size_t in[2], const 
   clcnn_status status = mb_attr_of(b, "auto_pad", ONNX_ATTR_STRING, &a);
   if (status != CLCNN_OK) return status;
   pads[1] = pads[3] = 0; /* one spatial axis: the planes' height, no padding across */
-  if ((!a || pb_equals(a->s, "NOTSET")) && spatial == 1) {
-    int64_t ends[2] = {0, 0};
-    status = mb_get_ints(b, "pads", 2, 0, 0, (int64_t)1 << 30, ends);
-    pads[0] = ends[0];
-    pads[2] = ends[1];
+  if (!a || pb_equals(a->s, "NOTSET")) { /* the begins of each axis, then the ends */
+    int64_t given[4];
+    status = mb_get_ints(b, "pads", 2 * (size_t)spatial, 0, 0, (int64_t)1 << 30, given);
+    for (int i = 0; i < spatial; i++) pads[i] = given[i], pads[i + 2] = given[i + spatial];
     return status;
   }
-  if (!a || pb_equals(a->s, "NOTSET"))
-    return mb_get_ints(b, "pads", 4, 0, 0, (int64_t)1 << 30, pads);
   int upper = pb_equals(a->s, "SAME_UPPER"), lower = pb_equals(a->s, "SAME_LOWER");
   if (!upper && !lower && !pb_equals(a->s, "VALID"))
     return mb_fail(b, CLCNN_INVALID_ARGUMENT,
@@ -289,18 +290,16 @@ int mb_add_param(model_layer *l, int v) {
   return (int)l->n_in++;
 }
 
-clcnn_status mb_make_pool(builder *b, int x, const clcnn_pool2d_desc *d) {
+clcnn_status mb_make_pool(builder *b, int x, const clcnn_pool2d_desc *d, int rank) {
   clcnn_pool_geometry g;
   clcnn_status status = clcnn_pool_geometry_make_rule(b->m->ctx, b->where, d, b->m->values[x].shape,
                                                       CLCNN_PADS_BELOW_WINDOW, &g);
   if (status != CLCNN_OK) return status;
   int index;
-  model_layer *l = mb_new_layer(b, LAYER_POOL, &index);
-  l->in[0] = x;
-  l->n_in = 1;
+  model_layer *l = mb_new_layer(b, LAYER_POOL, x, &index);
   l->pool = *d;
   const size_t ys[4] = {g.n, g.c, g.p, g.q};
-  return mb_set_output(b, 4, ys, index, -1);
+  return mb_set_output(b, rank, ys, index, -1);
 }
 
 clcnn_status mb_new_constant(builder *b, int type, int rank, const int64_t *dims,

@@ -50,8 +50,9 @@ clcnn_status mb_only_first_output(builder *b);
 clcnn_status mb_first_output(builder *b, int *out);
 /* The node's first output: computed by layer (or a view of storage when layer is -1). */
 clcnn_status mb_set_output(builder *b, int rank, const size_t shape[4], int layer, int storage);
-/* A new layer of kind (no activation, no runtime parameters); its index in *index. */
-model_layer *mb_new_layer(builder *b, layer_kind kind, int *index);
+/* A new layer of kind (no activation, no runtime parameters) reading value x as its first
+   input (x -1: no input yet, the caller fills them in); its index in *index. */
+model_layer *mb_new_layer(builder *b, layer_kind kind, int x, int *index);
 /* Layer l sees input k (k == l->n_in: its output) as shape s; n_in must be final. */
 clcnn_status mb_set_view(builder *b, model_layer *l, size_t k, const size_t s[4]);
 /* The convolution layer that alone computes value v (directly or through same-shaped views
@@ -71,8 +72,9 @@ clcnn_status mb_spatial_pads(builder *b, int spatial, const size_t in[2], const 
                              const int64_t stride[2], int64_t pads[4]);
 /* Appends runtime parameter v (when >= 0) to l's inputs; its index in `in`, or -1. */
 int mb_add_param(model_layer *l, int v);
-/* A pooling layer of d on x, its output the node's first. */
-clcnn_status mb_make_pool(builder *b, int x, const clcnn_pool2d_desc *d);
+/* A pooling layer of d on x, its output the node's first, of rank `rank` (the pooled
+   N x C x P x Q seen with that many dimensions). */
+clcnn_status mb_make_pool(builder *b, int x, const clcnn_pool2d_desc *d, int rank);
 
 /* A new constant of type (ONNX_FLOAT or ONNX_INT64) and rank with dims (NULL for rank 0),
    its count values zeroed, owned by the builder. */

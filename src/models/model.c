@@ -349,27 +349,22 @@ static clcnn_status make_layers(clcnn_model *m) {
   for (size_t i = 0; i < m->n_layers && status == CLCNN_OK; i++) {
     model_layer *l = &m->layers[i];
     const size_t *xs = seen_shape(m, l, 0);
-    if (l->kind == LAYER_CONV) {
-      const size_t bs[4] = {1, l->w_shape[0], 1, 1};
-      unsigned flags = l->w_in < 0 && l->b_in < 0 ? CLCNN_PLAN_CONSTANT_WEIGHTS : 0;
+    if (l->kind == LAYER_CONV || l->kind == LAYER_DECONV) {
+      /* a transposed convolution's plan is the convolution's from its output back to its
+         input; its bias is added after, so only constant weights make the plan's constant */
+      int deconv = l->kind == LAYER_DECONV;
+      const size_t *plan_x = deconv ? seen_shape(m, l, l->n_in) : xs;
+      const size_t bs[4] = {1, deconv ? plan_x[1] : l->w_shape[0], 1, 1};
+      unsigned flags = l->w_in < 0 && (deconv || l->b_in < 0) ? CLCNN_PLAN_CONSTANT_WEIGHTS : 0;
       if (l->w_host) status = upload(m, l->w_shape, l->w_host, &l->w);
       if (status == CLCNN_OK && l->b_host) status = upload(m, bs, l->b_host, &l->b);
       if (status == CLCNN_OK)
-        status = clcnn_conv2d_plan_create(m->ctx, &l->conv, xs, l->w_shape, flags, &l->conv_plan);
+        status =
+            clcnn_conv2d_plan_create(m->ctx, &l->conv, plan_x, l->w_shape, flags, &l->conv_plan);
       if (status == CLCNN_OK && l->act != ACT_NONE)
         status = clcnn_conv2d_plan_set_activation(l->conv_plan, l->act);
       if (status == CLCNN_OK && l->residual)
         status = clcnn_conv2d_plan_set_residual(l->conv_plan, 1);
-      free(l->w_host);
-      free(l->b_host);
-      l->w_host = l->b_host = NULL;
-    } else if (l->kind == LAYER_DECONV) {
-      const size_t *ys = seen_shape(m, l, l->n_in), bs[4] = {1, ys[1], 1, 1};
-      unsigned flags = l->w_in < 0 ? CLCNN_PLAN_CONSTANT_WEIGHTS : 0;
-      if (l->w_host) status = upload(m, l->w_shape, l->w_host, &l->w);
-      if (status == CLCNN_OK && l->b_host) status = upload(m, bs, l->b_host, &l->b);
-      if (status == CLCNN_OK)
-        status = clcnn_conv2d_plan_create(m->ctx, &l->conv, ys, l->w_shape, flags, &l->conv_plan);
       free(l->w_host);
       free(l->b_host);
       l->w_host = l->b_host = NULL;

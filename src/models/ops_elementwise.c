@@ -21,9 +21,7 @@ static clcnn_status activation(builder *b, int act, float lo, float hi) {
     return mb_set_output(b, v->rank, v->shape, -1, x);
   }
   int index;
-  model_layer *l = mb_new_layer(b, act >= 0 ? LAYER_ACT : LAYER_CLIP, &index);
-  l->in[0] = x;
-  l->n_in = 1;
+  model_layer *l = mb_new_layer(b, act >= 0 ? LAYER_ACT : LAYER_CLIP, x, &index);
   l->act = act;
   l->lo = lo;
   l->hi = hi;
@@ -135,7 +133,7 @@ clcnn_status mb_op_add(builder *b) {
   const model_value *v = &b->m->values[in[0]];
   if (node->n_inputs == 1) return mb_set_output(b, v->rank, v->shape, -1, in[0]);
   int index;
-  model_layer *l = mb_new_layer(b, LAYER_ADD, &index);
+  model_layer *l = mb_new_layer(b, LAYER_ADD, -1, &index);
   memcpy(l->in, in, node->n_inputs * sizeof *in);
   l->n_in = node->n_inputs;
   return mb_set_output(b, v->rank, v->shape, index, -1);
@@ -161,7 +159,7 @@ clcnn_status mb_op_concat(builder *b) {
   size_t ys[4];
   memcpy(ys, b->m->values[x].shape, sizeof ys);
   ys[a] = 0;
-  model_layer *l = mb_new_layer(b, LAYER_CONCAT, &index);
+  model_layer *l = mb_new_layer(b, LAYER_CONCAT, -1, &index);
   for (size_t k = 0; k < node->n_inputs; k++) {
     if ((status = mb_act_input(b, k, rank, &l->in[k])) != CLCNN_OK) return status;
     const size_t *s = b->m->values[l->in[k]].shape;
@@ -204,9 +202,7 @@ clcnn_status mb_op_softmax(builder *b) {
                           modern ? v->shape[a] : mb_product(v->shape, (int)a, 4),
                           modern ? mb_product(v->shape, (int)a + 1, 4) : 1, 1};
   int index;
-  model_layer *l = mb_new_layer(b, LAYER_SOFTMAX, &index);
-  l->in[0] = x;
-  l->n_in = 1;
+  model_layer *l = mb_new_layer(b, LAYER_SOFTMAX, x, &index);
   if (memcmp(view, v->shape, sizeof view) &&
       ((status = mb_set_view(b, l, 0, view)) != CLCNN_OK || (status = mb_set_view(b, l, 1, view))))
     return status;
@@ -248,9 +244,7 @@ clcnn_status mb_op_pad(builder *b) {
     return mb_fail(b, CLCNN_UNSUPPORTED, "constant_value %g (clcnn pads with zeros)",
                    value->count ? (double)value->f[0] : 0.0);
   int index;
-  model_layer *l = mb_new_layer(b, LAYER_PAD, &index);
-  l->in[0] = x;
-  l->n_in = 1;
+  model_layer *l = mb_new_layer(b, LAYER_PAD, x, &index);
   const size_t p[4] = {(size_t)pads->i[2], (size_t)pads->i[6], (size_t)pads->i[3],
                        (size_t)pads->i[7]};
   memcpy(l->pads, p, sizeof p);

@@ -58,6 +58,14 @@ static clcnn_status read_conv_node(builder *b, conv_node *c) {
   return CLCNN_OK;
 }
 
+/* The convolution of c with pads (ONNX's order: top, left, bottom, right). */
+static clcnn_conv2d_desc conv_desc(const conv_node *c, const int64_t pads[4]) {
+  return (clcnn_conv2d_desc){(size_t)c->stride[0], (size_t)c->stride[1], (size_t)pads[0],
+                             (size_t)pads[2],      (size_t)pads[1],      (size_t)pads[3],
+                             (size_t)c->dil[0],    (size_t)c->dil[1],    (size_t)c->group,
+                             CLCNN_CONV_AUTO};
+}
+
 /* The layer of kind (LAYER_CONV or LAYER_DECONV) for c with descriptor d and output ys: the
    bias must hold ys[1] values; constants are copied for upload. */
 static clcnn_status make_conv_layer(builder *b, layer_kind kind, const conv_node *c,
@@ -71,9 +79,7 @@ static clcnn_status make_conv_layer(builder *b, layer_kind kind, const conv_node
                    bias_count, ys[1]);
   int index;
   clcnn_status status;
-  model_layer *l = mb_new_layer(b, kind, &index);
-  l->in[0] = c->x;
-  l->n_in = 1;
+  model_layer *l = mb_new_layer(b, kind, c->x, &index);
   l->w_in = mb_add_param(l, c->wv);
   l->b_in = mb_add_param(l, c->bv);
   l->conv = *d;
@@ -97,9 +103,7 @@ clcnn_status mb_op_conv(builder *b) {
     return mb_fail(b, CLCNN_INVALID_ARGUMENT, "group %lld for %zu input channels",
                    (long long)c.group, xs[1]);
   if ((status = mb_spatial_pads(b, 2, xs + 2, c.extent, c.stride, pads)) != CLCNN_OK) return status;
-  clcnn_conv2d_desc d = {
-      (size_t)c.stride[0], (size_t)c.stride[1], (size_t)pads[0],  (size_t)pads[2], (size_t)pads[1],
-      (size_t)pads[3],     (size_t)c.dil[0],    (size_t)c.dil[1], (size_t)c.group, CLCNN_CONV_AUTO};
+  const clcnn_conv2d_desc d = conv_desc(&c, pads);
   clcnn_conv_geometry g;
   if ((status = clcnn_conv_geometry_make(b->m->ctx, b->where, &d, xs, c.ws, &g)) != CLCNN_OK)
     return status;
@@ -177,9 +181,7 @@ clcnn_status mb_op_conv_transpose(builder *b) {
   const size_t ys[4] = {xs[0], ws[1] * (size_t)c.group, (size_t)(out[0] > 0 ? out[0] : 0),
                         (size_t)(out[1] > 0 ? out[1] : 0)};
   /* the convolution from the output back to the input must give the input's size */
-  clcnn_conv2d_desc d = {
-      (size_t)c.stride[0], (size_t)c.stride[1], (size_t)pads[0],  (size_t)pads[2], (size_t)pads[1],
-      (size_t)pads[3],     (size_t)c.dil[0],    (size_t)c.dil[1], (size_t)c.group, CLCNN_CONV_AUTO};
+  const clcnn_conv2d_desc d = conv_desc(&c, pads);
   clcnn_conv_geometry g;
   if (out[0] < 1 || out[1] < 1 ||
       clcnn_conv_geometry_make(b->m->ctx, b->where, &d, ys, ws, &g) != CLCNN_OK || g.p != xs[2] ||
@@ -226,9 +228,7 @@ static clcnn_status fully_connected(builder *b, const fc_args *a) {
         c_count, k);
   if (k == 0 || cin == 0) return mb_fail(b, CLCNN_INVALID_ARGUMENT, "an empty weight matrix");
   int index;
-  model_layer *l = mb_new_layer(b, LAYER_CONV, &index);
-  l->in[0] = a->x;
-  l->n_in = 1;
+  model_layer *l = mb_new_layer(b, LAYER_CONV, a->x, &index);
   l->w_in = mb_add_param(l, a->bv);
   l->b_in = mb_add_param(l, a->cv);
   l->conv = (clcnn_conv2d_desc){1, 1, 0, 0, 0, 0, 1, 1, 1, CLCNN_CONV_AUTO};
@@ -349,9 +349,7 @@ clcnn_status mb_op_pool(builder *b) {
                          (size_t)pads[3],
                          ceil_mode != 0,
                          include_pad != 0};
-  status = mb_make_pool(b, x, &d);
-  if (status == CLCNN_OK) b->m->values[b->m->layers[b->m->n_layers - 1].out].rank = rank;
-  return status;
+  return mb_make_pool(b, x, &d, rank);
 }
 
 clcnn_status mb_op_global_pool(builder *b) {
@@ -371,7 +369,7 @@ clcnn_status mb_op_global_pool(builder *b) {
                          0,
                          0,
                          0};
-  return mb_make_pool(b, x, &d);
+  return mb_make_pool(b, x, &d, 4);
 }
 
 /* ReduceMean over the two spatial axes of a 4-D tensor: a global average pooling. */
@@ -398,9 +396,7 @@ clcnn_status mb_op_reduce_mean(builder *b) {
     return mb_fail(b, CLCNN_UNSUPPORTED,
                    "clcnn averages over the two spatial axes of a 4-D tensor (axes 2 and 3)");
   clcnn_pool2d_desc d = {CLCNN_POOL_AVG, v->shape[2], v->shape[3], 1, 1, 0, 0, 0, 0, 0, 0};
-  status = mb_make_pool(b, x, &d);
-  if (status == CLCNN_OK && !keep) b->m->values[b->m->layers[b->m->n_layers - 1].out].rank = 2;
-  return status;
+  return mb_make_pool(b, x, &d, keep ? 4 : 2);
 }
 
 clcnn_status mb_op_batchnorm(builder *b) {
@@ -445,9 +441,7 @@ clcnn_status mb_op_batchnorm(builder *b) {
     return mb_set_output(b, v->rank, v->shape, -1, x);
   }
   int index;
-  model_layer *l = mb_new_layer(b, LAYER_BN, &index);
-  l->in[0] = x;
-  l->n_in = 1;
+  model_layer *l = mb_new_layer(b, LAYER_BN, x, &index);
   l->eps = eps;
   for (int k = 0; k < 4; k++) l->bn_in[k] = mb_add_param(l, pv[k]);
   for (int k = 0; k < 4 && status == CLCNN_OK; k++)

@@ -82,7 +82,7 @@ clcnn_status mb_binary(builder *b, clcnn_binary_op op) {
     y[d] = s[0][d] == 1 ? s[1][d] : s[0][d];
   }
   int index;
-  model_layer *l = mb_new_layer(b, LAYER_BINARY, &index);
+  model_layer *l = mb_new_layer(b, LAYER_BINARY, -1, &index);
   l->binary_op = op;
   for (size_t k = 0; k < 2 && status == CLCNN_OK; k++) status = attach(b, l, k, &o[k], s[k]);
   return status == CLCNN_OK ? mb_set_output(b, rank, y, index, -1) : status;
@@ -116,9 +116,7 @@ static clcnn_status unary(builder *b, clcnn_unary_op op, const char *p_name, flo
   if (status != CLCNN_OK) return status;
   const model_value *v = &b->m->values[x];
   int index;
-  model_layer *l = mb_new_layer(b, LAYER_UNARY, &index);
-  l->in[0] = x;
-  l->n_in = 1;
+  model_layer *l = mb_new_layer(b, LAYER_UNARY, x, &index);
   l->unary_op = op;
   l->lo = p;
   l->hi = q;
@@ -221,7 +219,7 @@ clcnn_status mb_products(builder *b, const mb_products_args *p) {
     }
   }
   int index;
-  model_layer *l = mb_new_layer(b, LAYER_MATMUL, &index);
+  model_layer *l = mb_new_layer(b, LAYER_MATMUL, -1, &index);
   clcnn_matmul_desc *d = &l->matmul;
   *d = (clcnn_matmul_desc){p->trans_a,     p->trans_b, m,      n,       k,
                            {yb[0], yb[1]}, {0, 0},     {0, 0}, p->alpha};
