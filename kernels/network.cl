@@ -25,11 +25,10 @@ __kernel void add(__global const float *a, const ulong a_off, __global const flo
 
 /* y = a op beta * b over an output of n0 x n1 x n2 x n3 elements, a and b read through their
    strides per dimension (0 along a dimension they broadcast): op 0 adds, 1 subtracts, 2
-   multiplies, 3 divides, 4 is PReLU (a, or a * b below 0). Work-item (t, r) computes
-   BROADCAST_RUN elements of output row r (its n3 elements) from column t * BROADCAST_RUN (rows
-   along dimension 0 of the launch, runs along 1): the row's index arithmetic once, then a run
-   along the last dimension. */
-#define BROADCAST_RUN 16
+   multiplies, 3 divides, 4 is PReLU (a, or a * b below 0). Work-item (r, t) computes `run`
+   elements of output row r (its n3 elements) from column t * run (rows along dimension 0 of
+   the launch, runs along 1): the row's index arithmetic once, then a run along the last
+   dimension. */
 INLINE float binary_op(const int op, const float va, const float vb) {
   return op == 0   ? va + vb
          : op == 1 ? va - vb
@@ -43,14 +42,14 @@ __kernel void broadcast_binary(__global const float *a, const ulong a_off, __glo
                                const ulong rows, const ulong n1, const ulong n2, const ulong n3,
                                const ulong as0, const ulong as1, const ulong as2, const ulong as3,
                                const ulong bs0, const ulong bs1, const ulong bs2, const ulong bs3,
-                               const int op, const float beta) {
-  const size_t r = get_global_id(0), j0 = get_global_id(1) * BROADCAST_RUN;
+                               const int op, const float beta, const ulong run) {
+  const size_t r = get_global_id(0), j0 = get_global_id(1) * run;
   if (j0 >= n3 || r >= rows) return;
   const size_t i2 = r % n2, i1 = r / n2 % n1, i0 = r / (n2 * n1);
   __global const float *ar = a + a_off + i0 * as0 + i1 * as1 + i2 * as2;
   __global const float *br = b + b_off + i0 * bs0 + i1 * bs1 + i2 * bs2;
   __global float *yr = y + y_off + r * n3;
-  const size_t j1 = min((size_t)n3, j0 + BROADCAST_RUN);
+  const size_t j1 = min((size_t)n3, j0 + run);
   if (as3 == 1 && bs3 == 0) { /* a row against one value of b: the common broadcast */
     const float vb = beta * br[0];
     for (size_t j = j0; j < j1; j++) yr[j] = binary_op(op, ar[j], vb);

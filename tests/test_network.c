@@ -1,5 +1,6 @@
 /* The inference ops of common convnets (add, clip, ReLU6, softmax, concatenation, batch
-   normalization, and the model runner's broadcasting arithmetic and batched matrix products)
+   normalization, and the model runner's broadcasting arithmetic, other activations and batched
+   matrix products)
    against plain-C loops, in place where allowed, and their bad-input rules. */
 #include <math.h>
 #include <stdlib.h>
@@ -80,14 +81,16 @@ START_TEST(binary_ops_broadcast_both_ways) {
   const size_t flat_a[4] = {na, 1, 1, 1}, flat_b[4] = {nb, 1, 1, 1};
   clcnn_tensor *ta = make(ctx, flat_a, a), *tb = make(ctx, flat_b, b), *ty = make(ctx, ys, NULL);
   const float beta = -0.75f;
-  for (int op = CLCNN_BINARY_ADD; op <= CLCNN_BINARY_DIV; op++) {
+  for (int op = CLCNN_BINARY_ADD; op <= CLCNN_BINARY_PRELU; op++) {
     for (size_t e = 0; e < ny; e++) {
       const size_t i[4] = {e / 228, e / 57 % 4, e / 19 % 3, e % 19};
       float x = broadcast_at(a, as, i), z = beta * broadcast_at(b, bs, i);
       want[e] = op == CLCNN_BINARY_ADD   ? x + z
                 : op == CLCNN_BINARY_SUB ? x - z
                 : op == CLCNN_BINARY_MUL ? x * z
-                                         : x / z;
+                : op == CLCNN_BINARY_DIV ? x / z
+                : x < 0                  ? x * z
+                                         : x;
     }
     expect_ok(clcnn_binary_broadcast(ctx, op, ta, as, tb, bs, beta, ty, ys), ctx);
     expect_near(ctx, ty, want, ny, 1e-6f);
@@ -105,6 +108,10 @@ START_TEST(binary_ops_broadcast_both_ways) {
   const size_t wrong[4] = {1, 4, 1, 19};
   expect_error(clcnn_binary_broadcast(ctx, CLCNN_BINARY_ADD, ta, wrong, tb, bs, 1, ty, ys),
                CLCNN_INVALID_ARGUMENT, ctx, "a seen as 1x4x1x19 (76 elements) has 6");
+  const size_t huge[4] = {(size_t)1 << 32, (size_t)1 << 32, 1, 1};
+  expect_error(clcnn_binary_broadcast(ctx, CLCNN_BINARY_ADD, ta, as, tb, bs, 1, ty, huge),
+               CLCNN_INVALID_ARGUMENT, ctx,
+               "y seen as 4294967296x4294967296x1x1: more elements than size_t counts");
   const size_t mismatch[4] = {2, 3, 1, 1};
   expect_error(clcnn_binary_broadcast(ctx, CLCNN_BINARY_ADD, ta, mismatch, tb, bs, 1, ty, ys),
                CLCNN_INVALID_ARGUMENT, ctx, "dimension 1 is neither the output's nor 1");
@@ -118,6 +125,61 @@ START_TEST(binary_ops_broadcast_both_ways) {
   for (int k = 0; k < 5; k++) clcnn_tensor_destroy(all[k]);
   free(a);
   free(b);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+/* The activations of clcnn_unary in doubles, with the parameters p and q. */
+static float ref_unary(clcnn_unary_op op, float p, float q, float v) {
+  double x = v, t;
+  switch (op) {
+  case CLCNN_UNARY_LEAKY_RELU:
+    return (float)(x < 0 ? p * x : x);
+  case CLCNN_UNARY_HARD_SIGMOID:
+    t = p * x + q;
+    return (float)(t < 0 ? 0 : t > 1 ? 1 : t);
+  case CLCNN_UNARY_HARD_SWISH:
+    t = x / 6 + 0.5;
+    return (float)(x * (t < 0 ? 0 : t > 1 ? 1 : t));
+  case CLCNN_UNARY_ELU:
+    return (float)(x < 0 ? p * (exp(x) - 1) : x);
+  case CLCNN_UNARY_SELU:
+    return (float)(q * (x < 0 ? p * (exp(x) - 1) : x));
+  case CLCNN_UNARY_SOFTPLUS:
+    return (float)log1p(exp(x));
+  default:
+    return (float)(x / (1 + fabs(x)));
+  }
+}
+
+START_TEST(unary_ops_match_plain_c) {
+  clcnn_context *ctx = support_context();
+  enum { N = 37 };
+  const size_t s[4] = {1, N, 1, 1};
+  unsigned seed = 41;
+  float *x = support_values(N, &seed, 0), want[N];
+  x[0] = NAN, x[1] = 0.0f, x[2] = -3.0f, x[3] = 3.0f, x[4] = 60.0f; /* softplus past exp's range */
+  for (size_t i = 5; i < N; i++) x[i] *= 8.0f;                      /* beyond the clamps */
+  clcnn_tensor *tx = make(ctx, s, x), *ty = make(ctx, s, NULL);
+  const float p = 0.3f, q = 0.4f;
+  for (int op = CLCNN_UNARY_LEAKY_RELU; op <= CLCNN_UNARY_SOFTSIGN; op++) {
+    for (size_t i = 0; i < N; i++) want[i] = ref_unary((clcnn_unary_op)op, p, q, x[i]);
+    expect_ok(clcnn_unary(ctx, (clcnn_unary_op)op, p, q, tx, ty), ctx);
+    expect_near(ctx, ty, want, N, 2e-6f * 60.0f);
+  }
+  expect_ok(clcnn_unary(ctx, CLCNN_UNARY_LEAKY_RELU, p, q, tx, tx), ctx); /* in place */
+  for (size_t i = 0; i < N; i++) want[i] = ref_unary(CLCNN_UNARY_LEAKY_RELU, p, q, x[i]);
+  expect_near(ctx, tx, want, N, 0);
+  expect_error(clcnn_unary(ctx, (clcnn_unary_op)9, p, q, tx, ty), CLCNN_INVALID_ARGUMENT, ctx,
+               "clcnn_unary: operation 9");
+  const size_t t[4] = {1, N - 1, 1, 1};
+  clcnn_tensor *wrong = make(ctx, t, NULL);
+  expect_error(clcnn_unary(ctx, CLCNN_UNARY_ELU, p, q, tx, wrong), CLCNN_INVALID_ARGUMENT, ctx,
+               "y is 1x36x1x1");
+  clcnn_tensor_destroy(tx);
+  clcnn_tensor_destroy(ty);
+  clcnn_tensor_destroy(wrong);
+  free(x);
   clcnn_context_destroy(ctx);
 }
 END_TEST
@@ -358,6 +420,7 @@ int main(void) {
   tcase_add_test(tc, batchnorm_per_channel);
   tcase_add_test(tc, pad2d_places_planes_in_zeros);
   tcase_add_test(tc, binary_ops_broadcast_both_ways);
+  tcase_add_test(tc, unary_ops_match_plain_c);
   tcase_add_test(tc, matmul_batches_broadcasts_and_transposes);
   suite_add_tcase(suite, tc);
   return support_run(suite);

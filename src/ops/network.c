@@ -67,9 +67,8 @@ clcnn_status clcnn_unary(clcnn_context *ctx, clcnn_unary_op op, float p, float q
                          const clcnn_tensor *x, clcnn_tensor *y) {
   const char *fn = "clcnn_unary";
   clcnn_status status = clcnn_context_check(ctx, fn);
-  if (status != CLCNN_OK) return status;
-  if (op < CLCNN_UNARY_LEAKY_RELU || op > CLCNN_UNARY_SOFTSIGN)
-    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: operation %d", fn, (int)op);
+  if (status == CLCNN_OK && (op < CLCNN_UNARY_LEAKY_RELU || op > CLCNN_UNARY_SOFTSIGN))
+    status = clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "%s: operation %d", fn, (int)op);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, NULL);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "y", y, x->shape);
   if (status == CLCNN_OK) status = clcnn_check_in_place(ctx, fn, y, "y", x, "x");
