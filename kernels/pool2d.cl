@@ -5,7 +5,11 @@
    pool2d_global: one output per work-item from its whole plane (global pooling).
    pool2d_rows (built with -D ROWS_KERNEL KH KW SW MODE INCLUDE_PAD VQ): one output row per
    work-item, VQ outputs at a time as one vector with the window unrolled; the few windows
-   that reach into the left or right padding take the scalar path. */
+   that reach into the left or right padding take the scalar path.
+   With -D INDEXED (max only) the forward kernels also store, per output, the position of its
+   window's maximum in the input plane (h * W + w, as a float), and the backward kernels read
+   those positions instead of searching x: pool2d_indexed and pool2d_backward_indexed (the
+   generic program), pool2d_rows and pool2d_backward_bands built with INDEXED. */
 
 /* The window kh x kw from (hstart, wstart), clipped to the H x W plane xc: the index i*W + j
    of its first maximum in row-major order (a later NaN takes over, as in PyTorch; -1 for an
@@ -144,6 +148,44 @@ __kernel void pool2d_backward(__global const float *x, const ulong x_off, __glob
       else if (window_argmax(xc, H, W, hstart, wstart, kh, kw) == ih * W + iw)
         acc += dyc[p * Q + q];
     }
+  dx[dx_off + (size_t)nc * H * W + (size_t)ih * W + iw] = acc;
+}
+
+/* Max pooling that records where each maximum is: y as pool2d, ind the maximum's position
+   in its plane (-1 for a window without input elements). */
+__kernel void pool2d_indexed(__global const float *x, const ulong x_off, __global float *y,
+                             const ulong y_off, __global float *ind, const ulong ind_off,
+                             const int NC, const int H, const int W, const int P, const int Q,
+                             const int kh, const int kw, const int sh, const int sw, const int pt,
+                             const int pl) {
+  const int q = get_global_id(0), p = get_global_id(1), nc = get_global_id(2);
+  if (q >= Q || p >= P || nc >= NC) return;
+  __global const float *xc = x + x_off + (size_t)nc * H * W;
+  const int best = window_argmax(xc, H, W, p * sh - pt, q * sw - pl, kh, kw);
+  const size_t o = ((size_t)nc * P + p) * Q + q;
+  y[y_off + o] = best >= 0 ? xc[best] : -INFINITY;
+  ind[ind_off + o] = (float)best;
+}
+
+/* dx for one input element from the recorded positions: the gradients of the windows that
+   cover it and whose maximum it is. */
+__kernel void pool2d_backward_indexed(__global const float *ind, const ulong ind_off,
+                                      __global const float *dy, const ulong dy_off,
+                                      __global float *dx, const ulong dx_off, const int NC,
+                                      const int H, const int W, const int P, const int Q,
+                                      const int kh, const int kw, const int sh, const int sw,
+                                      const int pt, const int pl) {
+  const int iw = get_global_id(0), ih = get_global_id(1), nc = get_global_id(2);
+  if (iw >= W || ih >= H || nc >= NC) return;
+  __global const float *ic = ind + ind_off + (size_t)nc * P * Q;
+  __global const float *dyc = dy + dy_off + (size_t)nc * P * Q;
+  const int p_lo = max(0, (ih + pt - kh + sh) / sh), p_hi = min(P - 1, (ih + pt) / sh);
+  const int q_lo = max(0, (iw + pl - kw + sw) / sw), q_hi = min(Q - 1, (iw + pl) / sw);
+  const float here = (float)(ih * W + iw);
+  float acc = 0.0f;
+  for (int p = p_lo; p <= p_hi; p++)
+    for (int q = q_lo; q <= q_hi; q++)
+      if (ic[p * Q + q] == here) acc += dyc[p * Q + q];
   dx[dx_off + (size_t)nc * H * W + (size_t)ih * W + iw] = acc;
 }
 
@@ -331,6 +373,19 @@ INLINE floatQ load_strided(__global const float *row) {
 #else
 #define READ_SPAN NEEDED_SPAN
 #endif
+
+#ifdef INDEXED
+#if MODE != 0
+#error "positions of maxima (INDEXED) belong to max pooling (MODE 0)"
+#endif
+/* lane t: t * SW */
+INLINE intQ lane_columns(void) {
+  int c[VQ];
+#pragma unroll
+  for (int t = 0; t < VQ; t++) c[t] = t * SW;
+  return vloadQ(0, c);
+}
+#endif
 #endif
 
 #ifdef ROWS_KERNEL
@@ -355,32 +410,78 @@ INLINE void vector_tile(__global const float *xc, __global float *yr, const int 
   vstoreQ(acc, 0, yr + q0);
 }
 
+#ifdef INDEXED
+/* vector_tile's maxima, and their positions in the plane to ir (the first tap in the input
+   holds until a larger value or a NaN comes, as in window_argmax). */
+INLINE void vector_tile_indexed(__global const float *xc, __global float *yr, __global float *ir,
+                                const int H, const int W, const int hstart, const int q0,
+                                const int pl) {
+  floatQ acc = (floatQ)(-INFINITY);
+  intQ idx = (intQ)(-1);
+  const intQ lanes = lane_columns();
+#pragma unroll
+  for (int i = 0; i < KH; i++) {
+    const int ih = hstart + i;
+    if (ih < 0 || ih >= H) continue;
+    const int c0 = q0 * SW - pl;
+    __global const float *row = xc + ih * W + c0;
+#pragma unroll
+    for (int j = 0; j < KW; j++) {
+      const floatQ v = load_strided(row + j);
+      const intQ take = isgreater(v, acc) | isnan(v) | (idx < 0);
+      acc = select(acc, v, take);
+      idx = select(idx, lanes + (ih * W + c0 + j), take);
+    }
+  }
+  vstoreQ(acc, 0, yr + q0);
+  vstoreQ(CAT(convert_float, VQ)(idx), 0, ir + q0);
+}
+
+/* One output from the scalar path, with its position. */
+INLINE void scalar_indexed(__global const float *xc, __global float *yr, __global float *ir,
+                           const int H, const int W, const int hstart, const int q, const int pl) {
+  const int best = window_argmax(xc, H, W, hstart, q * SW - pl, KH, KW);
+  yr[q] = best >= 0 ? xc[best] : -INFINITY;
+  ir[q] = (float)best;
+}
+#define INDEX_ARGS , __global float *ind, const ulong ind_off
+#define TILE(q0) vector_tile_indexed(xc, yr, ir, H, W, hstart, (q0), pl)
+#define SCALAR(q) scalar_indexed(xc, yr, ir, H, W, hstart, (q), pl)
+#else
+#define INDEX_ARGS
+#define TILE(q0) vector_tile(xc, yr, H, W, hstart, (q0), pl, divisor)
+#define SCALAR(q)                                                                                  \
+  (yr[(q)] = pool_window(xc, H, W, hstart, (q)*SW - pl, KH, KW, pb, pr, MODE, INCLUDE_PAD))
+#endif
+
 __kernel void pool2d_rows(__global const float *x, const ulong x_off, __global float *y,
                           const ulong y_off, const int NC, const int H, const int W, const int P,
                           const int Q, const int sh, const int pt, const int pl, const int pb,
-                          const int pr) {
+                          const int pr INDEX_ARGS) {
   const int p = get_global_id(0), nc = get_global_id(1);
   if (p >= P || nc >= NC) return;
   __global const float *xc = x + x_off + (size_t)nc * H * W;
   __global float *yr = y + y_off + ((size_t)nc * P + p) * Q;
+#ifdef INDEXED
+  __global float *ir = ind + ind_off + ((size_t)nc * P + p) * Q;
+#endif
   const int hstart = p * sh - pt;
+#ifndef INDEXED
   /* every window of this row that lies inside the columns has the same divisor */
   const float divisor = window_divisor(H, W, hstart, 0, KH, KW, pb, pr, INCLUDE_PAD);
+#endif
   /* the overread past the needed span may leave the tensor only on its very last row */
   const int at_end = nc == NC - 1 && hstart + KH >= H;
   const int span = at_end ? READ_SPAN : NEEDED_SPAN;
   const int q_lo = min((pl + SW - 1) / SW, Q); /* first window clear of the left padding */
   int q = 0;
-  for (; q < q_lo; q++)
-    yr[q] = pool_window(xc, H, W, hstart, q * SW - pl, KH, KW, pb, pr, MODE, INCLUDE_PAD);
-  for (; q + VQ <= Q && q * SW - pl + span <= W; q += VQ)
-    vector_tile(xc, yr, H, W, hstart, q, pl, divisor);
+  for (; q < q_lo; q++) SCALAR(q);
+  for (; q + VQ <= Q && q * SW - pl + span <= W; q += VQ) TILE(q);
   if (q < Q && Q - VQ >= q_lo && (Q - VQ) * SW - pl + span <= W) { /* overlapping last tile */
-    vector_tile(xc, yr, H, W, hstart, Q - VQ, pl, divisor);
+    TILE(Q - VQ);
     q = Q;
   }
-  for (; q < Q; q++)
-    yr[q] = pool_window(xc, H, W, hstart, q * SW - pl, KH, KW, pb, pr, MODE, INCLUDE_PAD);
+  for (; q < Q; q++) SCALAR(q);
 }
 #endif
 
@@ -456,8 +557,9 @@ INLINE floatQ load_masked(__global const float *row, const int c, const int W, c
 
 /* Adds output row p's gradients for the VQ windows from q0 (columns from c0) to the bands
    it reaches: window row i goes to acc[i / SH][i % SH]. `inside` (a constant at each call):
-   every window lies in the columns and every lane is an output, so loads need no masks. */
-INLINE void row_gradients(__global const float *xc, __global const float *dyr, const int H,
+   every window lies in the columns and every lane is an output, so loads need no masks.
+   src is x's plane, or with INDEXED the plane of the maxima's positions (P x Q). */
+INLINE void row_gradients(__global const float *src, __global const float *dyr, const int H,
                           const int W, const int Q, const int pt, const int pb, const int pr,
                           const int p, const int q0, const int c0, const int inside,
                           band_row acc[BACK_ROWS + 1][SH]) {
@@ -482,7 +584,22 @@ INLINE void row_gradients(__global const float *xc, __global const float *dyr, c
     share = g / vloadQ(0, div_lanes);
     cols = vloadQ(0, col_lanes);
   }
-#if MODE == 0
+#if MODE == 0 && defined(INDEXED)
+  /* the recorded positions relative to each window's first tap: tap (i, j) is the maximum
+     where rel == i * W + j (unique while the tap's column is in the plane) */
+  intQ rel;
+  __global const float *ir = src + (size_t)p * Q;
+  if (inside) {
+    rel = CAT(convert_int, VQ)(vloadQ(0, ir + q0)) - lane_columns() - (hstart * W + c0);
+  } else {
+    int rel_lanes[VQ];
+#pragma unroll
+    for (int t = 0; t < VQ; t++)
+      rel_lanes[t] = q0 + t < Q ? (int)ir[q0 + t] - (hstart * W + c0 + t * SW) : -1;
+    rel = vloadQ(0, rel_lanes);
+  }
+#elif MODE == 0
+  __global const float *xc = src;
   floatQ best = (floatQ)(-INFINITY);
   /* inside, every tap of a row in the plane counts: the first of them holds until a larger
      value or a NaN comes (so a window of -inf still has a maximum) */
@@ -513,7 +630,11 @@ INLINE void row_gradients(__global const float *xc, __global const float *dyr, c
     if (hstart + i < 0 || hstart + i >= H) continue;
 #pragma unroll
     for (int j = 0; j < KW; j++) {
-#if MODE == 0
+#if MODE == 0 && defined(INDEXED)
+      intQ hit = rel == (intQ)(i * W + j);
+      if (!inside) hit &= (cols + j >= 0) & (cols + j < W);
+      const floatQ c = select((floatQ)(0.0f), g, hit);
+#elif MODE == 0
       const floatQ c = select((floatQ)(0.0f), g, idx == i * KW + j);
 #else
       const floatQ c = share;
@@ -574,6 +695,7 @@ INLINE void store_band(__global float *dxc, const int H, const int W, const int 
   }
 }
 
+/* With INDEXED, x and x_off are the maxima's positions (P x Q planes). */
 __kernel void pool2d_backward_bands(__global const float *x, const ulong x_off,
                                     __global const float *dy, const ulong dy_off,
                                     __global float *dx, const ulong dx_off, const int NC,
@@ -583,7 +705,11 @@ __kernel void pool2d_backward_bands(__global const float *x, const ulong x_off,
   const int b0 = get_global_id(0) * BAND_GROUP, nc = get_global_id(1);
   if (b0 >= bands || nc >= NC) return;
   const int b1 = min(b0 + BAND_GROUP, bands);
+#ifdef INDEXED
+  __global const float *xc = x + x_off + (size_t)nc * P * Q;
+#else
   __global const float *xc = x + x_off + (size_t)nc * H * W;
+#endif
   __global const float *dyc = dy + dy_off + (size_t)nc * P * Q;
   __global float *dxc = dx + dx_off + (size_t)nc * H * W;
   /* the strided loads read past the needed span: only the last plane's last rows may leave

@@ -194,6 +194,31 @@ void ref_conv2d_backward_weights(const ref_conv *p, const float *x, const float 
   }
 }
 
+/* The first maximum of the window from (h0, w0) in row-major order (a later NaN takes over),
+   as its position i * W + j in the plane; -1 for a window without input elements. */
+static long window_first_max(const ref_pool *p, const float *plane, long h0, long w0) {
+  long best = -1;
+  float m = -INFINITY;
+  for (long i = h0; i < h0 + (long)p->kh; i++)
+    for (long j = w0; j < w0 + (long)p->kw; j++) {
+      if (i < 0 || j < 0 || i >= (long)p->h || j >= (long)p->w) continue;
+      float v = plane[(size_t)i * p->w + (size_t)j];
+      if (best < 0 || v > m || isnan(v)) m = v, best = i * (long)p->w + j;
+    }
+  return best;
+}
+
+void ref_pool2d_positions(const ref_pool *p, const float *x, float *positions) {
+  size_t oh_n = ref_pool_out(p->h, p->kh, p->sh, p->pt, p->pb, p->ceil_mode);
+  size_t ow_n = ref_pool_out(p->w, p->kw, p->sw, p->pl, p->pr, p->ceil_mode);
+  for (size_t nc = 0; nc < p->n * p->c; nc++)
+    for (size_t oh = 0; oh < oh_n; oh++)
+      for (size_t ow = 0; ow < ow_n; ow++)
+        positions[(nc * oh_n + oh) * ow_n + ow] =
+            (float)window_first_max(p, x + nc * p->h * p->w, (long)(oh * p->sh) - (long)p->pt,
+                                    (long)(ow * p->sw) - (long)p->pl);
+}
+
 void ref_pool2d_backward(const ref_pool *p, const float *x, const float *dy, float *dx) {
   size_t oh_n = ref_pool_out(p->h, p->kh, p->sh, p->pt, p->pb, p->ceil_mode);
   size_t ow_n = ref_pool_out(p->w, p->kw, p->sw, p->pl, p->pr, p->ceil_mode);
@@ -204,19 +229,13 @@ void ref_pool2d_backward(const ref_pool *p, const float *x, const float *dy, flo
       for (size_t ow = 0; ow < ow_n; ow++) {
         long h0 = (long)(oh * p->sh) - (long)p->pt, w0 = (long)(ow * p->sw) - (long)p->pl;
         double g = dy[(nc * oh_n + oh) * ow_n + ow];
-        long best = -1, count = 0;
-        float m = -INFINITY;
-        for (long i = h0; i < h0 + (long)p->kh; i++)
-          for (long j = w0; j < w0 + (long)p->kw; j++) {
-            if (i < 0 || j < 0 || i >= (long)p->h || j >= (long)p->w) continue;
-            float v = x[nc * plane + (size_t)i * p->w + (size_t)j];
-            if (best < 0 || v > m || isnan(v)) m = v, best = i * (long)p->w + j;
-            count++;
-          }
         if (p->max) {
-          sums[nc * plane + (size_t)best] += g;
+          sums[nc * plane + (size_t)window_first_max(p, x + nc * plane, h0, w0)] += g;
           continue;
         }
+        long count = 0;
+        for (long i = h0 < 0 ? 0 : h0; i < h0 + (long)p->kh && i < (long)p->h; i++)
+          for (long j = w0 < 0 ? 0 : w0; j < w0 + (long)p->kw && j < (long)p->w; j++) count++;
         long h1 = h0 + (long)p->kh, w1 = w0 + (long)p->kw;
         long hl = (long)(p->h + p->pb), wl = (long)(p->w + p->pr);
         long padded = ((h1 < hl ? h1 : hl) - h0) * ((w1 < wl ? w1 : wl) - w0);

@@ -34,6 +34,9 @@ void ref_pool2d(const ref_pool *p, const float *x, float *y);
 /* dx from dy: max to the first maximum of each window (a later NaN takes over), average
    spread by the forward divisor. */
 void ref_pool2d_backward(const ref_pool *p, const float *x, const float *dy, float *dx);
+/* Max pooling's positions: each window's first maximum (as ref_pool2d_backward picks it) as
+   i * W + j in its plane, stored as a float. */
+void ref_pool2d_positions(const ref_pool *p, const float *x, float *positions);
 
 /* The convolution shapes every conv test sweeps (and their count). */
 extern const ref_conv ref_conv_sweep[];

@@ -120,6 +120,38 @@ START_TEST(conv_gradients_match_finite_differences) {
 }
 END_TEST
 
+/* The indexed passes of max pooling: y and the positions against the reference, then dx
+   from the positions alone (x and y are not given) against want. */
+static void pool_indexed_case(clcnn_context *ctx, const ref_pool *p, const float *x,
+                              const float *dy, const float *want, const char *name) {
+  size_t P = ref_pool_out(p->h, p->kh, p->sh, p->pt, p->pb, p->ceil_mode);
+  size_t Q = ref_pool_out(p->w, p->kw, p->sw, p->pl, p->pr, p->ceil_mode);
+  size_t xs[4] = {p->n, p->c, p->h, p->w}, ys[4] = {p->n, p->c, P, Q};
+  size_t xc = p->n * p->c * p->h * p->w, yc = p->n * p->c * P * Q;
+  float *y_want = malloc(yc * sizeof(float)), *pos_want = malloc(yc * sizeof(float));
+  float *y_got = malloc(yc * sizeof(float)), *pos_got = malloc(yc * sizeof(float));
+  float *dx_got = malloc(xc * sizeof(float));
+  ref_pool2d(p, x, y_want);
+  ref_pool2d_positions(p, x, pos_want);
+  clcnn_pool2d_desc d = ref_pool_desc(p);
+  guarded_tensor tx = guarded_create(ctx, xs, x), ty = guarded_create(ctx, ys, NULL);
+  guarded_tensor tpos = guarded_create(ctx, ys, NULL), tdy = guarded_create(ctx, ys, dy);
+  guarded_tensor tdx = guarded_create(ctx, xs, NULL);
+  expect_ok(clcnn_pool2d_forward_indices(ctx, &d, tx.t, ty.t, tpos.t), ctx);
+  expect_ok(clcnn_pool2d_backward_indices(ctx, &d, tpos.t, tdy.t, tdx.t), ctx);
+  guarded_read(ctx, &ty, y_got, "indexed pool y");
+  guarded_read(ctx, &tpos, pos_got, "pool positions");
+  guarded_read(ctx, &tdx, dx_got, "indexed pool dx");
+  for (size_t i = 0; i < yc; i++)
+    ck_assert_msg((isnan(y_got[i]) && isnan(y_want[i])) || y_got[i] == y_want[i],
+                  "%s indexed y[%zu] = %.9g, reference %.9g", name, i, y_got[i], y_want[i]);
+  support_expect_close(pos_got, pos_want, yc, 0, "positions", name);
+  support_expect_close(dx_got, want, xc, 1e-6, "indexed dx", name);
+  guarded_tensor *all[] = {&tx, &ty, &tpos, &tdy, &tdx};
+  for (int i = 0; i < 5; i++) guarded_destroy(all[i]);
+  free(y_want), free(pos_want), free(y_got), free(pos_got), free(dx_got);
+}
+
 static void pool_backward_case(clcnn_context *ctx, const ref_pool *p, const float *x,
                                unsigned seed) {
   size_t P = ref_pool_out(p->h, p->kh, p->sh, p->pt, p->pb, p->ceil_mode);
@@ -140,6 +172,7 @@ static void pool_backward_case(clcnn_context *ctx, const ref_pool *p, const floa
            p->w, p->kh, p->kw, p->sh, p->sw, p->pt, p->pb, p->pl, p->pr, p->max ? "max" : "avg",
            p->ceil_mode, p->count_include_pad);
   support_expect_close(got, want, xc, p->max ? 0 : 1e-5, "dx", name);
+  if (p->max) pool_indexed_case(ctx, p, x, dy, want, name);
   guarded_tensor *all[] = {&tx, &ty, &tdy, &tdx};
   for (int i = 0; i < 4; i++) guarded_destroy(all[i]);
   free(dy), free(want), free(got);

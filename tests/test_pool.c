@@ -1,5 +1,6 @@
 /* Pooling forward: the tutorial's numbers, a sweep against the reference (floor and ceil
-   mode, padding, stride, both divisors), NaN propagation and every bad-input rule. */
+   mode, padding, stride, both divisors), NaN propagation and every bad-input rule (of the
+   indexed passes too; their results are checked with the backward sweep). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +208,64 @@ START_TEST(bad_inputs_are_rejected_with_numbers) {
 }
 END_TEST
 
+/* The indexed passes: average pooling, planes past float's exact integers, wrong shapes and
+   overlapping outputs are refused with the numbers, and nothing is written. */
+START_TEST(indexed_passes_reject_bad_inputs) {
+  clcnn_context *ctx = support_context();
+  clcnn_tensor *x, *y, *pos, *dx, *y_wrong;
+  expect_ok(clcnn_tensor_create(ctx, 1, 2, 6, 6, &x), ctx);
+  expect_ok(clcnn_tensor_create(ctx, 1, 2, 3, 3, &y), ctx);
+  expect_ok(clcnn_tensor_create(ctx, 1, 2, 3, 3, &pos), ctx);
+  expect_ok(clcnn_tensor_create(ctx, 1, 2, 6, 6, &dx), ctx);
+  expect_ok(clcnn_tensor_create(ctx, 1, 2, 3, 4, &y_wrong), ctx);
+  expect_ok(clcnn_tensor_fill(y, -7.0f), ctx);
+  expect_ok(clcnn_tensor_fill(pos, -7.0f), ctx);
+  expect_ok(clcnn_tensor_fill(dx, -7.0f), ctx);
+  const clcnn_pool2d_desc good = {CLCNN_POOL_MAX, 2, 2, 2, 2, 0, 0, 0, 0, 0, 1};
+  clcnn_pool2d_desc avg = good;
+  avg.mode = CLCNN_POOL_AVG;
+  expect_error(clcnn_pool2d_forward_indices(ctx, &avg, x, y, pos), CLCNN_INVALID_ARGUMENT, ctx,
+               "positions of maxima belong to max pooling");
+  expect_error(clcnn_pool2d_backward_indices(ctx, &avg, pos, y, dx), CLCNN_INVALID_ARGUMENT, ctx,
+               "positions of maxima belong to max pooling");
+  expect_error(clcnn_pool2d_forward_indices(ctx, &good, x, y, y_wrong), CLCNN_INVALID_ARGUMENT, ctx,
+               "indices is 1x2x3x4, expected 1x2x3x3");
+  expect_error(clcnn_pool2d_forward_indices(ctx, &good, x, y, y), CLCNN_INVALID_ARGUMENT, ctx,
+               "indices overlaps y");
+  expect_error(clcnn_pool2d_forward_indices(ctx, &good, x, y, NULL), CLCNN_INVALID_ARGUMENT, ctx,
+               "indices is NULL");
+  expect_error(clcnn_pool2d_backward_indices(ctx, &good, pos, y_wrong, dx), CLCNN_INVALID_ARGUMENT,
+               ctx, "dy is 1x2x3x4, expected 1x2x3x3");
+  expect_error(clcnn_pool2d_backward_indices(ctx, &good, pos, y, NULL), CLCNN_INVALID_ARGUMENT, ctx,
+               "dx is NULL");
+  clcnn_tensor *alias;
+  expect_ok(clcnn_tensor_wrap(ctx, clcnn_tensor_buffer(dx), 0, 1, 2, 3, 3, &alias), ctx);
+  expect_error(clcnn_pool2d_backward_indices(ctx, &good, alias, y, dx), CLCNN_INVALID_ARGUMENT, ctx,
+               "dx overlaps indices");
+  clcnn_tensor_destroy(alias);
+  float out[72];
+  expect_ok(clcnn_tensor_read(y, out, 18), ctx);
+  for (int i = 0; i < 18; i++) ck_assert_float_eq(out[i], -7.0f);
+  expect_ok(clcnn_tensor_read(pos, out, 18), ctx);
+  for (int i = 0; i < 18; i++) ck_assert_float_eq(out[i], -7.0f);
+  expect_ok(clcnn_tensor_read(dx, out, 72), ctx);
+  for (int i = 0; i < 72; i++) ck_assert_float_eq(out[i], -7.0f);
+  /* 4097 x 4097 positions reach past 2^24: refused before any tensor is looked at */
+  clcnn_pool2d_plan *plan;
+  expect_ok(clcnn_pool2d_plan_create(ctx, &good, (size_t[]){1, 1, 4097, 4097}, &plan), ctx);
+  expect_error(clcnn_pool2d_plan_forward_indices(plan, x, y, pos), CLCNN_INVALID_ARGUMENT, ctx,
+               "an input plane of 4097x4097 = 16785409 elements has positions beyond the 16777216");
+  expect_error(clcnn_pool2d_plan_backward_indices(plan, pos, y, dx), CLCNN_INVALID_ARGUMENT, ctx,
+               "16785409 elements");
+  clcnn_pool2d_plan_destroy(plan);
+  expect_error(clcnn_pool2d_plan_forward_indices(NULL, x, y, pos), CLCNN_INVALID_ARGUMENT, NULL,
+               "plan is NULL");
+  clcnn_tensor *all[] = {x, y, pos, dx, y_wrong};
+  for (int i = 0; i < 5; i++) clcnn_tensor_destroy(all[i]);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
 START_TEST(ceil_mode_shapes_follow_pytorch) {
   size_t y[4];
   /* 5 wide, window 2, stride 2: floor 2, ceil 3 (last window starts inside) */
@@ -236,6 +295,7 @@ static Suite *pool_suite(void) {
   tcase_add_test(tc, max_propagates_nan_and_ignores_padding);
   tcase_add_test(tc, bad_inputs_are_rejected_with_numbers);
   tcase_add_test(tc, ceil_mode_shapes_follow_pytorch);
+  tcase_add_test(tc, indexed_passes_reject_bad_inputs);
   suite_add_tcase(s, tc);
   return s;
 }

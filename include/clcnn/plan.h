@@ -68,6 +68,15 @@ CLCNN_API clcnn_status clcnn_pool2d_plan_forward(clcnn_pool2d_plan *plan, const 
 CLCNN_API clcnn_status clcnn_pool2d_plan_backward(clcnn_pool2d_plan *plan, const clcnn_tensor *x,
                                                   const clcnn_tensor *y, const clcnn_tensor *dy,
                                                   clcnn_tensor *dx);
+/* The indexed passes of max pooling (see clcnn_pool2d_forward_indices): the backward reads
+   dy and the recorded positions only, about half the memory traffic of plan_backward for
+   overlapping windows. */
+CLCNN_API clcnn_status clcnn_pool2d_plan_forward_indices(clcnn_pool2d_plan *plan,
+                                                         const clcnn_tensor *x, clcnn_tensor *y,
+                                                         clcnn_tensor *indices);
+CLCNN_API clcnn_status clcnn_pool2d_plan_backward_indices(clcnn_pool2d_plan *plan,
+                                                          const clcnn_tensor *indices,
+                                                          const clcnn_tensor *dy, clcnn_tensor *dx);
 /* Like clcnn_conv2d_plan_describe: the problem, then the kernel chosen. */
 CLCNN_API const char *clcnn_pool2d_plan_describe(const clcnn_pool2d_plan *plan);
 CLCNN_API void clcnn_pool2d_plan_destroy(clcnn_pool2d_plan *plan); /* NULL: no-op */

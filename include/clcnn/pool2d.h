@@ -34,6 +34,23 @@ CLCNN_API clcnn_status clcnn_pool2d_backward(clcnn_context *ctx, const clcnn_poo
                                              const clcnn_tensor *x, const clcnn_tensor *y,
                                              const clcnn_tensor *dy, clcnn_tensor *dx);
 
+/* Max pooling for training, as PyTorch's max_pool2d with return_indices: y as
+   clcnn_pool2d_forward, and in `indices` (y's shape) the position of each output's maximum in
+   its input plane, h * W + w, stored as a float (the first maximum in row-major order, a later
+   NaN taking over; -1 for a window without input elements). Positions are exact for planes
+   of up to 2^24 elements; larger ones are refused. Average pooling is refused. */
+CLCNN_API clcnn_status clcnn_pool2d_forward_indices(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                                    const clcnn_tensor *x, clcnn_tensor *y,
+                                                    clcnn_tensor *indices);
+/* dx (x's shape) from dy and the positions the forward pass recorded, without reading x or
+   y: each input element receives the gradients of the windows that cover it and name it as
+   their maximum (so the same dx as clcnn_pool2d_backward with the x those positions came
+   from). A position that is not inside its own window contributes nothing. Written, not
+   accumulated. */
+CLCNN_API clcnn_status clcnn_pool2d_backward_indices(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                                     const clcnn_tensor *indices,
+                                                     const clcnn_tensor *dy, clcnn_tensor *dx);
+
 #ifdef __cplusplus
 }
 #endif

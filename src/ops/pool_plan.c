@@ -4,7 +4,9 @@
    overlap, bands of input rows summed in registers when they do (up to 64 taps), then one
    work-item per (n, c) plane when there are planes enough to fill the device, else a gather
    per input element. The work-group family (GPUs) computes blocks of outputs from an input
-   patch in local memory and gathers the backward per input element in work-groups of 256. */
+   patch in local memory and gathers the backward per input element in work-groups of 256.
+   Max pooling can also record where each maximum is (the indexed passes): the row kernel or
+   one output per work-item forward, bands or a gather per input element backward. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +53,9 @@ struct clcnn_pool2d_plan {
   int global;         /* forward: one window covers each whole plane (global pooling) */
   cl_kernel forward_kernel;
   backward_kind backward;
-  cl_kernel backward_kernel; /* NULL until the first backward call */
-  clcnn_kernel_set kept;     /* holds the two kernels while the plan lives */
+  cl_kernel backward_kernel;                   /* NULL until the first backward call */
+  cl_kernel indexed_forward, indexed_backward; /* NULL until the first indexed call */
+  clcnn_kernel_set kept;                       /* holds the two kernels while the plan lives */
   char describe[256];
 };
 
@@ -77,14 +80,16 @@ static backward_kind pick_backward(const clcnn_context *ctx, const clcnn_pool_ge
 
 /* The row kernels' programs, the window and mode compiled in: the forward rows, or
    (backward) the bands, each a program of its own so that inference builds no backward. */
-static clcnn_status rows_kernel(clcnn_pool2d_plan *plan, int backward, cl_kernel *out) {
+static clcnn_status rows_kernel(clcnn_pool2d_plan *plan, int backward, int indexed,
+                                cl_kernel *out) {
   const clcnn_pool_geometry *g = &plan->g;
   char options[256];
   snprintf(options, sizeof options,
-           "-D%s -DKH=%zu -DKW=%zu -DSW=%zu -DMODE=%d -DINCLUDE_PAD=%d -DVQ=%d",
+           "-D%s -DKH=%zu -DKW=%zu -DSW=%zu -DMODE=%d -DINCLUDE_PAD=%d -DVQ=%d%s",
            backward ? "BANDS_BACKWARD" : "ROWS_KERNEL", g->kh, g->kw, g->sw, plan->desc.mode,
            plan->desc.count_include_pad != 0,
-           !backward && g->q >= 2 * ROW_VECTOR ? 2 * ROW_VECTOR : ROW_VECTOR);
+           !backward && g->q >= 2 * ROW_VECTOR ? 2 * ROW_VECTOR : ROW_VECTOR,
+           indexed ? " -DINDEXED" : "");
   if (backward) {
     size_t used = strlen(options);
     snprintf(options + used, sizeof options - used, " -DSH=%zu -DBAND_GROUP=%d", g->sh, BAND_GROUP);
@@ -125,11 +130,11 @@ static clcnn_status forward_kernel(clcnn_pool2d_plan *plan) {
     return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_global", &plan->forward_kernel);
   if (!plan->rows)
     return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d", &plan->forward_kernel);
-  return rows_kernel(plan, 0, &plan->forward_kernel);
+  return rows_kernel(plan, 0, 0, &plan->forward_kernel);
 }
 
 static clcnn_status backward_kernel(clcnn_pool2d_plan *plan) {
-  if (plan->backward == BACKWARD_BANDS) return rows_kernel(plan, 1, &plan->backward_kernel);
+  if (plan->backward == BACKWARD_BANDS) return rows_kernel(plan, 1, 0, &plan->backward_kernel);
   if (plan->backward == BACKWARD_PLANES)
     return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_backward_plane",
                             &plan->backward_kernel);
@@ -146,6 +151,19 @@ static clcnn_status backward_kernel(clcnn_pool2d_plan *plan) {
            plan->g.kh, plan->g.kw, plan->desc.mode, plan->desc.count_include_pad != 0);
   return clcnn_kernel_get(plan->ctx, "pool2d.cl", options, "pool2d_backward_scatter",
                           &plan->backward_kernel);
+}
+
+/* The indexed passes' kernels: the row kernel forward and the bands backward where the plan
+   takes them (the vector family), else one output or one input element per work-item. */
+static clcnn_status indexed_forward_kernel(clcnn_pool2d_plan *plan) {
+  if (plan->rows && !plan->workgroup) return rows_kernel(plan, 0, 1, &plan->indexed_forward);
+  return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_indexed", &plan->indexed_forward);
+}
+
+static clcnn_status indexed_backward_kernel(clcnn_pool2d_plan *plan) {
+  if (plan->backward == BACKWARD_BANDS) return rows_kernel(plan, 1, 1, &plan->indexed_backward);
+  return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_backward_indexed",
+                          &plan->indexed_backward);
 }
 
 /* Obtains a kernel with the plan as its keeper, so that it outlives the program cache's copy. */
@@ -319,6 +337,88 @@ static clcnn_status backward(clcnn_pool2d_plan *plan, const char *fn, const clcn
       CLCNN_INT(plan->desc.count_include_pad != 0));
 }
 
+/* ---- the indexed passes: max pooling that records where each maximum is --------------------- */
+
+/* Positions are stored as floats: exact up to 2^24. */
+#define MAX_INDEXED_PLANE 16777216u
+
+static clcnn_status check_indexed(const clcnn_pool2d_plan *plan, const char *fn) {
+  const clcnn_pool_geometry *g = &plan->g;
+  if (plan->desc.mode != CLCNN_POOL_MAX)
+    return clcnn_fail(plan->ctx, CLCNN_INVALID_ARGUMENT,
+                      "%s: positions of maxima belong to max pooling; this plan averages", fn);
+  if (g->h * g->w > MAX_INDEXED_PLANE)
+    return clcnn_fail(plan->ctx, CLCNN_INVALID_ARGUMENT,
+                      "%s: an input plane of %zux%zu = %zu elements has positions beyond the "
+                      "%u that a float holds exactly",
+                      fn, g->h, g->w, g->h * g->w, MAX_INDEXED_PLANE);
+  return CLCNN_OK;
+}
+
+static clcnn_status forward_indexed(clcnn_pool2d_plan *plan, const char *fn, const clcnn_tensor *x,
+                                    clcnn_tensor *y, clcnn_tensor *indices) {
+  clcnn_context *ctx = plan->ctx;
+  const clcnn_pool_geometry *g = &plan->g;
+  clcnn_status status = check_indexed(plan, fn);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, plan->x_shape);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "y", y, plan->y_shape);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "indices", indices, plan->y_shape);
+  if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, y, "y", x, "x");
+  if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, indices, "indices", x, "x");
+  if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, indices, "indices", y, "y");
+  if (status == CLCNN_OK && !plan->indexed_forward) status = keep(plan, indexed_forward_kernel);
+  if (status != CLCNN_OK) return status;
+  if (plan->rows && !plan->workgroup) {
+    clcnn_launch_dims dims = {2, {g->p, g->n * g->c}, {8, 1}};
+    return CLCNN_LAUNCH(ctx, plan->indexed_forward, "pool2d_rows", &dims, CLCNN_MEM(x->buf),
+                        CLCNN_ULONG(x->offset), CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset),
+                        CLCNN_INT(g->n * g->c), CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(g->p),
+                        CLCNN_INT(g->q), CLCNN_INT(g->sh), CLCNN_INT(g->pt), CLCNN_INT(g->pl),
+                        CLCNN_INT(g->pb), CLCNN_INT(g->pr), CLCNN_MEM(indices->buf),
+                        CLCNN_ULONG(indices->offset));
+  }
+  clcnn_launch_dims dims = {3, {g->q, g->p, g->n * g->c}, {0}};
+  return CLCNN_LAUNCH(ctx, plan->indexed_forward, "pool2d_indexed", &dims, CLCNN_MEM(x->buf),
+                      CLCNN_ULONG(x->offset), CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset),
+                      CLCNN_MEM(indices->buf), CLCNN_ULONG(indices->offset), CLCNN_INT(g->n * g->c),
+                      CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(g->p), CLCNN_INT(g->q),
+                      CLCNN_INT(g->kh), CLCNN_INT(g->kw), CLCNN_INT(g->sh), CLCNN_INT(g->sw),
+                      CLCNN_INT(g->pt), CLCNN_INT(g->pl));
+}
+
+static clcnn_status backward_indexed(clcnn_pool2d_plan *plan, const char *fn,
+                                     const clcnn_tensor *indices, const clcnn_tensor *dy,
+                                     clcnn_tensor *dx) {
+  clcnn_context *ctx = plan->ctx;
+  const clcnn_pool_geometry *g = &plan->g;
+  clcnn_status status = check_indexed(plan, fn);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "indices", indices, plan->y_shape);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dy", dy, plan->y_shape);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dx", dx, plan->x_shape);
+  if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, dx, "dx", indices, "indices");
+  if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, dx, "dx", dy, "dy");
+  if (status == CLCNN_OK && !plan->indexed_backward) status = keep(plan, indexed_backward_kernel);
+  if (status != CLCNN_OK) return status;
+  if (plan->backward == BACKWARD_BANDS) {
+    size_t bands = (g->h + g->pt + g->sh - 1) / g->sh;
+    clcnn_launch_dims dims = {2, {(bands + BAND_GROUP - 1) / BAND_GROUP, g->n * g->c}, {1, 1}};
+    return CLCNN_LAUNCH(ctx, plan->indexed_backward, "pool2d_backward_bands", &dims,
+                        CLCNN_MEM(indices->buf), CLCNN_ULONG(indices->offset), CLCNN_MEM(dy->buf),
+                        CLCNN_ULONG(dy->offset), CLCNN_MEM(dx->buf), CLCNN_ULONG(dx->offset),
+                        CLCNN_INT(g->n * g->c), CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(g->p),
+                        CLCNN_INT(g->q), CLCNN_INT(g->pt), CLCNN_INT(g->pl), CLCNN_INT(g->pb),
+                        CLCNN_INT(g->pr), CLCNN_INT(bands));
+  }
+  clcnn_launch_dims dims = {
+      3, {g->w, g->h, g->n * g->c}, {plan->workgroup ? 32 : 0, plan->workgroup ? 8 : 0, 1}};
+  return CLCNN_LAUNCH(ctx, plan->indexed_backward, "pool2d_backward_indexed", &dims,
+                      CLCNN_MEM(indices->buf), CLCNN_ULONG(indices->offset), CLCNN_MEM(dy->buf),
+                      CLCNN_ULONG(dy->offset), CLCNN_MEM(dx->buf), CLCNN_ULONG(dx->offset),
+                      CLCNN_INT(g->n * g->c), CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(g->p),
+                      CLCNN_INT(g->q), CLCNN_INT(g->kh), CLCNN_INT(g->kw), CLCNN_INT(g->sh),
+                      CLCNN_INT(g->sw), CLCNN_INT(g->pt), CLCNN_INT(g->pl));
+}
+
 /* ---- the public plan API ------------------------------------------------------------------ */
 
 static clcnn_status check_plan(const clcnn_pool2d_plan *plan, const char *fn) {
@@ -357,6 +457,23 @@ clcnn_status clcnn_pool2d_plan_backward(clcnn_pool2d_plan *plan, const clcnn_ten
   return status == CLCNN_OK ? CLCNN_LOCKED(plan->ctx, backward(plan, fn, x, y, dy, dx)) : status;
 }
 
+clcnn_status clcnn_pool2d_plan_forward_indices(clcnn_pool2d_plan *plan, const clcnn_tensor *x,
+                                               clcnn_tensor *y, clcnn_tensor *indices) {
+  const char *fn = "clcnn_pool2d_plan_forward_indices";
+  clcnn_status status = check_plan(plan, fn);
+  return status == CLCNN_OK ? CLCNN_LOCKED(plan->ctx, forward_indexed(plan, fn, x, y, indices))
+                            : status;
+}
+
+clcnn_status clcnn_pool2d_plan_backward_indices(clcnn_pool2d_plan *plan,
+                                                const clcnn_tensor *indices, const clcnn_tensor *dy,
+                                                clcnn_tensor *dx) {
+  const char *fn = "clcnn_pool2d_plan_backward_indices";
+  clcnn_status status = check_plan(plan, fn);
+  return status == CLCNN_OK ? CLCNN_LOCKED(plan->ctx, backward_indexed(plan, fn, indices, dy, dx))
+                            : status;
+}
+
 const char *clcnn_pool2d_plan_describe(const clcnn_pool2d_plan *plan) {
   return plan ? plan->describe : "";
 }
@@ -388,38 +505,75 @@ static clcnn_status cached_plan(clcnn_context *ctx, const char *fn, const clcnn_
   return CLCNN_OK;
 }
 
-clcnn_status clcnn_pool2d_forward(clcnn_context *ctx, const clcnn_pool2d_desc *d,
-                                  const clcnn_tensor *x, clcnn_tensor *y) {
-  const char *fn = "clcnn_pool2d_forward";
+/* What a one-shot call runs on its plan: the tensors as the pass reads and writes them. */
+typedef enum call_kind {
+  CALL_FORWARD,
+  CALL_BACKWARD,
+  CALL_FORWARD_INDEXED,
+  CALL_BACKWARD_INDEXED
+} call_kind;
+
+typedef struct pool_call {
+  call_kind kind;
+  const clcnn_tensor *x, *y, *dy, *indices; /* read */
+  clcnn_tensor *out, *out_indices;          /* y or dx; the positions written */
+} pool_call;
+
+static clcnn_status run_call(clcnn_pool2d_plan *plan, const char *fn, const pool_call *c) {
+  switch (c->kind) {
+  case CALL_FORWARD:
+    return forward(plan, fn, c->x, c->out);
+  case CALL_BACKWARD:
+    return backward(plan, fn, c->x, c->y, c->dy, c->out);
+  case CALL_FORWARD_INDEXED:
+    return forward_indexed(plan, fn, c->x, c->out, c->out_indices);
+  default:
+    return backward_indexed(plan, fn, c->indices, c->dy, c->out);
+  }
+}
+
+/* A one-shot call on the cached plan for the shape of `shaped` (x, or dx). */
+static clcnn_status one_shot(clcnn_context *ctx, const char *fn, const clcnn_pool2d_desc *d,
+                             const char *shaped_name, const clcnn_tensor *shaped,
+                             const pool_call *c) {
   clcnn_status status = clcnn_context_check(ctx, fn);
-  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, NULL);
-  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "y", y, NULL);
+  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, shaped_name, shaped, NULL);
   if (status != CLCNN_OK) return status;
   clcnn_pool2d_plan *plan = NULL;
   int owned = 0;
   clcnn_context_lock(ctx);
-  status = cached_plan(ctx, fn, d, x->shape, &plan, &owned);
-  if (status == CLCNN_OK) status = forward(plan, fn, x, y);
+  status = cached_plan(ctx, fn, d, shaped->shape, &plan, &owned);
+  if (status == CLCNN_OK) status = run_call(plan, fn, c);
   if (owned) clcnn_pool2d_plan_destroy(plan);
   clcnn_context_unlock(ctx);
   return status;
 }
 
+clcnn_status clcnn_pool2d_forward(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                  const clcnn_tensor *x, clcnn_tensor *y) {
+  const pool_call c = {CALL_FORWARD, .x = x, .out = y};
+  return one_shot(ctx, "clcnn_pool2d_forward", d, "x", x, &c);
+}
+
 clcnn_status clcnn_pool2d_backward(clcnn_context *ctx, const clcnn_pool2d_desc *d,
                                    const clcnn_tensor *x, const clcnn_tensor *y,
                                    const clcnn_tensor *dy, clcnn_tensor *dx) {
-  const char *fn = "clcnn_pool2d_backward";
-  clcnn_status status = clcnn_context_check(ctx, fn);
-  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, NULL);
-  if (status != CLCNN_OK) return status;
-  clcnn_pool2d_plan *plan = NULL;
-  int owned = 0;
-  clcnn_context_lock(ctx);
-  status = cached_plan(ctx, fn, d, x->shape, &plan, &owned);
-  if (status == CLCNN_OK) status = backward(plan, fn, x, y, dy, dx);
-  if (owned) clcnn_pool2d_plan_destroy(plan);
-  clcnn_context_unlock(ctx);
-  return status;
+  const pool_call c = {CALL_BACKWARD, .x = x, .y = y, .dy = dy, .out = dx};
+  return one_shot(ctx, "clcnn_pool2d_backward", d, "x", x, &c);
+}
+
+clcnn_status clcnn_pool2d_forward_indices(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                          const clcnn_tensor *x, clcnn_tensor *y,
+                                          clcnn_tensor *indices) {
+  const pool_call c = {CALL_FORWARD_INDEXED, .x = x, .out = y, .out_indices = indices};
+  return one_shot(ctx, "clcnn_pool2d_forward_indices", d, "x", x, &c);
+}
+
+clcnn_status clcnn_pool2d_backward_indices(clcnn_context *ctx, const clcnn_pool2d_desc *d,
+                                           const clcnn_tensor *indices, const clcnn_tensor *dy,
+                                           clcnn_tensor *dx) {
+  const pool_call c = {CALL_BACKWARD_INDEXED, .indices = indices, .dy = dy, .out = dx};
+  return one_shot(ctx, "clcnn_pool2d_backward_indices", d, "dx", dx, &c);
 }
 
 /* ---- tuning: the two families timed on forward plus backward ----------------------------- */
