@@ -183,10 +183,11 @@ static void pool_backward_case(clcnn_context *ctx, const ref_pool *p, const floa
    and with 20 (one work-item per plane). */
 START_TEST(pool_backward_sweep) {
   clcnn_context *ctx = support_context();
-  /* up to 64 taps: the band kernel for overlapping windows; past that the per-plane and
-     gather kernels */
-  const size_t windows[][4] = {{2, 2, 2, 2}, {3, 3, 2, 2}, {3, 3, 1, 1}, {2, 3, 1, 2},
-                               {5, 4, 3, 2}, {9, 9, 2, 1}, {5, 15, 1, 2}};
+  /* up to 64 taps: the band kernel for overlapping windows (and for every window in the
+     indexed passes), the scatter kernel for windows with gaps between them (the last);
+     past 64 taps the per-plane and gather kernels */
+  const size_t windows[][4] = {{2, 2, 2, 2}, {3, 3, 2, 2}, {3, 3, 1, 1},  {2, 3, 1, 2},
+                               {5, 4, 3, 2}, {9, 9, 2, 1}, {5, 15, 1, 2}, {2, 3, 3, 4}};
   /* n, c, w: 11 columns are all edge tiles for the overlapping kernel; 37 have inner ones */
   const size_t batches[][3] = {{2, 2, 11}, {4, 5, 11}, {1, 3, 37}};
   unsigned seed = 5;
@@ -220,7 +221,7 @@ START_TEST(pool_backward_sweep) {
         free(x);
         cases++;
       }
-  ck_assert_int_eq(cases, 168);
+  ck_assert_int_eq(cases, 192);
   /* windows as large as their stride, no padding: the tiling kernel (rows of 4 or 8 outputs
      and an overlapping last tile; rows and columns past the last window zeroed) or, for
      rows of fewer than 4 outputs, the scatter kernel. h x w, window kh x kw (= stride). */

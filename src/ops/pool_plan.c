@@ -160,8 +160,14 @@ static clcnn_status indexed_forward_kernel(clcnn_pool2d_plan *plan) {
   return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_indexed", &plan->indexed_forward);
 }
 
+/* The bands kernel serves every window of up to MAX_UNROLLED_TAPS taps once it reads the
+   positions (gaps between windows are bands rows that nothing adds to). */
+static int indexed_bands(const clcnn_pool2d_plan *plan) {
+  return !plan->workgroup && plan->g.kh * plan->g.kw <= MAX_UNROLLED_TAPS;
+}
+
 static clcnn_status indexed_backward_kernel(clcnn_pool2d_plan *plan) {
-  if (plan->backward == BACKWARD_BANDS) return rows_kernel(plan, 1, 1, &plan->indexed_backward);
+  if (indexed_bands(plan)) return rows_kernel(plan, 1, 1, &plan->indexed_backward);
   return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_backward_indexed",
                           &plan->indexed_backward);
 }
@@ -399,7 +405,7 @@ static clcnn_status backward_indexed(clcnn_pool2d_plan *plan, const char *fn,
   if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, dx, "dx", dy, "dy");
   if (status == CLCNN_OK && !plan->indexed_backward) status = keep(plan, indexed_backward_kernel);
   if (status != CLCNN_OK) return status;
-  if (plan->backward == BACKWARD_BANDS) {
+  if (indexed_bands(plan)) {
     size_t bands = (g->h + g->pt + g->sh - 1) / g->sh;
     clcnn_launch_dims dims = {2, {(bands + BAND_GROUP - 1) / BAND_GROUP, g->n * g->c}, {1, 1}};
     return CLCNN_LAUNCH(ctx, plan->indexed_backward, "pool2d_backward_bands", &dims,
