@@ -10,7 +10,9 @@ import argparse, json, math, statistics, subprocess
 PASSES = [("forward", ("auto",)), ("backward data", ("backward-data",)),
           ("backward weights", ("backward-weights",)),
           ("pool forward", ("max-pool", "avg-pool")),
-          ("pool backward", ("max-pool-backward", "avg-pool-backward"))]
+          ("pool backward", ("max-pool-backward", "avg-pool-backward")),
+          ("max pool forward, positions", ("max-pool-indices",)),
+          ("max pool backward, positions", ("max-pool-backward-indices",))]
 
 
 def main():

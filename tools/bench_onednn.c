@@ -186,16 +186,18 @@ static int create_pool(bench_onednn *o, const bench_problem *p, bench_pass pass)
   dnnl_pooling_v2_desc_t fwd, bwd;
   dnnl_prop_kind_t prop =
       pass == BENCH_POOL_FORWARD ? dnnl_forward_inference : dnnl_forward_training;
+  int forward = pass == BENCH_POOL_FORWARD || pass == BENCH_POOL_FORWARD_TRAINING;
   if (dnnl_memory_desc_init_by_tag(&src, 4, x, dnnl_f32, dnnl_nChw16c) ||
       dnnl_memory_desc_init_by_tag(&dst, 4, y, dnnl_f32, dnnl_nChw16c) ||
       dnnl_pooling_v2_forward_desc_init(&fwd, prop, pool_alg(d), &src, &dst, strides, kernel,
                                         dilation, pad_l, pad_r) != dnnl_success ||
       dnnl_primitive_desc_create(&o->hint, &fwd, NULL, engine, NULL) != dnnl_success)
     return -1;
-  if (pass == BENCH_POOL_FORWARD) {
+  if (forward) {
     o->pd = o->hint, o->hint = NULL;
     if (add_arg(o, DNNL_ARG_SRC, dnnl_query_src_md, 0, 12) ||
-        add_arg(o, DNNL_ARG_DST, dnnl_query_dst_md, 0, 13))
+        add_arg(o, DNNL_ARG_DST, dnnl_query_dst_md, 0, 13) ||
+        add_arg(o, DNNL_ARG_WORKSPACE, dnnl_query_workspace_md, 0, 16))
       return -1;
     return finish(o);
   }

@@ -11,7 +11,8 @@ typedef enum bench_pass {
   BENCH_BACKWARD_DATA,
   BENCH_BACKWARD_WEIGHTS, /* with the bias gradient */
   BENCH_POOL_FORWARD,
-  BENCH_POOL_BACKWARD
+  BENCH_POOL_BACKWARD,
+  BENCH_POOL_FORWARD_TRAINING /* max pooling's forward that writes the workspace */
 } bench_pass;
 
 typedef struct bench_onednn bench_onednn;

@@ -35,10 +35,13 @@ typedef enum row_pass {
   PASS_WEIGHTS,
   PASS_POOL,
   PASS_POOL_BACKWARD,
+  PASS_POOL_INDICES,          /* max pooling recording its maxima's positions */
+  PASS_POOL_BACKWARD_INDICES, /* and its backward from them */
   PASS_NONE
 } row_pass;
-static const char *const pass_names[] = {"forward", "backward-data", "backward-weights",
-                                         "pool-forward", "pool-backward"};
+static const char *const pass_names[] = {"forward",         "backward-data", "backward-weights",
+                                         "pool-forward",    "pool-backward", "pool-fwd-indices",
+                                         "pool-bwd-indices"};
 
 typedef struct bench_row {
   const char *problem, *method;
@@ -114,6 +117,17 @@ static int run_pool_backward(void *arg) {
   return clcnn_pool2d_plan_backward(r->pool, r->x, r->y, r->dy, r->dx) == CLCNN_OK ? 0 : -1;
 }
 
+/* The indexed passes keep the positions in r->w (y's shape). */
+static int run_pool_indices(void *arg) {
+  conv_run *r = arg;
+  return clcnn_pool2d_plan_forward_indices(r->pool, r->x, r->y, r->w) == CLCNN_OK ? 0 : -1;
+}
+
+static int run_pool_backward_indices(void *arg) {
+  conv_run *r = arg;
+  return clcnn_pool2d_plan_backward_indices(r->pool, r->w, r->dy, r->dx) == CLCNN_OK ? 0 : -1;
+}
+
 static size_t count_of(const size_t s[4]) {
   return s[0] * s[1] * s[2] * s[3];
 }
@@ -143,8 +157,9 @@ static double max_abs_diff(const clcnn_tensor *a, const float *b, size_t n) {
 }
 
 #ifdef CLCNN_BENCH_ONEDNN
-static const bench_pass onednn_pass[] = {BENCH_FORWARD, BENCH_BACKWARD_DATA, BENCH_BACKWARD_WEIGHTS,
-                                         BENCH_POOL_FORWARD, BENCH_POOL_BACKWARD};
+static const bench_pass onednn_pass[] = {
+    BENCH_FORWARD,       BENCH_BACKWARD_DATA,         BENCH_BACKWARD_WEIGHTS, BENCH_POOL_FORWARD,
+    BENCH_POOL_BACKWARD, BENCH_POOL_FORWARD_TRAINING, BENCH_POOL_BACKWARD};
 #endif
 
 /* One timed row, with oneDNN on the same problem timed alongside when the row's pass has an
@@ -267,6 +282,15 @@ static size_t bench_pool(clcnn_context *ctx, const bench_problem *p, const bench
                  bench_pool_bytes(p), 0, &rows[n]);
   n += timed_row(ctx, o, run_pool_backward, &r, is_max ? "max-pool-backward" : "avg-pool-backward",
                  PASS_POOL_BACKWARD, bench_pool_backward_bytes(p), 0, &rows[n]);
+  if (is_max) { /* bytes: x read, y and the positions written; dy and positions read, dx */
+    r.w = random_tensor(ctx, ys, 7);
+    double plane_bytes = (double)(ys[0] * ys[1] * ys[2] * ys[3]) * sizeof(float);
+    n += timed_row(ctx, o, run_pool_indices, &r, "max-pool-indices", PASS_POOL_INDICES,
+                   bench_pool_bytes(p) + plane_bytes, 0, &rows[n]);
+    n += timed_row(ctx, o, run_pool_backward_indices, &r, "max-pool-backward-indices",
+                   PASS_POOL_BACKWARD_INDICES,
+                   bench_pool_backward_bytes(p) - bench_pool_bytes(p) + plane_bytes, 0, &rows[n]);
+  }
   clcnn_pool2d_plan_destroy(r.pool);
   destroy_tensors(&r);
   return n;
