@@ -1,9 +1,11 @@
 /* Data rearrangements for the convolution paths: zero-padded input copies, vector-blocked
    weights, im2col matrices, bias addition, and for the backward passes flipped weights,
-   transposed output gradients and bias gradients. */
+   transposed output gradients and bias gradients. Each kernel is built in a program of its
+   own (the ALONE / WANT_ guards: see clcnn_kernel_get_alone). */
 
 /* xp[n][c][i][j] = x[n][c][i - pt][j - pl], zero outside x; xp is XH x XW per channel. One
    work-item per padded row: zeros, the row of x, zeros. */
+#if !defined(ALONE) || defined(WANT_pad_input)
 __kernel void pad_input(__global const float *x, const ulong x_off, __global float *xp, const int H,
                         const int W, const int XH, const int XW, const int pt, const int pl,
                         const int planes) {
@@ -21,8 +23,10 @@ __kernel void pad_input(__global const float *x, const ulong x_off, __global flo
   for (int j = j0; j < j1; j++) out[j] = row[j];
   for (int j = j1; j < XW; j++) out[j] = 0.0f;
 }
+#endif
 
 /* wr[g][kb][c][r][s][l] = w[g*KG + kb*VEC + l][c][r][s], zero when kb*VEC + l >= KG. */
+#if !defined(ALONE) || defined(WANT_block_weights)
 __kernel void block_weights(__global const float *w, const ulong w_off, __global float *wr,
                             const ulong wr_off, const int G, const int KG, const int KB,
                             const int CG, const int RS, const int VEC) {
@@ -38,11 +42,13 @@ __kernel void block_weights(__global const float *w, const ulong w_off, __global
       out[rs * VEC + l] = k < KG ? w[w_off + (((size_t)g * KG + k) * CG + c) * RS + rs] : 0.0f;
     }
 }
+#endif
 
 /* Column matrix of group g for images n0..: element (row (c*R + r)*S + s, image n, pixel
    p*Q + q) at col[n * image_stride + row * row_stride + p*Q + q]. Forward GEMM uses
    image_stride = CG*R*S*P*Q, row_stride = P*Q; the weight gradient uses image_stride = P*Q,
    row_stride = images*P*Q (the images side by side in each row). */
+#if !defined(ALONE) || defined(WANT_im2col)
 __kernel void im2col(__global const float *x, const ulong x_off, __global float *col,
                      const ulong image_stride, const ulong row_stride, const int C, const int H,
                      const int W, const int R, const int S, const int P, const int Q, const int CG,
@@ -58,8 +64,10 @@ __kernel void im2col(__global const float *x, const ulong x_off, __global float 
     v = x[x_off + (((size_t)n * C + (size_t)g * CG + c) * H + ih) * W + iw];
   col[n * image_stride + crs * row_stride + pq] = v;
 }
+#endif
 
 /* The epilogue of the GEMM paths, in place: y[n][k][i] = act(y + bias[k]) for i < PQ. */
+#if !defined(ALONE) || defined(WANT_epilogue)
 __kernel void epilogue(__global float *y, const ulong y_off, __global const float *bias,
                        const ulong bias_off, const int epi, const int K, const int PQ,
                        const int N) {
@@ -68,9 +76,11 @@ __kernel void epilogue(__global float *y, const ulong y_off, __global const floa
   const size_t at = y_off + ((size_t)n * K + k) * PQ + i;
   y[at] = EPI_ACT(float, y[at] + (EPI_HAS_BIAS(epi) ? bias[bias_off + k] : 0.0f), epi);
 }
+#endif
 
 /* wf[g*CG + c][kk][R-1-r][S-1-s] = w[g*KG + kk][c][r][s]: the filters of the transposed
    convolution that gives the input gradient of a stride-1 convolution. */
+#if !defined(ALONE) || defined(WANT_flip_weights)
 __kernel void flip_weights(__global const float *w, const ulong w_off, __global float *wf,
                            const int G, const int KG, const int CG, const int R, const int S) {
   /* one work-item per filter row pair: R*S floats read and written contiguously */
@@ -81,16 +91,20 @@ __kernel void flip_weights(__global const float *w, const ulong w_off, __global 
   __global float *out = wf + ((size_t)c_all * KG + kk) * RS;
   for (int e = 0; e < RS; e++) out[RS - 1 - e] = in[e];
 }
+#endif
 
 /* dyt[k][n][i] = dy[n0 + n][k][i] for i < PQ: each filter's gradient rows side by side. */
+#if !defined(ALONE) || defined(WANT_transpose_images)
 __kernel void transpose_images(__global const float *dy, const ulong dy_off, __global float *dyt,
                                const int K, const int PQ, const int images) {
   const int i = get_global_id(0), n = get_global_id(1), k = get_global_id(2);
   if (i >= PQ || n >= images || k >= K) return;
   dyt[((size_t)k * images + n) * PQ + i] = dy[dy_off + ((size_t)n * K + k) * PQ + i];
 }
+#endif
 
 /* db[k] = (accumulate ? db[k] : 0) + sum of row k of dyt (images * PQ values). */
+#if !defined(ALONE) || defined(WANT_sum_rows)
 __kernel void sum_rows(__global const float *dyt, __global float *db, const ulong db_off,
                        const ulong row_length, const int K, const int accumulate) {
   const int k = get_global_id(0);
@@ -100,6 +114,7 @@ __kernel void sum_rows(__global const float *dyt, __global float *db, const ulon
   for (size_t i = 0; i < row_length; i++) sum += row[i];
   db[db_off + k] = accumulate ? db[db_off + k] + sum : sum;
 }
+#endif
 
 /* Winograd F(4x4, 3x3) filter transform U = G w G^T, stored u[e][c][k] (e = i*6 + j the
    position, k < KPAD with zeros past K) so that the product kernel reads whole vectors of
@@ -114,6 +129,7 @@ __kernel void sum_rows(__global const float *dyt, __global float *db, const ulon
   t4 = g0 / 24.0f - g1 / 12.0f + g2 / 6.0f;                                                        \
   t5 = g2
 
+#if !defined(ALONE) || defined(WANT_winograd_filter)
 __kernel void winograd_filter(__global const float *w, const ulong w_off, __global float *u,
                               const int K, const int C, const int KPAD, const int flipped) {
   const int k0 = get_global_id(0) * 16, c = get_global_id(1);
@@ -144,10 +160,12 @@ __kernel void winograd_filter(__global const float *w, const ulong w_off, __glob
     }
   }
 }
+#endif
 
 /* The flipped, transposed filters of one output phase (a, b) of a strided convolution's
    input gradient: wf[g*CG + c][kk][j][i] = w[g*KG + kk][c][a + SH*(JA-1-j)][b + SW*(JB-1-i)]
    for j < JA, i < JB (see src/ops/conv2d_backward.c). */
+#if !defined(ALONE) || defined(WANT_flip_phase_weights)
 __kernel void flip_phase_weights(__global const float *w, const ulong w_off, __global float *wf,
                                  const int G, const int KG, const int CG, const int R, const int S,
                                  const int a, const int b, const int sh, const int sw, const int JA,
@@ -160,10 +178,12 @@ __kernel void flip_phase_weights(__global const float *w, const ulong w_off, __g
   const int r = a + sh * (JA - 1 - j), s = b + sw * (JB - 1 - i);
   wf[e] = w[w_off + (((size_t)(g * KG + kk) * CG + c) * R + r) * S + s];
 }
+#endif
 
 /* dyt[g][n][i][k] = dy[n][g*KG + k][i] for k < KG, zero for KG <= k < KGP: each group's
    output gradient channels-last, padded to whole vectors. One work-item transposes a block
    of 16 pixels x 16 channels: whole-row loads, then contiguous stores. */
+#if !defined(ALONE) || defined(WANT_channels_last)
 __kernel void channels_last(__global const float *dy, const ulong dy_off, __global float *dyt,
                             const int G, const int KG, const int KGP, const int PQ,
                             const int images) {
@@ -193,3 +213,4 @@ __kernel void channels_last(__global const float *dy, const ulong dy_off, __glob
     }
   }
 }
+#endif

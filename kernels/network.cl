@@ -1,11 +1,13 @@
 /* Inference kernels for the layers of common convnets: elementwise add (also broadcasting, with
    subtract, multiply, divide and PReLU), other activations and clip, batch normalization per
-   channel, softmax over channels. NaN propagates through each. */
+   channel, softmax over channels. NaN propagates through each. Each kernel is built in a
+   program of its own (the ALONE / WANT_ guards: see clcnn_kernel_get_alone). */
 
 /* y = a + b, then the activation of the epilogue flags epi (its bias bit unused): 16
    elements per work-item, so that the activation's choice is one branch per vector (spread
    over single elements, PoCL computed every activation for each). */
 #define ADD_VECTOR 16
+#if !defined(ALONE) || defined(WANT_add)
 __kernel void add(__global const float *a, const ulong a_off, __global const float *b,
                   const ulong b_off, __global float *y, const ulong y_off, const ulong count,
                   const int epi) {
@@ -22,6 +24,7 @@ __kernel void add(__global const float *a, const ulong a_off, __global const flo
     y[i] = EPI_ACT(float, v, epi);
   }
 }
+#endif
 
 /* y = a op beta * b over an output of n0 x n1 x n2 x n3 elements, a and b read through their
    strides per dimension (0 along a dimension they broadcast): op 0 adds, 1 subtracts, 2
@@ -37,6 +40,7 @@ INLINE float binary_op(const int op, const float va, const float vb) {
                    : (va < 0.0f ? va * vb : va);
 }
 
+#if !defined(ALONE) || defined(WANT_broadcast_binary)
 __kernel void broadcast_binary(__global const float *a, const ulong a_off, __global const float *b,
                                const ulong b_off, __global float *y, const ulong y_off,
                                const ulong rows, const ulong n1, const ulong n2, const ulong n3,
@@ -57,6 +61,7 @@ __kernel void broadcast_binary(__global const float *a, const ulong a_off, __glo
   }
   for (size_t j = j0; j < j1; j++) yr[j] = binary_op(op, ar[j * as3], beta * br[j * bs3]);
 }
+#endif
 
 /* The activations of other convnets, y = f(x) with parameters p and q: 0 LeakyReLU (slope p
    below 0), 1 hard sigmoid (clamp(p * x + q, 0, 1)), 2 hard swish (x * clamp(x / 6 + 1/2, 0,
@@ -67,6 +72,7 @@ INLINE float unit_clamp(const float t) {
   return t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
 }
 
+#if !defined(ALONE) || defined(WANT_unary)
 __kernel void unary(__global const float *x, const ulong x_off, __global float *y,
                     const ulong y_off, const ulong count, const int op, const float p,
                     const float q) {
@@ -99,8 +105,10 @@ __kernel void unary(__global const float *x, const ulong x_off, __global float *
   }
   y[y_off + i] = r;
 }
+#endif
 
 /* Comparisons rather than fmin/fmax, which would drop a NaN. */
+#if !defined(ALONE) || defined(WANT_clip)
 __kernel void clip(__global const float *x, const ulong x_off, __global float *y, const ulong y_off,
                    const ulong count, const float lo, const float hi) {
   const size_t i = get_global_id(0);
@@ -108,8 +116,10 @@ __kernel void clip(__global const float *x, const ulong x_off, __global float *y
   const float v = x[x_off + i];
   y[y_off + i] = v < lo ? lo : v > hi ? hi : v;
 }
+#endif
 
 /* dim 0 over the H*W positions of a plane, dim 1 over the N*C planes. */
+#if !defined(ALONE) || defined(WANT_batchnorm_inference)
 __kernel void batchnorm_inference(__global const float *x, const ulong x_off, __global float *y,
                                   const ulong y_off, __global const float *scale,
                                   const ulong scale_off, __global const float *shift,
@@ -123,8 +133,10 @@ __kernel void batchnorm_inference(__global const float *x, const ulong x_off, __
   const size_t at = (size_t)plane * HW + i;
   y[y_off + at] = (x[x_off + at] - mean[mean_off + c]) * a + shift[shift_off + c];
 }
+#endif
 
 /* One work-item per (n, position): three passes over the C channels (stride HW). */
+#if !defined(ALONE) || defined(WANT_softmax_channels)
 __kernel void softmax_channels(__global const float *x, const ulong x_off, __global float *y,
                                const ulong y_off, const int C, const int HW, const int NHW) {
   const int id = get_global_id(0);
@@ -139,9 +151,11 @@ __kernel void softmax_channels(__global const float *x, const ulong x_off, __glo
   const float inv = 1.0f / sum;
   for (int c = 0; c < C; c++) out[(size_t)c * HW] = exp(in[(size_t)c * HW] - m) * inv;
 }
+#endif
 
 /* y = x with pt rows above and pl columns left of zeros (and more below and right to fill
    P x Q); dim 0 over columns, dim 1 over rows, dim 2 over the N*C planes. */
+#if !defined(ALONE) || defined(WANT_pad2d)
 __kernel void pad2d(__global const float *x, const ulong x_off, __global float *y,
                     const ulong y_off, const int H, const int W, const int P, const int Q,
                     const int pt, const int pl, const int planes) {
@@ -151,3 +165,4 @@ __kernel void pad2d(__global const float *x, const ulong x_off, __global float *
   y[y_off + ((size_t)plane * P + p) * Q + q] =
       i >= 0 && i < H && j >= 0 && j < W ? x[x_off + ((size_t)plane * H + i) * W + j] : 0.0f;
 }
+#endif

@@ -85,10 +85,12 @@ pool2d_patch(__global const float *x, const ulong x_off, __global float *y, cons
 }
 #endif
 
-/* The generic kernels, in the program built without options only: a program specialized for
-   one window (rows, bands, tiles, scatter, patches) compiles its own kernel alone. */
+/* The generic kernels, each in a program of its own (the ALONE / WANT_ guards: see
+   clcnn_kernel_get_alone); a program specialized for one window (rows, bands, tiles, scatter,
+   patches) compiles its own kernel alone. */
 #if !defined(ROWS_KERNEL) && !defined(BANDS_BACKWARD) && !defined(TILES_BACKWARD) &&               \
     !defined(SCATTER_KERNEL) && !defined(WORKGROUP_POOL)
+#if !defined(ALONE) || defined(WANT_pool2d)
 __kernel void pool2d(__global const float *x, const ulong x_off, __global float *y,
                      const ulong y_off, const int NC, const int H, const int W, const int P,
                      const int Q, const int kh, const int kw, const int sh, const int sw,
@@ -100,9 +102,11 @@ __kernel void pool2d(__global const float *x, const ulong x_off, __global float 
       pool_window(x + x_off + (size_t)nc * H * W, H, W, p * sh - pt, q * sw - pl, kh, kw, pb, pr,
                   mode, include_pad);
 }
+#endif
 
 /* Global pooling, one plane of HW elements per work-item: the max (NaN if any element is
    NaN) or the mean, accumulated in the lanes of float8 loads. */
+#if !defined(ALONE) || defined(WANT_pool2d_global)
 __kernel void pool2d_global(__global const float *x, const ulong x_off, __global float *y,
                             const ulong y_off, const int NC, const int HW, const int mode) {
   const int nc = get_global_id(0);
@@ -123,10 +127,12 @@ __kernel void pool2d_global(__global const float *x, const ulong x_off, __global
     r = mode != 0 ? r + values[l] : values[l] > r || isnan(values[l]) ? values[l] : r;
   y[y_off + nc] = mode == 0 ? r : r / (float)HW;
 }
+#endif
 
 /* dx for one input element: the gradients of every window that covers it, to the first
    maximum of the window in row-major order (later NaNs take over, as in PyTorch) or spread
    with the forward divisor. */
+#if !defined(ALONE) || defined(WANT_pool2d_backward)
 __kernel void pool2d_backward(__global const float *x, const ulong x_off, __global const float *dy,
                               const ulong dy_off, __global float *dx, const ulong dx_off,
                               const int NC, const int H, const int W, const int P, const int Q,
@@ -150,9 +156,11 @@ __kernel void pool2d_backward(__global const float *x, const ulong x_off, __glob
     }
   dx[dx_off + (size_t)nc * H * W + (size_t)ih * W + iw] = acc;
 }
+#endif
 
 /* Max pooling that records where each maximum is: y as pool2d, ind the maximum's position
    in its plane (-1 for a window without input elements). */
+#if !defined(ALONE) || defined(WANT_pool2d_indexed)
 __kernel void pool2d_indexed(__global const float *x, const ulong x_off, __global float *y,
                              const ulong y_off, __global float *ind, const ulong ind_off,
                              const int NC, const int H, const int W, const int P, const int Q,
@@ -166,9 +174,11 @@ __kernel void pool2d_indexed(__global const float *x, const ulong x_off, __globa
   y[y_off + o] = best >= 0 ? xc[best] : -INFINITY;
   ind[ind_off + o] = (float)best;
 }
+#endif
 
 /* dx for one input element from the recorded positions: the gradients of the windows that
    cover it and whose maximum it is. */
+#if !defined(ALONE) || defined(WANT_pool2d_backward_indexed)
 __kernel void pool2d_backward_indexed(__global const float *ind, const ulong ind_off,
                                       __global const float *dy, const ulong dy_off,
                                       __global float *dx, const ulong dx_off, const int NC,
@@ -188,12 +198,14 @@ __kernel void pool2d_backward_indexed(__global const float *ind, const ulong ind
       if (ic[p * Q + q] == here) acc += dyc[p * Q + q];
   dx[dx_off + (size_t)nc * H * W + (size_t)ih * W + iw] = acc;
 }
+#endif
 
 /* Backward for overlapping windows, one (n, c) plane per work-item: the plane's dx is zeroed,
    then each output in row-major order adds its gradient to its window's first maximum (a
    later NaN takes over, as in PyTorch) or spreads it with the forward divisor. One owner per
    plane: no two work-items touch the same element, and every element sums its windows in
    output order. */
+#if !defined(ALONE) || defined(WANT_pool2d_backward_plane)
 __kernel void pool2d_backward_plane(__global const float *x, const ulong x_off,
                                     __global const float *dy, const ulong dy_off,
                                     __global float *dx, const ulong dx_off, const int NC,
@@ -223,6 +235,7 @@ __kernel void pool2d_backward_plane(__global const float *x, const ulong x_off,
     }
   }
 }
+#endif
 #endif
 
 #ifdef SCATTER_KERNEL

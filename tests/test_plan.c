@@ -493,7 +493,9 @@ START_TEST(shape_churn_builds_few_programs) {
     free(xv), free(wv), free(dyv), free(want[0]), free(want[2]), free(want[3]);
   }
   size_t created = programs_created(ctx) - before;
-  ck_assert_msg(created <= 30, "60 widths created %zu programs", created);
+  /* the specialized and shared programs of each pass's kernels, plus one program per layout
+     kernel (padding, blocking, flipping, transposing, summing: each a program of its own) */
+  ck_assert_msg(created <= 36, "60 widths created %zu programs", created);
   clcnn_context_destroy(ctx);
   clcnn_context_destroy(shared);
 }

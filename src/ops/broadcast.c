@@ -76,7 +76,7 @@ clcnn_status clcnn_binary_broadcast(clcnn_context *ctx, clcnn_binary_op op, cons
   size_t runs = (y_shape[3] + BROADCAST_RUN - 1) / BROADCAST_RUN;
   return CLCNN_LOCKED(
       ctx, clcnn_launch_elementwise(
-               ctx, "network.cl", "broadcast_binary", rows, runs,
+               ctx, "network.cl", 1, "broadcast_binary", rows, runs,
                CLCNN_ARGS(CLCNN_MEM(a->buf), CLCNN_ULONG(a->offset), CLCNN_MEM(b->buf),
                           CLCNN_ULONG(b->offset), CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset),
                           CLCNN_ULONG(rows), CLCNN_ULONG(y_shape[1]), CLCNN_ULONG(y_shape[2]),

@@ -118,7 +118,7 @@ static int setup_phases(clcnn_context *ctx, const clcnn_conv_geometry *g,
     for (int b = 0; b < (int)g->sw; b++)
       if (setup_phase(ctx, g, a, b, bd, status) < 0) return 0;
   bd->mode = CLCNN_DATA_PHASES;
-  *status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "flip_phase_weights", &bd->kernel);
+  *status = clcnn_kernel_get_alone(ctx, "conv2d_layout.cl", "flip_phase_weights", &bd->kernel);
   return 1;
 }
 
@@ -141,7 +141,7 @@ clcnn_status clcnn_backward_data_setup(clcnn_context *ctx, const char *fn,
     status = bd->winograd ? clcnn_winograd_setup(ctx, fn, &bd->tg, &bd->wc)
                           : clcnn_direct_setup(ctx, &bd->tg, &bd->dc);
   if (status == CLCNN_OK)
-    status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "flip_weights", &bd->kernel);
+    status = clcnn_kernel_get_alone(ctx, "conv2d_layout.cl", "flip_weights", &bd->kernel);
   return status;
 }
 
@@ -460,7 +460,8 @@ clcnn_status clcnn_backward_weights_setup(clcnn_context *ctx, const char *fn,
 static clcnn_status transpose_chunk(clcnn_context *ctx, const clcnn_conv_geometry *g,
                                     const clcnn_tensor *dy, size_t n0, size_t images, cl_mem dyt) {
   cl_kernel kernel;
-  clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "transpose_images", &kernel);
+  clcnn_status status =
+      clcnn_kernel_get_alone(ctx, "conv2d_layout.cl", "transpose_images", &kernel);
   if (status != CLCNN_OK) return status;
   clcnn_launch_dims dims = {3, {g->p * g->q, images, g->k}, {0}};
   return CLCNN_LAUNCH(ctx, kernel, "transpose_images", &dims, CLCNN_MEM(dy->buf),
@@ -471,7 +472,7 @@ static clcnn_status transpose_chunk(clcnn_context *ctx, const clcnn_conv_geometr
 static clcnn_status bias_chunk(clcnn_context *ctx, const clcnn_conv_geometry *g, cl_mem dyt,
                                size_t images, clcnn_tensor *dbias, int accumulate) {
   cl_kernel kernel;
-  clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "sum_rows", &kernel);
+  clcnn_status status = clcnn_kernel_get_alone(ctx, "conv2d_layout.cl", "sum_rows", &kernel);
   if (status != CLCNN_OK) return status;
   clcnn_launch_dims dims = {1, {g->k}, {0}};
   return CLCNN_LAUNCH(ctx, kernel, "sum_rows", &dims, CLCNN_MEM(dyt), CLCNN_MEM(dbias->buf),
@@ -576,7 +577,7 @@ static clcnn_status channels_last(clcnn_context *ctx, const clcnn_backward_weigh
                                   const clcnn_tensor *dy, size_t n0, size_t images, cl_mem dyt) {
   const clcnn_conv_geometry *g = &bw->g;
   cl_kernel kernel;
-  clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "channels_last", &kernel);
+  clcnn_status status = clcnn_kernel_get_alone(ctx, "conv2d_layout.cl", "channels_last", &kernel);
   if (status != CLCNN_OK) return status;
   clcnn_launch_dims dims = {
       3, {(g->p * g->q + 15) / 16, (bw->kgp + 15) / 16, g->groups * images}, {1, 1, 1}};

@@ -383,7 +383,7 @@ clcnn_status clcnn_direct_pack(clcnn_context *ctx, const clcnn_direct_conv *dc, 
                                clcnn_buffer_view packed) {
   const clcnn_conv_geometry *g = &dc->g;
   cl_kernel kernel;
-  clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "block_weights", &kernel);
+  clcnn_status status = clcnn_kernel_get_alone(ctx, "conv2d_layout.cl", "block_weights", &kernel);
   if (status != CLCNN_OK) return status;
   /* one dimension and a fixed work-group size: the driver compiles the kernel once for every
      filter shape (PoCL specializes each work-group size it is given) */
@@ -398,7 +398,7 @@ clcnn_status clcnn_conv_pad_input(clcnn_context *ctx, const clcnn_tensor *x,
                                   const clcnn_conv_geometry *g, size_t n0, size_t images, size_t xh,
                                   size_t xw, cl_mem xp) {
   cl_kernel kernel;
-  clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "pad_input", &kernel);
+  clcnn_status status = clcnn_kernel_get_alone(ctx, "conv2d_layout.cl", "pad_input", &kernel);
   if (status != CLCNN_OK) return status;
   clcnn_launch_dims dims = {2, {xh, images * g->c}, {8, 1}};
   return CLCNN_LAUNCH(ctx, kernel, "pad_input", &dims, CLCNN_MEM(x->buf),

@@ -21,7 +21,7 @@ clcnn_status clcnn_conv_epilogue(clcnn_context *ctx, const clcnn_conv_geometry *
                                  clcnn_epilogue epi, clcnn_tensor *y) {
   if (!epi.bias && epi.act == CLCNN_EPI_NONE) return CLCNN_OK;
   cl_kernel kernel;
-  clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "epilogue", &kernel);
+  clcnn_status status = clcnn_kernel_get_alone(ctx, "conv2d_layout.cl", "epilogue", &kernel);
   if (status != CLCNN_OK) return status;
   clcnn_launch_dims dims = {3, {g->p * g->q, g->k, g->n}, {0}};
   return CLCNN_LAUNCH(ctx, kernel, "epilogue", &dims, CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset),
@@ -58,7 +58,7 @@ clcnn_status clcnn_conv_im2col(clcnn_context *ctx, const clcnn_conv_geometry *g,
                                const clcnn_tensor *x, size_t gi, size_t n0, size_t images,
                                clcnn_columns_layout layout, cl_mem col) {
   cl_kernel kernel;
-  clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "im2col", &kernel);
+  clcnn_status status = clcnn_kernel_get_alone(ctx, "conv2d_layout.cl", "im2col", &kernel);
   if (status != CLCNN_OK) return status;
   size_t pq = g->p * g->q;
   size_t image_stride = layout == CLCNN_COLUMNS_PER_IMAGE ? g->cg * g->r * g->s * pq : pq;

@@ -72,7 +72,7 @@ clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcn
 clcnn_status clcnn_winograd_pack(clcnn_context *ctx, const clcnn_winograd_conv *wc,
                                  clcnn_buffer_view w, int flipped, cl_mem packed) {
   cl_kernel kernel;
-  clcnn_status status = clcnn_kernel_get(ctx, "conv2d_layout.cl", "", "winograd_filter", &kernel);
+  clcnn_status status = clcnn_kernel_get_alone(ctx, "conv2d_layout.cl", "winograd_filter", &kernel);
   if (status != CLCNN_OK) return status;
   /* small explicit work-groups for kernels with large private arrays: PoCL keeps a copy
    per work-item of its own choice of group, which for some sizes overran a worker's

@@ -17,7 +17,7 @@
 /* Kernel kernel_name of network.cl over global0 (x global1) work-items. */
 static clcnn_status launch(clcnn_context *ctx, const char *kernel_name, size_t global0,
                            size_t global1, const clcnn_arg *args, size_t nargs) {
-  return clcnn_launch_elementwise(ctx, "network.cl", kernel_name, global0, global1, args, nargs);
+  return clcnn_launch_elementwise(ctx, "network.cl", 1, kernel_name, global0, global1, args, nargs);
 }
 
 clcnn_status clcnn_add(clcnn_context *ctx, const clcnn_tensor *a, const clcnn_tensor *b,
@@ -204,7 +204,7 @@ clcnn_status clcnn_pad2d(clcnn_context *ctx, const clcnn_tensor *x, size_t pad_t
     return status;
   cl_kernel kernel;
   clcnn_context_lock(ctx);
-  status = clcnn_kernel_get(ctx, "network.cl", "", "pad2d", &kernel);
+  status = clcnn_kernel_get_alone(ctx, "network.cl", "pad2d", &kernel);
   clcnn_launch_dims dims = {3, {ys[3], ys[2], s[0] * s[1]}, {0}};
   if (status == CLCNN_OK)
     status = CLCNN_LAUNCH(ctx, kernel, "pad2d", &dims, CLCNN_MEM(x->buf), CLCNN_ULONG(x->offset),

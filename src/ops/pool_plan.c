@@ -127,19 +127,20 @@ static clcnn_status forward_kernel(clcnn_pool2d_plan *plan) {
     return clcnn_kernel_get(plan->ctx, "pool2d.cl", options, "pool2d_patch", &plan->forward_kernel);
   }
   if (plan->global)
-    return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_global", &plan->forward_kernel);
+    return clcnn_kernel_get_alone(plan->ctx, "pool2d.cl", "pool2d_global", &plan->forward_kernel);
   if (!plan->rows)
-    return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d", &plan->forward_kernel);
+    return clcnn_kernel_get_alone(plan->ctx, "pool2d.cl", "pool2d", &plan->forward_kernel);
   return rows_kernel(plan, 0, 0, &plan->forward_kernel);
 }
 
 static clcnn_status backward_kernel(clcnn_pool2d_plan *plan) {
   if (plan->backward == BACKWARD_BANDS) return rows_kernel(plan, 1, 0, &plan->backward_kernel);
   if (plan->backward == BACKWARD_PLANES)
-    return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_backward_plane",
-                            &plan->backward_kernel);
+    return clcnn_kernel_get_alone(plan->ctx, "pool2d.cl", "pool2d_backward_plane",
+                                  &plan->backward_kernel);
   if (plan->backward == BACKWARD_GATHER)
-    return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_backward", &plan->backward_kernel);
+    return clcnn_kernel_get_alone(plan->ctx, "pool2d.cl", "pool2d_backward",
+                                  &plan->backward_kernel);
   char options[160];
   if (plan->backward == BACKWARD_TILES) {
     snprintf(options, sizeof options, "-DTILES_BACKWARD -DKH=%zu -DKW=%zu -DMODE=%d -DVQ=%d",
@@ -157,7 +158,7 @@ static clcnn_status backward_kernel(clcnn_pool2d_plan *plan) {
    takes them (the vector family), else one output or one input element per work-item. */
 static clcnn_status indexed_forward_kernel(clcnn_pool2d_plan *plan) {
   if (plan->rows && !plan->workgroup) return rows_kernel(plan, 0, 1, &plan->indexed_forward);
-  return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_indexed", &plan->indexed_forward);
+  return clcnn_kernel_get_alone(plan->ctx, "pool2d.cl", "pool2d_indexed", &plan->indexed_forward);
 }
 
 /* The bands kernel serves every window of up to MAX_UNROLLED_TAPS taps once it reads the
@@ -168,8 +169,8 @@ static int indexed_bands(const clcnn_pool2d_plan *plan) {
 
 static clcnn_status indexed_backward_kernel(clcnn_pool2d_plan *plan) {
   if (indexed_bands(plan)) return rows_kernel(plan, 1, 1, &plan->indexed_backward);
-  return clcnn_kernel_get(plan->ctx, "pool2d.cl", "", "pool2d_backward_indexed",
-                          &plan->indexed_backward);
+  return clcnn_kernel_get_alone(plan->ctx, "pool2d.cl", "pool2d_backward_indexed",
+                                &plan->indexed_backward);
 }
 
 /* Obtains a kernel with the plan as its keeper, so that it outlives the program cache's copy. */

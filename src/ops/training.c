@@ -21,7 +21,7 @@ static clcnn_status check_act(clcnn_context *ctx, const char *fn, int act) {
 /* Kernel kernel_name of training.cl over count elements; args from CLCNN_ARGS. */
 static clcnn_status launch_1d(clcnn_context *ctx, const char *kernel_name, size_t count,
                               const clcnn_arg *args, size_t nargs) {
-  return clcnn_launch_elementwise(ctx, "training.cl", kernel_name, count, 0, args, nargs);
+  return clcnn_launch_elementwise(ctx, "training.cl", 0, kernel_name, count, 0, args, nargs);
 }
 
 clcnn_status clcnn_activation_forward(clcnn_context *ctx, int act, const clcnn_tensor *x,

@@ -36,11 +36,12 @@ clcnn_status clcnn_launch(clcnn_context *ctx, cl_kernel kernel, const char *kern
                            : clcnn_fail_cl(ctx, err, "clEnqueueNDRangeKernel", kernel_name);
 }
 
-clcnn_status clcnn_launch_elementwise(clcnn_context *ctx, const char *file, const char *kernel_name,
-                                      size_t global0, size_t global1, const clcnn_arg *args,
-                                      size_t nargs) {
+clcnn_status clcnn_launch_elementwise(clcnn_context *ctx, const char *file, int alone,
+                                      const char *kernel_name, size_t global0, size_t global1,
+                                      const clcnn_arg *args, size_t nargs) {
   cl_kernel kernel;
-  clcnn_status status = clcnn_kernel_get(ctx, file, "", kernel_name, &kernel);
+  clcnn_status status = alone ? clcnn_kernel_get_alone(ctx, file, kernel_name, &kernel)
+                              : clcnn_kernel_get(ctx, file, "", kernel_name, &kernel);
   if (status != CLCNN_OK) return status;
   clcnn_launch_dims dims = {global1 ? 2 : 1, {global0, global1}, {64, 1}};
   return clcnn_launch(ctx, kernel, kernel_name, args, nargs, &dims);

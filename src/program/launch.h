@@ -29,11 +29,12 @@ typedef struct clcnn_launch_dims {
 clcnn_status clcnn_launch(clcnn_context *ctx, cl_kernel kernel, const char *kernel_name,
                           const clcnn_arg *args, size_t nargs, const clcnn_launch_dims *dims);
 
-/* Kernel kernel_name of file (built without options) over global0 x global1 work-items
-   (global1 0: one dimension) in work-groups of 64 along the first: the elementwise ops. */
-clcnn_status clcnn_launch_elementwise(clcnn_context *ctx, const char *file, const char *kernel_name,
-                                      size_t global0, size_t global1, const clcnn_arg *args,
-                                      size_t nargs);
+/* Kernel kernel_name of file (built without options; `alone`: in a program of its own, see
+   clcnn_kernel_get_alone) over global0 x global1 work-items (global1 0: one dimension) in
+   work-groups of 64 along the first: the elementwise ops. */
+clcnn_status clcnn_launch_elementwise(clcnn_context *ctx, const char *file, int alone,
+                                      const char *kernel_name, size_t global0, size_t global1,
+                                      const clcnn_arg *args, size_t nargs);
 
 /* An argument list written in place, as the two parameters (array, count) the launch
    functions take: the compiler counts. */

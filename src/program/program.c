@@ -337,6 +337,16 @@ clcnn_status clcnn_kernel_get(clcnn_context *ctx, const char *file, const char *
   return get_kernel(ctx, file, source_from_registry, file, options, kernel_name, out);
 }
 
+clcnn_status clcnn_kernel_get_alone(clcnn_context *ctx, const char *file, const char *kernel_name,
+                                    cl_kernel *out) {
+  char options[160];
+  int n = snprintf(options, sizeof options, "-DALONE -DWANT_%s", kernel_name);
+  if (n < 0 || (size_t)n >= sizeof options)
+    return clcnn_fail(ctx, CLCNN_INVALID_ARGUMENT, "internal: kernel name %s is too long",
+                      kernel_name);
+  return clcnn_kernel_get(ctx, file, options, kernel_name, out);
+}
+
 clcnn_status clcnn_kernel_from_source(clcnn_context *ctx, const char *label, const char *source,
                                       const char *options, const char *kernel_name,
                                       cl_kernel *out) {

@@ -9,6 +9,14 @@
 clcnn_status clcnn_kernel_get(clcnn_context *ctx, const char *file, const char *options,
                               const char *kernel_name, cl_kernel *out);
 
+/* Kernel `kernel_name` of a kernels/ file whose kernels are independent, in a program of its
+   own: built with -D ALONE -D WANT_<kernel_name>, and the file keeps each kernel inside
+   `#if !defined(ALONE) || defined(WANT_<name>)`. A driver that compiles every kernel of a
+   program when its binary is asked for (PoCL, for clcnn's disk cache) then compiles the one
+   that runs, not the file's other kernels. */
+clcnn_status clcnn_kernel_get_alone(clcnn_context *ctx, const char *file, const char *kernel_name,
+                                    cl_kernel *out);
+
 /* The same for a source string that is not a kernels/ file; label names it in messages and
    must be unique per source. */
 clcnn_status clcnn_kernel_from_source(clcnn_context *ctx, const char *label, const char *source,
