@@ -5,8 +5,7 @@
    work-item per (n, c) plane when there are planes enough to fill the device, else a gather
    per input element. The work-group family (GPUs) computes blocks of outputs from an input
    patch in local memory and gathers the backward per input element in work-groups of 256.
-   Max pooling can also record where each maximum is (the indexed passes): the row kernel or
-   one output per work-item forward, bands or a gather per input element backward. */
+   Max pooling's indexed passes are in pool_indexed.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,48 +15,11 @@
 #include "memory/tensor.h"
 #include "ops/plan_cache.h"
 #include "ops/pool_plan.h"
+#include "ops/pool_plan_internal.h"
 #include "ops/shape.h"
 #include "ops/tune_records.h"
 #include "program/launch.h"
 #include "program/program.h"
-
-/* Windows up to this many taps get the unrolled row kernel (forward) or scatter (backward). */
-#define MAX_UNROLLED_TAPS 64
-/* Outputs per vector of the row kernels (float8; the forward one takes two, one float16,
-   on rows of 16 outputs or more: 3x3 s2 max 8x64x112x112 1.21-1.32 -> 1.06-1.27 ms). */
-#define ROW_VECTOR 8
-/* Bands of input rows per work-item in the overlapping backward kernel: the windows that
-   reach a group's first band from above are searched twice, so larger groups search less
-   again and leave fewer work-items. */
-#define BAND_GROUP 16
-/* The backward kernel for tiling windows takes rows of 4 or more outputs: float8 from 8. */
-#define TILE_VECTOR_MIN 4
-
-typedef enum backward_kind {
-  BACKWARD_TILES,   /* stride = window, no padding: vector rows written whole */
-  BACKWARD_SCATTER, /* windows that do not overlap: each output writes its window */
-  BACKWARD_BANDS,   /* overlapping windows: bands of input rows summed in registers */
-  BACKWARD_PLANES,  /* large overlapping windows: one work-item per (n, c) plane */
-  BACKWARD_GATHER   /* large windows, few planes: one work-item per input element */
-} backward_kind;
-
-struct clcnn_pool2d_plan {
-  clcnn_context *ctx;
-  clcnn_pool2d_desc desc;
-  clcnn_pool_geometry g;
-  size_t x_shape[4], y_shape[4];
-  int workgroup;      /* the work-group family: patch forward, gather backward in groups */
-  int tq, tp;         /* workgroup: outputs per work-group, columns x rows */
-  const char *source; /* of the family choice: "heuristic" or "record" */
-  int rows;           /* forward: the row kernel */
-  int global;         /* forward: one window covers each whole plane (global pooling) */
-  cl_kernel forward_kernel;
-  backward_kind backward;
-  cl_kernel backward_kernel;                   /* NULL until the first backward call */
-  cl_kernel indexed_forward, indexed_backward; /* NULL until the first indexed call */
-  clcnn_kernel_set kept;                       /* holds the two kernels while the plan lives */
-  char describe[256];
-};
 
 static const char *const backward_names[] = {"tiles", "scatter", "bands", "planes", "gather"};
 
@@ -80,8 +42,8 @@ static backward_kind pick_backward(const clcnn_context *ctx, const clcnn_pool_ge
 
 /* The row kernels' programs, the window and mode compiled in: the forward rows, or
    (backward) the bands, each a program of its own so that inference builds no backward. */
-static clcnn_status rows_kernel(clcnn_pool2d_plan *plan, int backward, int indexed,
-                                cl_kernel *out) {
+clcnn_status clcnn_pool_rows_kernel(clcnn_pool2d_plan *plan, int backward, int indexed,
+                                    cl_kernel *out) {
   const clcnn_pool_geometry *g = &plan->g;
   char options[256];
   snprintf(options, sizeof options,
@@ -130,11 +92,12 @@ static clcnn_status forward_kernel(clcnn_pool2d_plan *plan) {
     return clcnn_kernel_get_alone(plan->ctx, "pool2d.cl", "pool2d_global", &plan->forward_kernel);
   if (!plan->rows)
     return clcnn_kernel_get_alone(plan->ctx, "pool2d.cl", "pool2d", &plan->forward_kernel);
-  return rows_kernel(plan, 0, 0, &plan->forward_kernel);
+  return clcnn_pool_rows_kernel(plan, 0, 0, &plan->forward_kernel);
 }
 
 static clcnn_status backward_kernel(clcnn_pool2d_plan *plan) {
-  if (plan->backward == BACKWARD_BANDS) return rows_kernel(plan, 1, 0, &plan->backward_kernel);
+  if (plan->backward == BACKWARD_BANDS)
+    return clcnn_pool_rows_kernel(plan, 1, 0, &plan->backward_kernel);
   if (plan->backward == BACKWARD_PLANES)
     return clcnn_kernel_get_alone(plan->ctx, "pool2d.cl", "pool2d_backward_plane",
                                   &plan->backward_kernel);
@@ -154,27 +117,9 @@ static clcnn_status backward_kernel(clcnn_pool2d_plan *plan) {
                           &plan->backward_kernel);
 }
 
-/* The indexed passes' kernels: the row kernel forward and the bands backward where the plan
-   takes them (the vector family), else one output or one input element per work-item. */
-static clcnn_status indexed_forward_kernel(clcnn_pool2d_plan *plan) {
-  if (plan->rows && !plan->workgroup) return rows_kernel(plan, 0, 1, &plan->indexed_forward);
-  return clcnn_kernel_get_alone(plan->ctx, "pool2d.cl", "pool2d_indexed", &plan->indexed_forward);
-}
-
-/* The bands kernel serves every window of up to MAX_UNROLLED_TAPS taps once it reads the
-   positions (gaps between windows are bands rows that nothing adds to). */
-static int indexed_bands(const clcnn_pool2d_plan *plan) {
-  return !plan->workgroup && plan->g.kh * plan->g.kw <= MAX_UNROLLED_TAPS;
-}
-
-static clcnn_status indexed_backward_kernel(clcnn_pool2d_plan *plan) {
-  if (indexed_bands(plan)) return rows_kernel(plan, 1, 1, &plan->indexed_backward);
-  return clcnn_kernel_get_alone(plan->ctx, "pool2d.cl", "pool2d_backward_indexed",
-                                &plan->indexed_backward);
-}
-
 /* Obtains a kernel with the plan as its keeper, so that it outlives the program cache's copy. */
-static clcnn_status keep(clcnn_pool2d_plan *plan, clcnn_status (*obtain)(clcnn_pool2d_plan *)) {
+clcnn_status clcnn_pool_plan_keep(clcnn_pool2d_plan *plan,
+                                  clcnn_status (*obtain)(clcnn_pool2d_plan *)) {
   clcnn_kernel_set *previous = clcnn_kernel_keep_into(plan->ctx, &plan->kept);
   clcnn_status status = obtain(plan);
   clcnn_kernel_keep_into(plan->ctx, previous);
@@ -212,7 +157,7 @@ static clcnn_status plan_make(clcnn_context *ctx, const char *fn, const clcnn_po
     plan->workgroup = c.workgroup && ctx->caps.max_work_group_size >= 256, plan->source = "record";
   if (plan->workgroup && !pick_patch(ctx, &g, &plan->tq, &plan->tp)) plan->workgroup = 0;
   if (plan->workgroup) plan->backward = BACKWARD_GATHER;
-  if ((status = keep(plan, forward_kernel)) != CLCNN_OK) {
+  if ((status = clcnn_pool_plan_keep(plan, forward_kernel)) != CLCNN_OK) {
     clcnn_pool2d_plan_destroy(plan);
     return status;
   }
@@ -298,7 +243,8 @@ static clcnn_status backward(clcnn_pool2d_plan *plan, const char *fn, const clcn
   clcnn_context *ctx = plan->ctx;
   const clcnn_pool_geometry *g = &plan->g;
   clcnn_status status = check_backward_tensors(plan, fn, x, y, dy, dx);
-  if (status == CLCNN_OK && !plan->backward_kernel) status = keep(plan, backward_kernel);
+  if (status == CLCNN_OK && !plan->backward_kernel)
+    status = clcnn_pool_plan_keep(plan, backward_kernel);
   if (status != CLCNN_OK) return status;
   if (plan->backward == BACKWARD_TILES) {
     clcnn_launch_dims dims = {2, {g->p, g->n * g->c}, {8, 1}};
@@ -344,91 +290,9 @@ static clcnn_status backward(clcnn_pool2d_plan *plan, const char *fn, const clcn
       CLCNN_INT(plan->desc.count_include_pad != 0));
 }
 
-/* ---- the indexed passes: max pooling that records where each maximum is --------------------- */
-
-/* Positions are stored as floats: exact up to 2^24. */
-#define MAX_INDEXED_PLANE 16777216u
-
-static clcnn_status check_indexed(const clcnn_pool2d_plan *plan, const char *fn) {
-  const clcnn_pool_geometry *g = &plan->g;
-  if (plan->desc.mode != CLCNN_POOL_MAX)
-    return clcnn_fail(plan->ctx, CLCNN_INVALID_ARGUMENT,
-                      "%s: positions of maxima belong to max pooling; this plan averages", fn);
-  if (g->h * g->w > MAX_INDEXED_PLANE)
-    return clcnn_fail(plan->ctx, CLCNN_INVALID_ARGUMENT,
-                      "%s: an input plane of %zux%zu = %zu elements has positions beyond the "
-                      "%u that a float holds exactly",
-                      fn, g->h, g->w, g->h * g->w, MAX_INDEXED_PLANE);
-  return CLCNN_OK;
-}
-
-static clcnn_status forward_indexed(clcnn_pool2d_plan *plan, const char *fn, const clcnn_tensor *x,
-                                    clcnn_tensor *y, clcnn_tensor *indices) {
-  clcnn_context *ctx = plan->ctx;
-  const clcnn_pool_geometry *g = &plan->g;
-  clcnn_status status = check_indexed(plan, fn);
-  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, plan->x_shape);
-  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "y", y, plan->y_shape);
-  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "indices", indices, plan->y_shape);
-  if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, y, "y", x, "x");
-  if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, indices, "indices", x, "x");
-  if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, indices, "indices", y, "y");
-  if (status == CLCNN_OK && !plan->indexed_forward) status = keep(plan, indexed_forward_kernel);
-  if (status != CLCNN_OK) return status;
-  if (plan->rows && !plan->workgroup) {
-    clcnn_launch_dims dims = {2, {g->p, g->n * g->c}, {8, 1}};
-    return CLCNN_LAUNCH(ctx, plan->indexed_forward, "pool2d_rows", &dims, CLCNN_MEM(x->buf),
-                        CLCNN_ULONG(x->offset), CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset),
-                        CLCNN_INT(g->n * g->c), CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(g->p),
-                        CLCNN_INT(g->q), CLCNN_INT(g->sh), CLCNN_INT(g->pt), CLCNN_INT(g->pl),
-                        CLCNN_INT(g->pb), CLCNN_INT(g->pr), CLCNN_MEM(indices->buf),
-                        CLCNN_ULONG(indices->offset));
-  }
-  clcnn_launch_dims dims = {3, {g->q, g->p, g->n * g->c}, {0}};
-  return CLCNN_LAUNCH(ctx, plan->indexed_forward, "pool2d_indexed", &dims, CLCNN_MEM(x->buf),
-                      CLCNN_ULONG(x->offset), CLCNN_MEM(y->buf), CLCNN_ULONG(y->offset),
-                      CLCNN_MEM(indices->buf), CLCNN_ULONG(indices->offset), CLCNN_INT(g->n * g->c),
-                      CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(g->p), CLCNN_INT(g->q),
-                      CLCNN_INT(g->kh), CLCNN_INT(g->kw), CLCNN_INT(g->sh), CLCNN_INT(g->sw),
-                      CLCNN_INT(g->pt), CLCNN_INT(g->pl));
-}
-
-static clcnn_status backward_indexed(clcnn_pool2d_plan *plan, const char *fn,
-                                     const clcnn_tensor *indices, const clcnn_tensor *dy,
-                                     clcnn_tensor *dx) {
-  clcnn_context *ctx = plan->ctx;
-  const clcnn_pool_geometry *g = &plan->g;
-  clcnn_status status = check_indexed(plan, fn);
-  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "indices", indices, plan->y_shape);
-  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dy", dy, plan->y_shape);
-  if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dx", dx, plan->x_shape);
-  if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, dx, "dx", indices, "indices");
-  if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, dx, "dx", dy, "dy");
-  if (status == CLCNN_OK && !plan->indexed_backward) status = keep(plan, indexed_backward_kernel);
-  if (status != CLCNN_OK) return status;
-  if (indexed_bands(plan)) {
-    size_t bands = (g->h + g->pt + g->sh - 1) / g->sh;
-    clcnn_launch_dims dims = {2, {(bands + BAND_GROUP - 1) / BAND_GROUP, g->n * g->c}, {1, 1}};
-    return CLCNN_LAUNCH(ctx, plan->indexed_backward, "pool2d_backward_bands", &dims,
-                        CLCNN_MEM(indices->buf), CLCNN_ULONG(indices->offset), CLCNN_MEM(dy->buf),
-                        CLCNN_ULONG(dy->offset), CLCNN_MEM(dx->buf), CLCNN_ULONG(dx->offset),
-                        CLCNN_INT(g->n * g->c), CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(g->p),
-                        CLCNN_INT(g->q), CLCNN_INT(g->pt), CLCNN_INT(g->pl), CLCNN_INT(g->pb),
-                        CLCNN_INT(g->pr), CLCNN_INT(bands));
-  }
-  clcnn_launch_dims dims = {
-      3, {g->w, g->h, g->n * g->c}, {plan->workgroup ? 32 : 0, plan->workgroup ? 8 : 0, 1}};
-  return CLCNN_LAUNCH(ctx, plan->indexed_backward, "pool2d_backward_indexed", &dims,
-                      CLCNN_MEM(indices->buf), CLCNN_ULONG(indices->offset), CLCNN_MEM(dy->buf),
-                      CLCNN_ULONG(dy->offset), CLCNN_MEM(dx->buf), CLCNN_ULONG(dx->offset),
-                      CLCNN_INT(g->n * g->c), CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(g->p),
-                      CLCNN_INT(g->q), CLCNN_INT(g->kh), CLCNN_INT(g->kw), CLCNN_INT(g->sh),
-                      CLCNN_INT(g->sw), CLCNN_INT(g->pt), CLCNN_INT(g->pl));
-}
-
 /* ---- the public plan API ------------------------------------------------------------------ */
 
-static clcnn_status check_plan(const clcnn_pool2d_plan *plan, const char *fn) {
+clcnn_status clcnn_pool_plan_check(const clcnn_pool2d_plan *plan, const char *fn) {
   if (!plan) return clcnn_fail(NULL, CLCNN_INVALID_ARGUMENT, "%s: plan is NULL", fn);
   return clcnn_context_check(plan->ctx, fn);
 }
@@ -452,7 +316,7 @@ clcnn_status clcnn_pool2d_plan_create(clcnn_context *ctx, const clcnn_pool2d_des
 clcnn_status clcnn_pool2d_plan_forward(clcnn_pool2d_plan *plan, const clcnn_tensor *x,
                                        clcnn_tensor *y) {
   const char *fn = "clcnn_pool2d_plan_forward";
-  clcnn_status status = check_plan(plan, fn);
+  clcnn_status status = clcnn_pool_plan_check(plan, fn);
   return status == CLCNN_OK ? CLCNN_LOCKED(plan->ctx, forward(plan, fn, x, y)) : status;
 }
 
@@ -460,25 +324,8 @@ clcnn_status clcnn_pool2d_plan_backward(clcnn_pool2d_plan *plan, const clcnn_ten
                                         const clcnn_tensor *y, const clcnn_tensor *dy,
                                         clcnn_tensor *dx) {
   const char *fn = "clcnn_pool2d_plan_backward";
-  clcnn_status status = check_plan(plan, fn);
+  clcnn_status status = clcnn_pool_plan_check(plan, fn);
   return status == CLCNN_OK ? CLCNN_LOCKED(plan->ctx, backward(plan, fn, x, y, dy, dx)) : status;
-}
-
-clcnn_status clcnn_pool2d_plan_forward_indices(clcnn_pool2d_plan *plan, const clcnn_tensor *x,
-                                               clcnn_tensor *y, clcnn_tensor *indices) {
-  const char *fn = "clcnn_pool2d_plan_forward_indices";
-  clcnn_status status = check_plan(plan, fn);
-  return status == CLCNN_OK ? CLCNN_LOCKED(plan->ctx, forward_indexed(plan, fn, x, y, indices))
-                            : status;
-}
-
-clcnn_status clcnn_pool2d_plan_backward_indices(clcnn_pool2d_plan *plan,
-                                                const clcnn_tensor *indices, const clcnn_tensor *dy,
-                                                clcnn_tensor *dx) {
-  const char *fn = "clcnn_pool2d_plan_backward_indices";
-  clcnn_status status = check_plan(plan, fn);
-  return status == CLCNN_OK ? CLCNN_LOCKED(plan->ctx, backward_indexed(plan, fn, indices, dy, dx))
-                            : status;
 }
 
 const char *clcnn_pool2d_plan_describe(const clcnn_pool2d_plan *plan) {
@@ -533,9 +380,9 @@ static clcnn_status run_call(clcnn_pool2d_plan *plan, const char *fn, const pool
   case CALL_BACKWARD:
     return backward(plan, fn, c->x, c->y, c->dy, c->out);
   case CALL_FORWARD_INDEXED:
-    return forward_indexed(plan, fn, c->x, c->out, c->out_indices);
+    return clcnn_pool_forward_indexed(plan, fn, c->x, c->out, c->out_indices);
   default:
-    return backward_indexed(plan, fn, c->indices, c->dy, c->out);
+    return clcnn_pool_backward_indexed(plan, fn, c->indices, c->dy, c->out);
   }
 }
 
