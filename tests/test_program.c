@@ -1,4 +1,5 @@
-/* Program handling: build failures, the in-memory cache, the on-disk cache and its folder. */
+/* Program handling: build failures, the in-memory cache, kernels built alone, the on-disk cache
+   and its folder. */
 #define _DEFAULT_SOURCE
 #include <dirent.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "program/program.h"
 #include "support.h"
 
 #define SECOND_PROCESS_ENV "CLCNN_TEST_SECOND_PROCESS_CACHE"
@@ -111,6 +113,47 @@ START_TEST(memory_cache_builds_once) {
   ck_assert_uint_eq(after.memory_hits, mid.memory_hits + 2);
   ck_assert_uint_eq(after.disk_writes, 0); /* cache off */
   ck_assert_uint_eq(after.loaded_from_disk, 0);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
+/* The kernels of a cl_kernel's program, ';'-separated. */
+static void program_kernels(cl_kernel kernel, char *names, size_t cap, size_t *count) {
+  cl_program program;
+  ck_assert_int_eq(clGetKernelInfo(kernel, CL_KERNEL_PROGRAM, sizeof program, &program, NULL),
+                   CL_SUCCESS);
+  ck_assert_int_eq(clGetProgramInfo(program, CL_PROGRAM_NUM_KERNELS, sizeof *count, count, NULL),
+                   CL_SUCCESS);
+  ck_assert_int_eq(clGetProgramInfo(program, CL_PROGRAM_KERNEL_NAMES, cap, names, NULL),
+                   CL_SUCCESS);
+}
+
+/* The files of independent kernels: built whole, each kernel they hold builds alone, in a
+   program that holds it and nothing else (a kernel outside its guard, or a guard that names
+   another kernel, fails here). */
+START_TEST(independent_kernels_build_alone) {
+  clcnn_context *ctx = support_context_with(NULL, "off");
+  const char *files[][2] = {
+      {"conv2d_layout.cl", "pad_input"}, {"pool2d.cl", "pool2d"}, {"network.cl", "add"}};
+  for (size_t f = 0; f < 3; f++) {
+    cl_kernel whole;
+    expect_ok(clcnn_kernel_get(ctx, files[f][0], "", files[f][1], &whole), ctx);
+    char names[1024], alone_names[1024];
+    size_t count, alone_count;
+    program_kernels(whole, names, sizeof names, &count);
+    ck_assert_msg(count >= 6, "%s holds %zu kernels: %s", files[f][0], count, names);
+    size_t seen = 0;
+    for (char *save = NULL, *name = strtok_r(names, ";", &save); name;
+         name = strtok_r(NULL, ";", &save), seen++) {
+      cl_kernel alone;
+      expect_ok(clcnn_kernel_get_alone(ctx, files[f][0], name, &alone), ctx);
+      program_kernels(alone, alone_names, sizeof alone_names, &alone_count);
+      ck_assert_msg(alone_count == 1 && strcmp(alone_names, name) == 0,
+                    "%s built for %s holds %zu kernels: %s", files[f][0], name, alone_count,
+                    alone_names);
+    }
+    ck_assert_uint_eq(seen, count);
+  }
   clcnn_context_destroy(ctx);
 }
 END_TEST
@@ -357,6 +400,7 @@ static Suite *program_suite(void) {
   tcase_add_test(tc, missing_kernel_file_names_the_path);
   tcase_add_test(tc, kernel_dir_sources_are_used);
   tcase_add_test(tc, memory_cache_builds_once);
+  tcase_add_test(tc, independent_kernels_build_alone);
   suite_add_tcase(s, tc);
   tc = support_tcase("disk cache");
   tcase_add_test(tc, disk_cache_is_reused_by_a_second_process);
