@@ -286,6 +286,7 @@ END_TEST
 START_TEST(plan_cache_is_bounded) {
   setenv("CLCNN_PLAN_CACHE_SIZE", _i == 0 ? "3" : "0", 1);
   clcnn_context *ctx = support_context();
+  unsetenv("CLCNN_PLAN_CACHE_SIZE"); /* read at creation; unforked runs share the environment */
   const clcnn_conv2d_desc d = {1, 1, 1, 1, 1, 1, 1, 1, 1, CLCNN_CONV_AUTO};
   size_t ws[4] = {4, 2, 3, 3};
   unsigned seed = 5;
@@ -349,6 +350,9 @@ START_TEST(plans_survive_program_eviction) {
   setenv("CLCNN_PLAN_CACHE_SIZE", "0", 1);
   setenv("CLCNN_SPECIALIZED_SIZES", "64", 1); /* every churned width builds its own program */
   clcnn_context *ctx = support_context_with(NULL, "off");
+  unsetenv("CLCNN_PROGRAM_CACHE_SIZE"); /* read at creation; unforked runs share the environment */
+  unsetenv("CLCNN_PLAN_CACHE_SIZE");
+  unsetenv("CLCNN_SPECIALIZED_SIZES");
   const ref_conv cp = {2, 3, 7, 9, 4, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1};
   const ref_pool pp = {2, 3, 7, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0, 0};
   size_t xs[4] = {cp.n, cp.c, cp.h, cp.w}, ws[4] = {cp.k, cp.c, cp.r, cp.s},
