@@ -250,6 +250,16 @@ START_TEST(indexed_passes_reject_bad_inputs) {
   for (int i = 0; i < 18; i++) ck_assert_float_eq(out[i], -7.0f);
   expect_ok(clcnn_tensor_read(dx, out, 72), ctx);
   for (int i = 0; i < 72; i++) ck_assert_float_eq(out[i], -7.0f);
+  /* positions that name nothing in their windows (NaN, infinities, negative, past the plane,
+     a real element outside the window, a fraction) send nothing anywhere: dx is all zero */
+  const float junk[18] = {NAN, INFINITY, -INFINITY, -1.0f, -7.0f, 1e30f, 36.0f, 35.0f, 0.5f,
+                          NAN, 1e9f,     -1e9f,     2.0f,  26.0f, 7.5f,  3e38f, -0.0f, 14.0f};
+  expect_ok(clcnn_tensor_write(pos, junk, 18), ctx);
+  expect_ok(clcnn_tensor_fill(y, 1.0f), ctx); /* as dy */
+  expect_ok(clcnn_pool2d_backward_indices(ctx, &good, pos, y, dx), ctx);
+  expect_ok(clcnn_tensor_read(dx, out, 72), ctx);
+  for (int i = 0; i < 72; i++)
+    ck_assert_msg(out[i] == 0.0f, "dx[%d] = %g from junk positions", i, out[i]);
   /* 4097 x 4097 positions reach past 2^24: refused before any tensor is looked at */
   clcnn_pool2d_plan *plan;
   expect_ok(clcnn_pool2d_plan_create(ctx, &good, (size_t[]){1, 1, 4097, 4097}, &plan), ctx);
