@@ -40,17 +40,6 @@ static float pool_window(const ref_pool *p, const float *plane, long h0, long w0
   return (float)(sum / (p->count_include_pad ? (double)padded : (double)count));
 }
 
-void ref_pool2d(const ref_pool *p, const float *x, float *y) {
-  size_t oh_n = ref_pool_out(p->h, p->kh, p->sh, p->pt, p->pb, p->ceil_mode);
-  size_t ow_n = ref_pool_out(p->w, p->kw, p->sw, p->pl, p->pr, p->ceil_mode);
-  for (size_t nc = 0; nc < p->n * p->c; nc++)
-    for (size_t oh = 0; oh < oh_n; oh++)
-      for (size_t ow = 0; ow < ow_n; ow++)
-        y[(nc * oh_n + oh) * ow_n + ow] =
-            pool_window(p, x + nc * p->h * p->w, (long)(oh * p->sh) - (long)p->pt,
-                        (long)(ow * p->sw) - (long)p->pl);
-}
-
 void ref_conv_name(const ref_conv *p, char *out, size_t cap) {
   snprintf(out, cap, "n%zuc%zuh%zuw%zu_k%zur%zus%zu_st%zux%zu_p%zu%zu%zu%zu_d%zux%zu_g%zu", p->n,
            p->c, p->h, p->w, p->k, p->r, p->s, p->sh, p->sw, p->pt, p->pb, p->pl, p->pr, p->dh,
@@ -208,15 +197,26 @@ static long window_first_max(const ref_pool *p, const float *plane, long h0, lon
   return best;
 }
 
-void ref_pool2d_positions(const ref_pool *p, const float *x, float *positions) {
+/* Each output of p: its window's pooled value, or (positions) its first maximum's position. */
+static void over_windows(const ref_pool *p, const float *x, float *out, int positions) {
   size_t oh_n = ref_pool_out(p->h, p->kh, p->sh, p->pt, p->pb, p->ceil_mode);
   size_t ow_n = ref_pool_out(p->w, p->kw, p->sw, p->pl, p->pr, p->ceil_mode);
   for (size_t nc = 0; nc < p->n * p->c; nc++)
     for (size_t oh = 0; oh < oh_n; oh++)
-      for (size_t ow = 0; ow < ow_n; ow++)
-        positions[(nc * oh_n + oh) * ow_n + ow] =
-            (float)window_first_max(p, x + nc * p->h * p->w, (long)(oh * p->sh) - (long)p->pt,
-                                    (long)(ow * p->sw) - (long)p->pl);
+      for (size_t ow = 0; ow < ow_n; ow++) {
+        const float *plane = x + nc * p->h * p->w;
+        long h0 = (long)(oh * p->sh) - (long)p->pt, w0 = (long)(ow * p->sw) - (long)p->pl;
+        out[(nc * oh_n + oh) * ow_n + ow] =
+            positions ? (float)window_first_max(p, plane, h0, w0) : pool_window(p, plane, h0, w0);
+      }
+}
+
+void ref_pool2d(const ref_pool *p, const float *x, float *y) {
+  over_windows(p, x, y, 0);
+}
+
+void ref_pool2d_positions(const ref_pool *p, const float *x, float *positions) {
+  over_windows(p, x, positions, 1);
 }
 
 void ref_pool2d_backward(const ref_pool *p, const float *x, const float *dy, float *dx) {
