@@ -129,14 +129,17 @@ static void pick_flat(const clcnn_conv_geometry *g, clcnn_direct_conv *dc) {
 }
 
 /* First layers (up to 4 input channels, many output channels, rows of 16 or more): the
-   column-vector kernel with 8 channels times 2 rows of 16 columns per work-item. Their few
+   column-vector kernel with 8 channels times 1 row of 16 columns per work-item. Their few
    channel steps leave the channel-vector kernel little to amortize its transposing store
    over. Measured: ResNet's 7x7 s2 3->64 at 224x224, batch 8, 10.8-11.8 -> 6.8-6.9 ms (16
    channels x 1 row the same; 4 or 12 channels, or 3 or 4 rows: 7.9-19 ms), batch 1 1.64 -> 1.00;
-   VGG's 3x3 3->64 1.24 -> 0.88; 3x3 s2 first layers unchanged (0.25, 0.42). */
+   VGG's 3x3 3->64 1.24 -> 0.88; 3x3 s2 first layers unchanged (0.25, 0.42). Later, on a
+   slower host, 1 row rather than 2: the 7x7 stem's 2 rows x 8 channels of accumulators plus
+   the 8 weights they share spilled to the stack, the stem at batch 8 0.45 -> 0.58-0.82x
+   oneDNN, batch 1 2.1-2.2 -> 1.4 ms; the 3x3 first layers within this host's noise. */
 #define FIRST_LAYER_MAX_INPUTS 4
 #define FIRST_LAYER_CHANNELS 8
-#define FIRST_LAYER_ROWS 2
+#define FIRST_LAYER_ROWS 1
 
 static int first_layer(const clcnn_conv_geometry *g) {
   return g->cg <= FIRST_LAYER_MAX_INPUTS && g->kg > WIDE_MAX_CHANNELS && g->sw <= 2 && g->q >= 16;
