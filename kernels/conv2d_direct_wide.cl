@@ -43,7 +43,7 @@ INLINE void store_row(__global float *yk, floatW v, const int p, const int q0, c
   const int start = ROW_START(p);
   if (start == p * VW) {
     if (residual) v += vloadW(0, yk + start);
-    vstoreW(EPI_ACT(floatW, v, epi), 0, yk + start);
+    STREAM_STORE(VW, EPI_ACT(floatW, v, epi), yk + start, EPI_STREAM(epi));
   } else { /* the ragged last row: the lanes past the previous row */
     float lanes[VW];
     if (residual) {
@@ -58,7 +58,7 @@ INLINE void store_row(__global float *yk, floatW v, const int p, const int q0, c
   __global float *yp = yk + p * OUT_ROW;
   if (OUT_COL == 1 && q0 + VW <= Q) {
     if (residual) v += vloadW(0, yp + q0);
-    vstoreW(EPI_ACT(floatW, v, epi), 0, yp + q0);
+    STREAM_STORE(VW, EPI_ACT(floatW, v, epi), yp + q0, EPI_STREAM(epi));
   } else {
     float lanes[VW];
     if (residual) {

@@ -101,6 +101,56 @@ START_TEST(chunked_workspaces_match_reference) {
 }
 END_TEST
 
+/* Outputs of 16 MiB and more, which the column-vector kernel stores past the caches where it
+   can (non-temporal stores at aligned addresses): a 1x1 layer in rows of 16 and a first
+   layer, against the reference in tensors of their own (aligned: streamed) and at the
+   guarded tensors' odd offset (plain stores). */
+START_TEST(large_outputs_stored_past_the_caches) {
+  clcnn_context *ctx = support_context();
+  const ref_conv cases[] = {{1, 16, 256, 256, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+                            {1, 3, 512, 512, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}};
+  const char *kernels[] = {"kernel=flat", "kernel=wide"};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    const ref_conv *p = &cases[i];
+    run_case(ctx, p, CLCNN_CONV_DIRECT, 0, 1, 700u + (unsigned)i);
+    size_t xs[4] = {p->n, p->c, p->h, p->w}, ws[4] = {p->k, p->c, p->r, p->s};
+    size_t ys[4] = {p->n, p->k, ref_conv_out_h(p), ref_conv_out_w(p)};
+    size_t xn = xs[0] * xs[1] * xs[2] * xs[3], wn = ws[0] * ws[1] * ws[2] * ws[3];
+    size_t yn = ys[0] * ys[1] * ys[2] * ys[3];
+    ck_assert_uint_ge(yn * sizeof(float), (size_t)16 << 20);
+    unsigned seed = 710u + (unsigned)i;
+    float *x = support_values(xn, &seed, 0), *w = support_values(wn, &seed, 0);
+    float *b = support_values(p->k, &seed, 0);
+    float *want = malloc(yn * sizeof(float)), *got = malloc(yn * sizeof(float));
+    ref_conv2d(p, x, w, b, want);
+    clcnn_tensor *tx, *tw, *tb, *ty;
+    expect_ok(clcnn_tensor_create(ctx, xs[0], xs[1], xs[2], xs[3], &tx), ctx);
+    expect_ok(clcnn_tensor_create(ctx, ws[0], ws[1], ws[2], ws[3], &tw), ctx);
+    expect_ok(clcnn_tensor_create(ctx, 1, p->k, 1, 1, &tb), ctx);
+    expect_ok(clcnn_tensor_create(ctx, ys[0], ys[1], ys[2], ys[3], &ty), ctx);
+    expect_ok(clcnn_tensor_write(tx, x, xn), ctx);
+    expect_ok(clcnn_tensor_write(tw, w, wn), ctx);
+    expect_ok(clcnn_tensor_write(tb, b, p->k), ctx);
+    clcnn_conv2d_desc d = ref_conv_desc(p, CLCNN_CONV_DIRECT);
+    clcnn_conv2d_plan *plan;
+    expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, 0, &plan), ctx);
+    const char *line = clcnn_conv2d_plan_describe(plan);
+    ck_assert_msg(strstr(line, kernels[i]), "%s: expected %s", line, kernels[i]);
+    expect_ok(clcnn_conv2d_plan_forward(plan, tx, tw, tb, ty), ctx);
+    expect_ok(clcnn_tensor_read(ty, got, yn), ctx);
+    double tol = 4e-7 * (double)(wn / p->k + 1);
+    for (size_t e = 0; e < yn; e++)
+      ck_assert_msg(fabs((double)got[e] - want[e]) <= tol, "%s: y[%zu] = %.9g, reference %.9g",
+                    line, e, got[e], want[e]);
+    clcnn_conv2d_plan_destroy(plan);
+    clcnn_tensor_destroy(tx), clcnn_tensor_destroy(tw), clcnn_tensor_destroy(tb);
+    clcnn_tensor_destroy(ty);
+    free(x), free(w), free(b), free(want), free(got);
+  }
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
 /* The reference against numbers computed by hand (the tutorial's). */
 START_TEST(reference_matches_hand_computed) {
   const float x[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8}, k[4] = {0, 1, 2, 3};
@@ -325,6 +375,9 @@ static Suite *conv_suite(void) {
   tc = support_tcase("sweep");
   tcase_add_loop_test(tc, sweep_matches_reference, 0, (int)ref_conv_sweep_count);
   tcase_add_test(tc, chunked_workspaces_match_reference);
+  suite_add_tcase(s, tc);
+  tc = support_tcase("large");
+  tcase_add_test(tc, large_outputs_stored_past_the_caches);
   suite_add_tcase(s, tc);
   tc = support_tcase("validation");
   tcase_add_test(tc, bad_inputs_are_rejected_with_numbers);
