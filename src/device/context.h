@@ -49,7 +49,8 @@ struct clcnn_context {
   clcnn_program_stats stats;
   /* the memory layer's scratch buffers (created on first use) */
   struct clcnn_workspace *workspace;
-  size_t workspace_limit; /* chunk work so that one workspace stays below this */
+  size_t workspace_limit;  /* chunk work so that one workspace stays below this */
+  size_t stream_min_bytes; /* outputs this large may be stored past the caches */
   /* plans behind the one-shot calls: owned by the ops layer, released through the hook */
   struct clcnn_plan_cache *plan_cache;
   void (*plan_cache_release)(clcnn_context *ctx);

@@ -20,6 +20,13 @@ typedef enum clcnn_workspace_slot {
    it); $CLCNN_WORKSPACE_BYTES overrides it per context. */
 #define CLCNN_WORKSPACE_DEFAULT_LIMIT ((size_t)256 << 20)
 
+/* Default for the output size from which the kernels that can store outputs past the caches
+   (STREAM_STORE in kernels/prelude.cl) do so, and from which the indexed max-pooling
+   backward gathers: half this CPU's 32 MiB last-level cache, past which an output leaves the
+   cache before anything reads it again (measured where it is used). $CLCNN_STREAM_BYTES
+   overrides it per context (ctx->stream_min_bytes). */
+#define CLCNN_STREAM_DEFAULT_BYTES ((size_t)16 << 20)
+
 /* The limit for a new context: $CLCNN_WORKSPACE_BYTES when it is a positive whole number
    (anything else is warned about at log_level and ignored). */
 size_t clcnn_workspace_limit_from_env(int log_level);

@@ -463,7 +463,7 @@ clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
        outputs, against oneDNN in one process) ResNet's stem 0.58-0.82x -> 0.73-0.87x, its
        1x1 64->256 at 56x56 0.71-0.74x -> 0.88-0.94x */
     int stream = dc->wide && !epi.residual &&
-                 g->n * g->k * dc->out_plane * sizeof(float) >= CLCNN_STREAM_MIN_BYTES;
+                 g->n * g->k * dc->out_plane * sizeof(float) >= ctx->stream_min_bytes;
     if (status == CLCNN_OK)
       status = CLCNN_LAUNCH(
           ctx, dc->kernel, dc->wide ? "conv2d_direct_wide" : "conv2d_direct",

@@ -29,11 +29,9 @@ typedef struct clcnn_epilogue {
    residual. */
 #define CLCNN_EPI_FLAGS(e) (((e).bias != NULL) | (((e).act + 1) << 1) | ((e).residual ? 16 : 0))
 /* Bit 5: the output may be stored past the caches (STREAM_STORE in kernels/prelude.cl), set
-   by the paths whose kernels do so for outputs of CLCNN_STREAM_MIN_BYTES or more without a
-   residual sum: half this CPU's 32 MiB last-level cache, past which the output leaves the
-   cache before anything reads it again (measured where it is set). */
+   by the paths whose kernels do so for outputs of the context's stream_min_bytes or more
+   without a residual sum. */
 #define CLCNN_EPI_STREAM 32
-#define CLCNN_STREAM_MIN_BYTES ((size_t)16 << 20)
 
 /* ---- Direct: vectorized register tiles on zero-padded input, or a generic kernel ---------- */
 

@@ -45,6 +45,8 @@ static void release_cl_objects(clcnn_context *ctx) {
 static clcnn_status init_runtime_settings(clcnn_context *ctx, const char *cache_option) {
   ctx->errors.log_level = clcnn_log_level_from_env();
   ctx->workspace_limit = clcnn_workspace_limit_from_env(ctx->errors.log_level);
+  ctx->stream_min_bytes =
+      clcnn_env_size("CLCNN_STREAM_BYTES", 0, CLCNN_STREAM_DEFAULT_BYTES, ctx->errors.log_level);
   ctx->plan_cache_capacity =
       clcnn_env_size("CLCNN_PLAN_CACHE_SIZE", 0, DEFAULT_PLAN_CACHE_SIZE, ctx->errors.log_level);
   ctx->cache_limit = clcnn_cache_limit_from_env(ctx->errors.log_level);
