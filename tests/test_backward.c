@@ -152,8 +152,10 @@ static void pool_indexed_case(clcnn_context *ctx, const ref_pool *p, const float
   free(y_want), free(pos_want), free(y_got), free(pos_got), free(dx_got);
 }
 
-static void pool_backward_case(clcnn_context *ctx, const ref_pool *p, const float *x,
-                               unsigned seed) {
+/* gathering: a context whose indexed backward gathers at any size ($CLCNN_STREAM_BYTES=0;
+   the default takes the bands kernel below 16 MiB). */
+static void pool_backward_case(clcnn_context *ctx, clcnn_context *gathering, const ref_pool *p,
+                               const float *x, unsigned seed) {
   size_t P = ref_pool_out(p->h, p->kh, p->sh, p->pt, p->pb, p->ceil_mode);
   size_t Q = ref_pool_out(p->w, p->kw, p->sw, p->pl, p->pr, p->ceil_mode);
   size_t xs[4] = {p->n, p->c, p->h, p->w}, ys[4] = {p->n, p->c, P, Q};
@@ -173,6 +175,7 @@ static void pool_backward_case(clcnn_context *ctx, const ref_pool *p, const floa
            p->ceil_mode, p->count_include_pad);
   support_expect_close(got, want, xc, p->max ? 0 : 1e-5, "dx", name);
   if (p->max) pool_indexed_case(ctx, p, x, dy, want, name);
+  if (p->max) pool_indexed_case(gathering, p, x, dy, want, name);
   guarded_tensor *all[] = {&tx, &ty, &tdy, &tdx};
   for (int i = 0; i < 4; i++) guarded_destroy(all[i]);
   free(dy), free(want), free(got);
@@ -183,6 +186,9 @@ static void pool_backward_case(clcnn_context *ctx, const ref_pool *p, const floa
    and with 20 (one work-item per plane). */
 START_TEST(pool_backward_sweep) {
   clcnn_context *ctx = support_context();
+  setenv("CLCNN_STREAM_BYTES", "0", 1);
+  clcnn_context *gathering = support_context();
+  unsetenv("CLCNN_STREAM_BYTES");
   /* up to 64 taps: the band kernel for overlapping windows (and for every window in the
      indexed passes), the scatter kernel for windows with gaps between them (the last);
      past 64 taps the per-plane and gather kernels */
@@ -217,7 +223,7 @@ START_TEST(pool_backward_sweep) {
         if (variant == 5) x[7] = NAN, x[30] = NAN;
         if (variant == 7) /* windows of -inf: the first in-plane tap is their maximum */
           for (size_t i = 0; i < 3 * p.w; i++) x[i] = -INFINITY;
-        pool_backward_case(ctx, &p, x, seed);
+        pool_backward_case(ctx, gathering, &p, x, seed);
         free(x);
         cases++;
       }
@@ -237,9 +243,10 @@ START_TEST(pool_backward_sweep) {
       for (size_t i = 0; i < count; i++) x[i] = (float)((i * 7919u) % 3); /* ties */
       if (variant >= 2) /* NaN: alone in a window, twice in one, and as a window's first */
         x[5] = NAN, x[p.w + 4] = NAN, x[2 * p.w] = NAN, x[3 * p.w + 1] = NAN;
-      pool_backward_case(ctx, &p, x, seed + (unsigned)t);
+      pool_backward_case(ctx, gathering, &p, x, seed + (unsigned)t);
       free(x);
     }
+  clcnn_context_destroy(gathering);
   clcnn_context_destroy(ctx);
 }
 END_TEST

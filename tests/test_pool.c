@@ -1,6 +1,7 @@
 /* Pooling forward: the tutorial's numbers, a sweep against the reference (floor and ceil
    mode, padding, stride, both divisors), NaN propagation and every bad-input rule (of the
    indexed passes too; their results are checked with the backward sweep). */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,6 +296,75 @@ START_TEST(ceil_mode_shapes_follow_pytorch) {
 }
 END_TEST
 
+/* Overlapping 3x3 s2 p1 windows on 6x6 planes, each recorded position an element just past
+   its window that a neighbouring window covers (right of it; below it in the last column;
+   left of it in the corner): nothing anywhere, with either backward kernel (the bands one,
+   and the gathering one that $CLCNN_STREAM_BYTES=0 selects at any size). */
+START_TEST(positions_past_their_windows_send_nothing) {
+  for (int gathering = 0; gathering < 2; gathering++) {
+    if (gathering) setenv("CLCNN_STREAM_BYTES", "0", 1);
+    clcnn_context *ctx = support_context();
+    unsetenv("CLCNN_STREAM_BYTES");
+    const clcnn_pool2d_desc overlap = {CLCNN_POOL_MAX, 3, 3, 2, 2, 1, 1, 1, 1, 0, 1};
+    float past[18], out[72];
+    for (int plane = 0; plane < 2; plane++)
+      for (int p = 0; p < 3; p++)
+        for (int q = 0; q < 3; q++)
+          past[plane * 9 + p * 3 + q] = (float)(q < 2   ? 2 * p * 6 + 2 * q + 2
+                                                : p < 2 ? (2 * p + 2) * 6 + 2 * q
+                                                        : 4 * 6 + 2);
+    clcnn_tensor *pos, *dy, *dx;
+    expect_ok(clcnn_tensor_create(ctx, 1, 2, 3, 3, &pos), ctx);
+    expect_ok(clcnn_tensor_create(ctx, 1, 2, 3, 3, &dy), ctx);
+    expect_ok(clcnn_tensor_create(ctx, 1, 2, 6, 6, &dx), ctx);
+    expect_ok(clcnn_tensor_write(pos, past, 18), ctx);
+    expect_ok(clcnn_tensor_fill(dy, 1.0f), ctx);
+    expect_ok(clcnn_tensor_fill(dx, -7.0f), ctx);
+    expect_ok(clcnn_pool2d_backward_indices(ctx, &overlap, pos, dy, dx), ctx);
+    expect_ok(clcnn_tensor_read(dx, out, 72), ctx);
+    for (int i = 0; i < 72; i++)
+      ck_assert_msg(out[i] == 0.0f, "gathering %d: dx[%d] = %g from positions past their windows",
+                    gathering, i, out[i]);
+    clcnn_tensor_destroy(pos), clcnn_tensor_destroy(dy), clcnn_tensor_destroy(dx);
+    clcnn_context_destroy(ctx);
+  }
+}
+END_TEST
+
+/* A gradient of 16 MiB and more (1x64x256x256), which the indexed backward stores past the
+   caches where it can: dx from the positions the indexed forward recorded against the
+   reference, in tensors of their own (aligned rows: streamed). */
+START_TEST(large_indexed_gradient_stored_past_the_caches) {
+  clcnn_context *ctx = support_context();
+  const ref_pool p = {1, 64, 256, 256, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0, 0};
+  size_t P = ref_pool_out(p.h, p.kh, p.sh, p.pt, p.pb, 0),
+         Q = ref_pool_out(p.w, p.kw, p.sw, p.pl, p.pr, 0);
+  size_t xn = p.n * p.c * p.h * p.w, yn = p.n * p.c * P * Q;
+  ck_assert_uint_ge(xn * sizeof(float), (size_t)16 << 20);
+  unsigned seed = 41;
+  float *x = support_values(xn, &seed, 1), *dy = support_values(yn, &seed, 0);
+  float *want = malloc(xn * sizeof(float)), *got = malloc(xn * sizeof(float));
+  ref_pool2d_backward(&p, x, dy, want);
+  clcnn_tensor *tx, *ty, *tpos, *tdy, *tdx;
+  expect_ok(clcnn_tensor_create(ctx, p.n, p.c, p.h, p.w, &tx), ctx);
+  expect_ok(clcnn_tensor_create(ctx, p.n, p.c, P, Q, &ty), ctx);
+  expect_ok(clcnn_tensor_create(ctx, p.n, p.c, P, Q, &tpos), ctx);
+  expect_ok(clcnn_tensor_create(ctx, p.n, p.c, P, Q, &tdy), ctx);
+  expect_ok(clcnn_tensor_create(ctx, p.n, p.c, p.h, p.w, &tdx), ctx);
+  expect_ok(clcnn_tensor_write(tx, x, xn), ctx);
+  expect_ok(clcnn_tensor_write(tdy, dy, yn), ctx);
+  clcnn_pool2d_desc d = ref_pool_desc(&p);
+  expect_ok(clcnn_pool2d_forward_indices(ctx, &d, tx, ty, tpos), ctx);
+  expect_ok(clcnn_pool2d_backward_indices(ctx, &d, tpos, tdy, tdx), ctx);
+  expect_ok(clcnn_tensor_read(tdx, got, xn), ctx);
+  support_expect_close(got, want, xn, 1e-6, "indexed dx", "1x64x256x256 3x3 s2 p1");
+  clcnn_tensor *all[] = {tx, ty, tpos, tdy, tdx};
+  for (int i = 0; i < 5; i++) clcnn_tensor_destroy(all[i]);
+  free(x), free(dy), free(want), free(got);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
 static Suite *pool_suite(void) {
   Suite *s = suite_create("pool2d");
   TCase *tc = support_tcase("pool");
@@ -306,6 +376,10 @@ static Suite *pool_suite(void) {
   tcase_add_test(tc, bad_inputs_are_rejected_with_numbers);
   tcase_add_test(tc, ceil_mode_shapes_follow_pytorch);
   tcase_add_test(tc, indexed_passes_reject_bad_inputs);
+  tcase_add_test(tc, positions_past_their_windows_send_nothing);
+  suite_add_tcase(s, tc);
+  tc = support_tcase("large");
+  tcase_add_test(tc, large_indexed_gradient_stored_past_the_caches);
   suite_add_tcase(s, tc);
   return s;
 }
