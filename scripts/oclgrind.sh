@@ -62,6 +62,12 @@ workgroup=(
 )
 CLCNN_KERNEL_FAMILY=workgroup "$clcnn" bench --no-clblast --no-onednn --reps 1 "${workgroup[@]}" \
   >>"$log" 2>&1 || status=$?
+# every output counted as past the caches: the gathering indexed max-pooling backward (and
+# the column-vector convolution's streaming stores, plain stores on this device)
+gathered=(max_n2c3h9w11_k3x3_st2x2_p1111 max_n4c3h10w9_k3x3_st1x1_p1111 max_n2c2h7w37_k3x3_st2x2_p1111
+  max_n2c1h5w38_k3x3_st2x2 max_n2c3h5w7_k5x7_st1x1 n1c3h20w33_k12r7s7_st2x2_p3333 n1c5h29w29_k20r1s1)
+CLCNN_STREAM_BYTES=0 "$clcnn" bench --no-clblast --no-onednn --reps 1 "${gathered[@]}" \
+  >>"$log" 2>&1 || status=$?
 # ... with the sizes as arguments and the filters packed once (constant weights)
 CLCNN_KERNEL_FAMILY=workgroup CLCNN_SPECIALIZED_SIZES=0 "$clcnn" bench --no-clblast --no-onednn \
   --reps 1 --constant-weights "${workgroup[@]:0:6}" >>"$log" 2>&1 || status=$?
@@ -78,5 +84,5 @@ done
 cat "$log"
 reports=$(grep -cE "Invalid (read|write)|Data race|Uninitialized|barrier|out of bounds|Work-group divergence" "$log" || true)
 rm -f "$log"
-echo "oclgrind: ${#problems[@]} problems (${#convolutions[@]} twice), ${#residuals[@]} residual sums, ${#workgroup[@]} on the work-group family and ${#models[@]} models, $reports reports, exit status $status"
+echo "oclgrind: ${#problems[@]} problems (${#convolutions[@]} twice), ${#gathered[@]} gathered, ${#residuals[@]} residual sums, ${#workgroup[@]} on the work-group family and ${#models[@]} models, $reports reports, exit status $status"
 [ "$status" -eq 0 ] && [ "$reports" -eq 0 ]
