@@ -425,29 +425,31 @@ INLINE void vector_tile(__global const float *xc, __global float *yr, const int 
 
 #ifdef INDEXED
 /* vector_tile's maxima, and their positions in the plane to ir (the first tap in the input
-   holds until a larger value or a NaN comes, as in window_argmax). */
+   holds until a larger value or a NaN comes, as in window_argmax). The winning tap is kept
+   as its number i * KW + j (a constant at each unrolled tap), starting at the first tap of
+   the first row in the input, and made a position once at the end. */
 INLINE void vector_tile_indexed(__global const float *xc, __global float *yr, __global float *ir,
                                 const int H, const int W, const int hstart, const int q0,
                                 const int pl) {
   floatQ acc = (floatQ)(-INFINITY);
-  intQ idx = (intQ)(-1);
-  const intQ lanes = lane_columns();
+  intQ tap = (intQ)(max(-hstart, 0) * KW);
+  const int c0 = q0 * SW - pl;
 #pragma unroll
   for (int i = 0; i < KH; i++) {
     const int ih = hstart + i;
     if (ih < 0 || ih >= H) continue;
-    const int c0 = q0 * SW - pl;
     __global const float *row = xc + ih * W + c0;
 #pragma unroll
     for (int j = 0; j < KW; j++) {
       const floatQ v = load_strided(row + j);
-      const intQ take = isgreater(v, acc) | isnan(v) | (idx < 0);
+      const intQ take = isgreater(v, acc) | isnan(v);
       acc = select(acc, v, take);
-      idx = select(idx, lanes + (ih * W + c0 + j), take);
+      tap = select(tap, (intQ)(i * KW + j), take);
     }
   }
   vstoreQ(acc, 0, yr + q0);
-  vstoreQ(CAT(convert_float, VQ)(idx), 0, ir + q0);
+  const intQ pos = ((intQ)(hstart) + tap / KW) * W + (intQ)(c0) + lane_columns() + tap % KW;
+  vstoreQ(CAT(convert_float, VQ)(pos), 0, ir + q0);
 }
 
 /* One output from the scalar path, with its position. */
