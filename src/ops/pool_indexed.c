@@ -88,11 +88,15 @@ static clcnn_status check_indexed(const clcnn_pool2d_plan *plan, const char *fn)
   return CLCNN_OK;
 }
 
+static clcnn_status launch_forward(clcnn_pool2d_plan *plan, const clcnn_tensor *x, clcnn_tensor *y,
+                                   clcnn_tensor *indices);
+static clcnn_status launch_backward(clcnn_pool2d_plan *plan, const clcnn_tensor *indices,
+                                    const clcnn_tensor *dy, clcnn_tensor *dx);
+
 clcnn_status clcnn_pool_forward_indexed(clcnn_pool2d_plan *plan, const char *fn,
                                         const clcnn_tensor *x, clcnn_tensor *y,
                                         clcnn_tensor *indices) {
   clcnn_context *ctx = plan->ctx;
-  const clcnn_pool_geometry *g = &plan->g;
   clcnn_status status = check_indexed(plan, fn);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "x", x, plan->x_shape);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "y", y, plan->y_shape);
@@ -102,7 +106,13 @@ clcnn_status clcnn_pool_forward_indexed(clcnn_pool2d_plan *plan, const char *fn,
   if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, indices, "indices", y, "y");
   if (status == CLCNN_OK && !plan->indexed_forward)
     status = clcnn_pool_plan_keep(plan, indexed_forward_kernel);
-  if (status != CLCNN_OK) return status;
+  return status == CLCNN_OK ? launch_forward(plan, x, y, indices) : status;
+}
+
+static clcnn_status launch_forward(clcnn_pool2d_plan *plan, const clcnn_tensor *x, clcnn_tensor *y,
+                                   clcnn_tensor *indices) {
+  clcnn_context *ctx = plan->ctx;
+  const clcnn_pool_geometry *g = &plan->g;
   if (plan->rows && !plan->workgroup) {
     clcnn_launch_dims dims = {2, {g->p, g->n * g->c}, {8, 1}};
     return CLCNN_LAUNCH(ctx, plan->indexed_forward, "pool2d_rows", &dims, CLCNN_MEM(x->buf),
@@ -125,7 +135,6 @@ clcnn_status clcnn_pool_backward_indexed(clcnn_pool2d_plan *plan, const char *fn
                                          const clcnn_tensor *indices, const clcnn_tensor *dy,
                                          clcnn_tensor *dx) {
   clcnn_context *ctx = plan->ctx;
-  const clcnn_pool_geometry *g = &plan->g;
   clcnn_status status = check_indexed(plan, fn);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "indices", indices, plan->y_shape);
   if (status == CLCNN_OK) status = clcnn_check_tensor(ctx, fn, "dy", dy, plan->y_shape);
@@ -134,7 +143,13 @@ clcnn_status clcnn_pool_backward_indexed(clcnn_pool2d_plan *plan, const char *fn
   if (status == CLCNN_OK) status = clcnn_check_distinct(ctx, fn, dx, "dx", dy, "dy");
   if (status == CLCNN_OK && !plan->indexed_backward)
     status = clcnn_pool_plan_keep(plan, indexed_backward_kernel);
-  if (status != CLCNN_OK) return status;
+  return status == CLCNN_OK ? launch_backward(plan, indices, dy, dx) : status;
+}
+
+static clcnn_status launch_backward(clcnn_pool2d_plan *plan, const clcnn_tensor *indices,
+                                    const clcnn_tensor *dy, clcnn_tensor *dx) {
+  clcnn_context *ctx = plan->ctx;
+  const clcnn_pool_geometry *g = &plan->g;
   if (gather_lanes(plan)) {
     size_t rows = (size_t)gather_rows(plan);
     int stream = dx_bytes(plan) >= ctx->stream_min_bytes;
