@@ -152,8 +152,9 @@ static void pool_indexed_case(clcnn_context *ctx, const ref_pool *p, const float
   free(y_want), free(pos_want), free(y_got), free(pos_got), free(dx_got);
 }
 
-/* gathering: a context whose indexed backward gathers at any size ($CLCNN_STREAM_BYTES=0;
-   the default takes the bands kernel below 16 MiB). */
+/* Runs the case in ctx and in `gathering`, a context whose max-pooling backward (indexed, and
+   plain over overlapping windows) gathers at any size ($CLCNN_STREAM_BYTES=0; the default
+   takes the bands kernel below 16 MiB). */
 static void pool_backward_case(clcnn_context *ctx, clcnn_context *gathering, const ref_pool *p,
                                const float *x, unsigned seed) {
   size_t P = ref_pool_out(p->h, p->kh, p->sh, p->pt, p->pb, p->ceil_mode);
@@ -164,20 +165,22 @@ static void pool_backward_case(clcnn_context *ctx, clcnn_context *gathering, con
         *got = malloc(xc * sizeof(float));
   ref_pool2d_backward(p, x, dy, want);
   clcnn_pool2d_desc d = ref_pool_desc(p);
-  guarded_tensor tx = guarded_create(ctx, xs, x), ty = guarded_create(ctx, ys, NULL);
-  guarded_tensor tdy = guarded_create(ctx, ys, dy), tdx = guarded_create(ctx, xs, NULL);
-  expect_ok(clcnn_pool2d_forward(ctx, &d, tx.t, ty.t), ctx);
-  expect_ok(clcnn_pool2d_backward(ctx, &d, tx.t, ty.t, tdy.t, tdx.t), ctx);
-  guarded_read(ctx, &tdx, got, "pool dx");
   char name[128];
   snprintf(name, sizeof name, "h%zuw%zu k%zux%zu s%zux%zu p%zu%zu%zu%zu %s ceil%d incl%d", p->h,
            p->w, p->kh, p->kw, p->sh, p->sw, p->pt, p->pb, p->pl, p->pr, p->max ? "max" : "avg",
            p->ceil_mode, p->count_include_pad);
-  support_expect_close(got, want, xc, p->max ? 0 : 1e-5, "dx", name);
-  if (p->max) pool_indexed_case(ctx, p, x, dy, want, name);
-  if (p->max) pool_indexed_case(gathering, p, x, dy, want, name);
-  guarded_tensor *all[] = {&tx, &ty, &tdy, &tdx};
-  for (int i = 0; i < 4; i++) guarded_destroy(all[i]);
+  clcnn_context *both[] = {ctx, gathering};
+  for (int c = 0; c < 2; c++) {
+    guarded_tensor tx = guarded_create(both[c], xs, x), ty = guarded_create(both[c], ys, NULL);
+    guarded_tensor tdy = guarded_create(both[c], ys, dy), tdx = guarded_create(both[c], xs, NULL);
+    expect_ok(clcnn_pool2d_forward(both[c], &d, tx.t, ty.t), both[c]);
+    expect_ok(clcnn_pool2d_backward(both[c], &d, tx.t, ty.t, tdy.t, tdx.t), both[c]);
+    guarded_read(both[c], &tdx, got, "pool dx");
+    support_expect_close(got, want, xc, p->max ? 0 : 1e-5, c ? "dx (gathering)" : "dx", name);
+    if (p->max) pool_indexed_case(both[c], p, x, dy, want, name);
+    guarded_tensor *all[] = {&tx, &ty, &tdy, &tdx};
+    for (int i = 0; i < 4; i++) guarded_destroy(all[i]);
+  }
   free(dy), free(want), free(got);
 }
 

@@ -13,6 +13,8 @@ typedef enum clcnn_workspace_slot {
   CLCNN_WS_GRADIENT_ROWS,
   CLCNN_WS_PARTIALS,
   CLCNN_WS_BIAS_PARTIALS,
+  CLCNN_WS_POOL_POSITIONS,
+  CLCNN_WS_POOL_MAXIMA,
   CLCNN_WS_SLOTS
 } clcnn_workspace_slot;
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "memory/tensor.h"
+#include "memory/workspace.h"
 #include "ops/pool_plan_internal.h"
 #include "program/launch.h"
 
@@ -179,6 +180,37 @@ static clcnn_status launch_backward(clcnn_pool2d_plan *plan, const clcnn_tensor 
                       CLCNN_INT(g->n * g->c), CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(g->p),
                       CLCNN_INT(g->q), CLCNN_INT(g->kh), CLCNN_INT(g->kw), CLCNN_INT(g->sh),
                       CLCNN_INT(g->sw), CLCNN_INT(g->pt), CLCNN_INT(g->pl));
+}
+
+int clcnn_pool_backward_gathers(const clcnn_pool2d_plan *plan) {
+  return plan->desc.mode == CLCNN_POOL_MAX && plan->rows && gather_lanes(plan) &&
+         plan->g.h * plan->g.w <= MAX_INDEXED_PLANE;
+}
+
+/* A tensor of the y's shape over a workspace buffer, for the kernels only. */
+static clcnn_tensor workspace_tensor(const clcnn_pool2d_plan *plan, cl_mem buf) {
+  clcnn_tensor t = {plan->ctx, buf, 0, {0}, 0, 1, buf, 0};
+  for (int i = 0; i < 4; i++) t.shape[i] = plan->y_shape[i];
+  t.count = t.shape[0] * t.shape[1] * t.shape[2] * t.shape[3];
+  return t;
+}
+
+clcnn_status clcnn_pool_backward_from_positions(clcnn_pool2d_plan *plan, const clcnn_tensor *x,
+                                                const clcnn_tensor *dy, clcnn_tensor *dx) {
+  clcnn_context *ctx = plan->ctx;
+  clcnn_status status = CLCNN_OK;
+  if (!plan->indexed_forward) status = clcnn_pool_plan_keep(plan, indexed_forward_kernel);
+  if (status == CLCNN_OK && !plan->indexed_backward)
+    status = clcnn_pool_plan_keep(plan, indexed_backward_kernel);
+  size_t bytes = dy->count * sizeof(float);
+  cl_mem positions = NULL, maxima = NULL;
+  if (status == CLCNN_OK)
+    status = clcnn_workspace_get(ctx, CLCNN_WS_POOL_POSITIONS, bytes, &positions);
+  if (status == CLCNN_OK) status = clcnn_workspace_get(ctx, CLCNN_WS_POOL_MAXIMA, bytes, &maxima);
+  if (status != CLCNN_OK) return status;
+  clcnn_tensor pos = workspace_tensor(plan, positions), ymax = workspace_tensor(plan, maxima);
+  status = launch_forward(plan, x, &ymax, &pos);
+  return status == CLCNN_OK ? launch_backward(plan, &pos, dy, dx) : status;
 }
 
 clcnn_status clcnn_pool2d_plan_forward_indices(clcnn_pool2d_plan *plan, const clcnn_tensor *x,

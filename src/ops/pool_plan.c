@@ -243,6 +243,8 @@ static clcnn_status backward(clcnn_pool2d_plan *plan, const char *fn, const clcn
   clcnn_context *ctx = plan->ctx;
   const clcnn_pool_geometry *g = &plan->g;
   clcnn_status status = check_backward_tensors(plan, fn, x, y, dy, dx);
+  if (status == CLCNN_OK && plan->backward == BACKWARD_BANDS && clcnn_pool_backward_gathers(plan))
+    return clcnn_pool_backward_from_positions(plan, x, dy, dx);
   if (status == CLCNN_OK && !plan->backward_kernel)
     status = clcnn_pool_plan_keep(plan, backward_kernel);
   if (status != CLCNN_OK) return status;
