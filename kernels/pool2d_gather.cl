@@ -1,4 +1,5 @@
-/* Max pooling's backward from recorded positions (clcnn_pool2d_backward_indices), gathering:
+/* Max pooling's backward from recorded positions (clcnn_pool2d_backward_indices, and the plain
+   backward over overlapping windows once it has recorded them), gathering:
    every dx element is written once, by the work-item that owns its row, as the sum of the
    gradients of the windows that cover it and whose recorded maximum it is. The windows that
    can cover an element are CAND_ROWS output rows times CAND_COLS output columns around it.

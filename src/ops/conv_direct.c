@@ -450,6 +450,11 @@ clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
   if (dc->needs_pad)
     status = clcnn_workspace_get(ctx, CLCNN_WS_PADDED_INPUT,
                                  dc->chunk * g->c * dc->xh * dc->xw * sizeof(float), &xp);
+  /* the column-vector kernel streams large outputs past the caches; at batch 8 (26 MB
+     outputs, against oneDNN in one process) ResNet's stem 0.58-0.82x -> 0.73-0.87x, its
+     1x1 64->256 at 56x56 0.71-0.74x -> 0.88-0.94x */
+  int stream = dc->wide && !epi.residual &&
+               g->n * g->k * dc->out_plane * sizeof(float) >= ctx->stream_min_bytes;
   for (size_t n0 = 0; status == CLCNN_OK && n0 < g->n; n0 += dc->chunk) {
     size_t images = g->n - n0 < dc->chunk ? g->n - n0 : dc->chunk;
     if (dc->needs_pad) status = clcnn_conv_pad_input(ctx, x, g, n0, images, dc->xh, dc->xw, xp);
@@ -459,11 +464,6 @@ clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
     clcnn_launch_dims by_tile = {3, {tiles, images, blocks}, {1, 1, 1}};
     clcnn_launch_dims by_block = {3, {blocks, tiles, images}, {1, 1, 1}};
     clcnn_launch_dims by_image = {3, {tiles, blocks, images}, {1, 1, 1}};
-    /* the column-vector kernel streams large outputs past the caches; at batch 8 (26 MB
-       outputs, against oneDNN in one process) ResNet's stem 0.58-0.82x -> 0.73-0.87x, its
-       1x1 64->256 at 56x56 0.71-0.74x -> 0.88-0.94x */
-    int stream = dc->wide && !epi.residual &&
-                 g->n * g->k * dc->out_plane * sizeof(float) >= ctx->stream_min_bytes;
     if (status == CLCNN_OK)
       status = CLCNN_LAUNCH(
           ctx, dc->kernel, dc->wide ? "conv2d_direct_wide" : "conv2d_direct",

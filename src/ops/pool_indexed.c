@@ -153,6 +153,8 @@ static clcnn_status launch_backward(clcnn_pool2d_plan *plan, const clcnn_tensor 
   const clcnn_pool_geometry *g = &plan->g;
   if (gather_lanes(plan)) {
     size_t rows = (size_t)gather_rows(plan);
+    /* always 1 while the kernel runs only past the caches, but an argument: built with a
+       constant 1 the kernel took 3.8 ms instead of 2.6 (3x3 s2 p1, 8x64x112x112) */
     int stream = dx_bytes(plan) >= ctx->stream_min_bytes;
     clcnn_launch_dims dims = {2, {(g->h + rows - 1) / rows, g->n * g->c}, {1, 1}};
     return CLCNN_LAUNCH(ctx, plan->indexed_backward, "pool2d_backward_gather", &dims,
