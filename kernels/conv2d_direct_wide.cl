@@ -23,6 +23,14 @@
 #define vloadW CAT(vload, VW)
 #define vstoreW CAT(vstore, VW)
 #define K (G * KG)
+/* the lanes of a partial row: column lanes within the output (FLAT rows end inside the plane) */
+#if FLAT
+#define LANE_INSIDE(l) 1
+#define OUT_STEP 1
+#else
+#define LANE_INSIDE(l) (q0 + (l) < Q)
+#define OUT_STEP OUT_COL
+#endif
 
 /* VW output columns' inputs from p: contiguous, or every other one of 2 * VW (stride 2;
    the input is padded one column past what the outputs need) */
@@ -34,42 +42,39 @@
 #define LOAD_COLUMNS(p) ((float16)(vload16(0, (p)).even, vload16(0, (p) + 16).even))
 #endif
 
-/* Stores output row p's VW columns from q0, act(v), plus what y holds first with residual: a
-   constant at each call, so that the plain stores load nothing. The parameters named as the
-   kernel's size arguments serve the size macros that name them. */
+/* Stores output row p's VW columns from q0, act(v), plus what y holds first with residual (a
+   uniform flag). The activation's code appears once: inlined at each of the KC x TH unrolled
+   stores, once per path and residual variant it took most of the compile time (1x1 layers 5-8
+   s per program). The parameters named as the kernel's size arguments serve the size macros
+   that name them. */
 INLINE void store_row(__global float *yk, floatW v, const int p, const int q0, const int epi,
                       const int out_w, const int out_plane, const int out_row, const int residual) {
 #if FLAT
-  const int start = ROW_START(p);
-  if (start == p * VW) {
-    if (residual) v += vloadW(0, yk + start);
-    STREAM_STORE(VW, EPI_ACT(floatW, v, epi), yk + start, EPI_STREAM(epi));
-  } else { /* the ragged last row: the lanes past the previous row */
-    float lanes[VW];
-    if (residual) {
-      vstoreW(v, 0, lanes);
-      for (int l = p * VW - start; l < VW; l++) lanes[l] += yk[start + l];
-      v = vloadW(0, lanes);
-    }
-    vstoreW(EPI_ACT(floatW, v, epi), 0, lanes);
-    for (int l = p * VW - start; l < VW; l++) yk[start + l] = lanes[l];
-  }
+  const int start = ROW_START(p), fresh = p * VW - start; /* lanes before fresh: row p - 1's */
+  __global float *at = yk + start;
+  /* whole rows only (a constant where the plane is a multiple of VW), or this one */
+  const int whole = OUT_PLANE % VW == 0 || fresh == 0;
 #else
-  __global float *yp = yk + p * OUT_ROW;
-  if (OUT_COL == 1 && q0 + VW <= Q) {
-    if (residual) v += vloadW(0, yp + q0);
-    STREAM_STORE(VW, EPI_ACT(floatW, v, epi), yp + q0, EPI_STREAM(epi));
-  } else {
-    float lanes[VW];
-    if (residual) {
+  __global float *at = yk + p * OUT_ROW + q0 * OUT_COL;
+  const int fresh = 0, whole = OUT_COL == 1 && q0 + VW <= Q;
+#endif
+  float lanes[VW];
+  if (residual) {
+    if (whole) {
+      v += vloadW(0, at);
+    } else { /* only the lanes this row stores: the others may be another work-item's */
       vstoreW(v, 0, lanes);
-      for (int l = 0; l < VW && q0 + l < Q; l++) lanes[l] += yp[(q0 + l) * OUT_COL];
+      for (int l = fresh; l < VW && LANE_INSIDE(l); l++) lanes[l] += at[l * OUT_STEP];
       v = vloadW(0, lanes);
     }
-    vstoreW(EPI_ACT(floatW, v, epi), 0, lanes);
-    for (int l = 0; l < VW && q0 + l < Q; l++) yp[(q0 + l) * OUT_COL] = lanes[l];
   }
-#endif
+  v = EPI_ACT(floatW, v, epi);
+  if (whole) {
+    STREAM_STORE(VW, v, at, EPI_STREAM(epi));
+  } else {
+    vstoreW(v, 0, lanes);
+    for (int l = fresh; l < VW && LANE_INSIDE(l); l++) at[l * OUT_STEP] = lanes[l];
+  }
 }
 
 __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
@@ -142,10 +147,7 @@ __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
     for (int th = 0; th < TH; th++) {
       const int p = p0 + th;
       if (p >= P) break;
-      if (EPI_RESIDUAL(epi))
-        store_row(yk, acc[kc][th] + b, p, q0, epi, out_w, out_plane, out_row, 1);
-      else
-        store_row(yk, acc[kc][th] + b, p, q0, epi, out_w, out_plane, out_row, 0);
+      store_row(yk, acc[kc][th] + b, p, q0, epi, out_w, out_plane, out_row, EPI_RESIDUAL(epi));
     }
   }
 }
