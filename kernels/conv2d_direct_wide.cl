@@ -23,12 +23,20 @@
 #define vloadW CAT(vload, VW)
 #define vstoreW CAT(vstore, VW)
 #define K (G * KG)
-/* the lanes of a partial row: column lanes within the output (FLAT rows end inside the plane) */
+/* Where output row p's VW columns from q0 start in output plane yk; whether the row is whole;
+   which of its lanes it stores (FLAT: a ragged last row starts inside the previous row, whose
+   lanes it leaves alone; otherwise a last column tile stops at Q), and their step. */
 #if FLAT
-#define LANE_INSIDE(l) 1
+#define ROW_AT(yk, p, q0) ((yk) + ROW_START(p))
+#define ROW_FRESH(p) ((p)*VW - ROW_START(p))
+#define ROW_WHOLE(p, q0) (OUT_PLANE % VW == 0 || ROW_FRESH(p) == 0)
+#define LANE_INSIDE(l, q0) 1
 #define OUT_STEP 1
 #else
-#define LANE_INSIDE(l) (q0 + (l) < Q)
+#define ROW_AT(yk, p, q0) ((yk) + (p)*OUT_ROW + (q0)*OUT_COL)
+#define ROW_FRESH(p) 0
+#define ROW_WHOLE(p, q0) (OUT_COL == 1 && (q0) + VW <= Q)
+#define LANE_INSIDE(l, q0) ((q0) + (l) < Q)
 #define OUT_STEP OUT_COL
 #endif
 
@@ -41,41 +49,6 @@
 #else
 #define LOAD_COLUMNS(p) ((float16)(vload16(0, (p)).even, vload16(0, (p) + 16).even))
 #endif
-
-/* Stores output row p's VW columns from q0, act(v), plus what y holds first with residual (a
-   uniform flag). The activation's code appears once: inlined at each of the KC x TH unrolled
-   stores, once per path and residual variant it took most of the compile time (1x1 layers 5-8
-   s per program). The parameters named as the kernel's size arguments serve the size macros
-   that name them. */
-INLINE void store_row(__global float *yk, floatW v, const int p, const int q0, const int epi,
-                      const int out_w, const int out_plane, const int out_row, const int residual) {
-#if FLAT
-  const int start = ROW_START(p), fresh = p * VW - start; /* lanes before fresh: row p - 1's */
-  __global float *at = yk + start;
-  /* whole rows only (a constant where the plane is a multiple of VW), or this one */
-  const int whole = OUT_PLANE % VW == 0 || fresh == 0;
-#else
-  __global float *at = yk + p * OUT_ROW + q0 * OUT_COL;
-  const int fresh = 0, whole = OUT_COL == 1 && q0 + VW <= Q;
-#endif
-  float lanes[VW];
-  if (residual) {
-    if (whole) {
-      v += vloadW(0, at);
-    } else { /* only the lanes this row stores: the others may be another work-item's */
-      vstoreW(v, 0, lanes);
-      for (int l = fresh; l < VW && LANE_INSIDE(l); l++) lanes[l] += at[l * OUT_STEP];
-      v = vloadW(0, lanes);
-    }
-  }
-  v = EPI_ACT(floatW, v, epi);
-  if (whole) {
-    STREAM_STORE(VW, v, at, EPI_STREAM(epi));
-  } else {
-    vstoreW(v, 0, lanes);
-    for (int l = fresh; l < VW && LANE_INSIDE(l); l++) at[l * OUT_STEP] = lanes[l];
-  }
-}
 
 __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
                                  __global const float *wr, const ulong wr_off,
@@ -137,6 +110,12 @@ __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
     xc += IN_PLANE;
     wc += R * S * KC;
   }
+  /* Whole rows are stored here, act(acc + bias), plus what y holds with a residual; partial
+     rows are kept for the loop below, so that their code and the activation's appear once
+     more, not KC x TH times (inlined at every unrolled store, they took most of the compile
+     time: 1x1 layers 5-8 s per program). */
+  float part[KC][TH][VW];
+  int parts = 0;
 #pragma unroll
   for (int kc = 0; kc < KC; kc++) {
     const int k = kcb * KC + kc;
@@ -147,7 +126,28 @@ __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
     for (int th = 0; th < TH; th++) {
       const int p = p0 + th;
       if (p >= P) break;
-      store_row(yk, acc[kc][th] + b, p, q0, epi, out_w, out_plane, out_row, EPI_RESIDUAL(epi));
+      floatW v = acc[kc][th] + b;
+      __global float *at = ROW_AT(yk, p, q0);
+      if (ROW_WHOLE(p, q0)) {
+        if (EPI_RESIDUAL(epi)) v += vloadW(0, at);
+        STREAM_STORE(VW, EPI_ACT(floatW, v, epi), at, EPI_STREAM(epi));
+      } else {
+        vstoreW(v, 0, &part[kc][th][0]);
+        parts = 1;
+      }
     }
+  }
+  if (!parts) return;
+#pragma unroll 1
+  for (int i = 0; i < KC * TH; i++) {
+    const int kc = i / TH, th = i % TH, k = kcb * KC + kc, p = p0 + th;
+    if (k >= KG || p >= P || ROW_WHOLE(p, q0)) continue;
+    __global float *at = ROW_AT(y + y_off + ((size_t)n * K + g * KG + k) * OUT_PLANE, p, q0);
+    float *lanes = &part[kc][th][0];
+    const int fresh = ROW_FRESH(p);
+    if (EPI_RESIDUAL(epi)) /* only the lanes this row stores: the others may be another's */
+      for (int l = fresh; l < VW && LANE_INSIDE(l, q0); l++) lanes[l] += at[l * OUT_STEP];
+    vstoreW(EPI_ACT(floatW, vloadW(0, lanes), epi), 0, lanes);
+    for (int l = fresh; l < VW && LANE_INSIDE(l, q0); l++) at[l * OUT_STEP] = lanes[l];
   }
 }
