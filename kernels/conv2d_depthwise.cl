@@ -49,26 +49,6 @@ INLINE bool reach_ok(const int plane, const int ih, const int lo) {
   return first >= 0 && first + SPAN <= (long)get_global_size(1) * H * W;
 }
 
-/* Stores VEC columns from q0 (those inside the row) at yp, act(o), plus what y holds first
-   with residual: a constant at each call, so that the plain stores load nothing. out_w serves
-   Q when Q names it. */
-INLINE void store_columns(__global float *yp, floatV o, const int q0, const int epi,
-                          const int out_w, const int residual) {
-  if (q0 + VEC <= Q) {
-    if (residual) o += vloadV(0, yp);
-    vstoreV(EPI_ACT(floatV, o, epi), 0, yp);
-  } else {
-    float lanes[VEC];
-    if (residual) {
-      vstoreV(o, 0, lanes);
-      for (int l = 0; l < VEC && q0 + l < Q; l++) lanes[l] += yp[l];
-      o = vloadV(0, lanes);
-    }
-    vstoreV(EPI_ACT(floatV, o, epi), 0, lanes);
-    for (int l = 0; l < VEC && q0 + l < Q; l++) yp[l] = lanes[l];
-  }
-}
-
 __kernel void conv2d_depthwise(__global const float *x, const ulong x_off, __global const float *w,
                                const ulong w_off, __global const float *bias, const ulong bias_off,
                                const int epi, __global float *y, const ulong y_off, const int in_h,
@@ -120,15 +100,32 @@ __kernel void conv2d_depthwise(__global const float *x, const ulong x_off, __glo
       for (int s = 0; s < S; s++) acc[d / SH] = fma(tap[s], (floatV)(wr[r][s]), acc[d / SH]);
     }
   }
+  /* Whole rows of VEC columns are stored here, act(acc + bias), plus what y holds with a
+     residual; a last column tile's rows are kept for the loop below, so that their code and
+     the activation's appear once more, not TH times (inlined at every unrolled store, once
+     per path and residual variant, they took most of the compile time). */
   const float b = EPI_HAS_BIAS(epi) ? bias[bias_off + c] : 0.0f;
-  __global float *yc = y + y_off + (size_t)plane * P * Q;
+  __global float *yc = y + y_off + (size_t)plane * P * Q + q0;
+  float part[TH][VEC];
 #pragma unroll
   for (int th = 0; th < TH; th++) {
     const int p = p0 + th;
     if (p >= P) break;
+    floatV o = acc[th] + b;
+    if (q0 + VEC <= Q) {
+      if (EPI_RESIDUAL(epi)) o += vloadV(0, yc + p * Q);
+      vstoreV(EPI_ACT(floatV, o, epi), 0, yc + p * Q);
+    } else {
+      vstoreV(o, 0, part[th]);
+    }
+  }
+  if (q0 + VEC <= Q) return;
+#pragma unroll 1
+  for (int th = 0; th < TH && p0 + th < P; th++) {
+    __global float *yp = yc + (p0 + th) * Q;
     if (EPI_RESIDUAL(epi))
-      store_columns(yc + p * Q + q0, acc[th] + b, q0, epi, out_w, 1);
-    else
-      store_columns(yc + p * Q + q0, acc[th] + b, q0, epi, out_w, 0);
+      for (int l = 0; l < VEC && q0 + l < Q; l++) part[th][l] += yp[l];
+    vstoreV(EPI_ACT(floatV, vloadV(0, part[th]), epi), 0, part[th]);
+    for (int l = 0; l < VEC && q0 + l < Q; l++) yp[l] = part[th][l];
   }
 }
