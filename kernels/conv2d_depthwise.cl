@@ -101,8 +101,8 @@ __kernel void conv2d_depthwise(__global const float *x, const ulong x_off, __glo
     }
   }
   /* Whole rows of VEC columns are stored here, act(acc + bias), plus what y holds with a
-     residual; a last column tile's rows are kept for the loop below, so that their code and
-     the activation's appear once more, not TH times (inlined at every unrolled store, once
+     residual; a last column tile's rows are kept for EPI_STORE_LANES below, so that their
+     code and the activation's appear once more, not TH times (inlined at every unrolled store, once
      per path and residual variant, they took most of the compile time). */
   const float b = EPI_HAS_BIAS(epi) ? bias[bias_off + c] : 0.0f;
   __global float *yc = y + y_off + (size_t)plane * P * Q + q0;
@@ -121,11 +121,6 @@ __kernel void conv2d_depthwise(__global const float *x, const ulong x_off, __glo
   }
   if (q0 + VEC <= Q) return;
 #pragma unroll 1
-  for (int th = 0; th < TH && p0 + th < P; th++) {
-    __global float *yp = yc + (p0 + th) * Q;
-    if (EPI_RESIDUAL(epi))
-      for (int l = 0; l < VEC && q0 + l < Q; l++) part[th][l] += yp[l];
-    vstoreV(EPI_ACT(floatV, vloadV(0, part[th]), epi), 0, part[th]);
-    for (int l = 0; l < VEC && q0 + l < Q; l++) yp[l] = part[th][l];
-  }
+  for (int th = 0; th < TH && p0 + th < P; th++)
+    EPI_STORE_LANES(VEC, part[th], yc + (p0 + th) * Q, 0, Q - q0, 1, epi);
 }

@@ -24,19 +24,20 @@
 #define vstoreW CAT(vstore, VW)
 #define K (G * KG)
 /* Where output row p's VW columns from q0 start in output plane yk; whether the row is whole;
-   which of its lanes it stores (FLAT: a ragged last row starts inside the previous row, whose
-   lanes it leaves alone; otherwise a last column tile stops at Q), and their step. */
+   which of its lanes it stores, ROW_FRESH to ROW_END - 1 (FLAT: a ragged last row starts
+   inside the previous row, whose lanes it leaves alone; otherwise a last column tile stops at
+   Q), and their step. */
 #if FLAT
 #define ROW_AT(yk, p, q0) ((yk) + ROW_START(p))
 #define ROW_FRESH(p) ((p)*VW - ROW_START(p))
+#define ROW_END(q0) VW
 #define ROW_WHOLE(p, q0) (OUT_PLANE % VW == 0 || ROW_FRESH(p) == 0)
-#define LANE_INSIDE(l, q0) 1
 #define OUT_STEP 1
 #else
 #define ROW_AT(yk, p, q0) ((yk) + (p)*OUT_ROW + (q0)*OUT_COL)
 #define ROW_FRESH(p) 0
+#define ROW_END(q0) min(VW, Q - (q0))
 #define ROW_WHOLE(p, q0) (OUT_COL == 1 && (q0) + VW <= Q)
-#define LANE_INSIDE(l, q0) ((q0) + (l) < Q)
 #define OUT_STEP OUT_COL
 #endif
 
@@ -111,9 +112,9 @@ __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
     wc += R * S * KC;
   }
   /* Whole rows are stored here, act(acc + bias), plus what y holds with a residual; partial
-     rows are kept for the loop below, so that their code and the activation's appear once
-     more, not KC x TH times (inlined at every unrolled store, they took most of the compile
-     time: 1x1 layers 5-8 s per program). */
+     rows are kept for EPI_STORE_LANES below, so that their code and the activation's appear
+     once more, not KC x TH times (inlined at every unrolled store, they took most of the
+     compile time: 1x1 layers 5-8 s per program). */
   float part[KC][TH][VW];
   int parts = 0;
 #pragma unroll
@@ -143,11 +144,6 @@ __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
     const int kc = i / TH, th = i % TH, k = kcb * KC + kc, p = p0 + th;
     if (k >= KG || p >= P || ROW_WHOLE(p, q0)) continue;
     __global float *at = ROW_AT(y + y_off + ((size_t)n * K + g * KG + k) * OUT_PLANE, p, q0);
-    float *lanes = &part[kc][th][0];
-    const int fresh = ROW_FRESH(p);
-    if (EPI_RESIDUAL(epi)) /* only the lanes this row stores: the others may be another's */
-      for (int l = fresh; l < VW && LANE_INSIDE(l, q0); l++) lanes[l] += at[l * OUT_STEP];
-    vstoreW(EPI_ACT(floatW, vloadW(0, lanes), epi), 0, lanes);
-    for (int l = fresh; l < VW && LANE_INSIDE(l, q0); l++) at[l * OUT_STEP] = lanes[l];
+    EPI_STORE_LANES(VW, part[kc][th], at, ROW_FRESH(p), ROW_END(q0), OUT_STEP, epi);
   }
 }

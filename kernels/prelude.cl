@@ -46,6 +46,20 @@
 #define EPI_CALL_FUNCTIONS                                                                         \
   EPI_CALLS_(float) EPI_CALLS_(float2) EPI_CALLS_(float4) EPI_CALLS_(float8) EPI_CALLS_(float16)
 
+/* EPI_STORE_LANES(N, lanes, at, from, to, step, epi): stores lanes from..to-1 of a partial
+   output row of N lanes (a private float array) at at[l * step]: act(lanes), plus what y holds
+   there with a residual, the activation on the whole vector (per lane, sigmoid and tanh cost
+   N times more). For the rows that end inside a vector, after a kernel's unrolled whole-row
+   stores and not unrolled, so that this code appears once per kernel, not at every unrolled
+   store (there it took most of the compile time). */
+#define EPI_STORE_LANES(N, lanes, at, from, to, step, epi)                                         \
+  do {                                                                                             \
+    if (EPI_RESIDUAL(epi))                                                                         \
+      for (int l_ = (from); l_ < (to); l_++) (lanes)[l_] += (at)[l_ * (step)];                     \
+    CAT(vstore, N)(EPI_ACT(CAT(float, N), CAT(vload, N)(0, (lanes)), (epi)), 0, (lanes));          \
+    for (int l_ = (from); l_ < (to); l_++) (at)[l_ * (step)] = (lanes)[l_];                        \
+  } while (0)
+
 /* PREFETCH(p): asks for the cache line of p ahead of its use, where the device's compiler is
    clang on a CPU (the library adds -D CLCNN_CLANG_CPU); nothing elsewhere. For loads whose
    hardware prefetchers lose the pattern, such as one row per input channel a plane apart. */
