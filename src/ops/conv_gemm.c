@@ -134,25 +134,26 @@ clcnn_status clcnn_conv_gemm_1x1(clcnn_context *ctx, const clcnn_conv_geometry *
    kernel wins every other measured shape on CPUs (74-340 GFLOP/s against 1.8-33 for the CLBlast
    paths with CLBlast's untuned defaults on PoCL). On GPUs CLBlast's tuned GEMM is the better
    bet for 1x1 and long reductions (untested here: no GPU was available).
-   Constant weights with small transformed filters (36 x C x K floats up to 2.4 MB, 128 x 128
-   channels) pay from 32 tiles: timed alone, 128 channels at 28x28, batch 1 (49 tiles) 0.57
-   against 0.76 ms, 64 at 28x28 0.21 against 0.27, 128 at 14x14 batch 2 0.39 against 0.45; in
-   ResNet-18 at batch 1 2-3% faster over three paired runs. 32 channels still lose (0.15
-   against 0.12), and so do larger filters inside a network (above), so the rule stops there. */
+   Constant weights pay from 32 tiles with 64 or more channels: timed alone, 128 channels at
+   28x28, batch 1 (49 tiles) 0.57 against 0.76 ms, 64 at 28x28 0.21 against 0.27, 128 at 14x14
+   batch 2 0.39 against 0.45; in ResNet-18 at batch 1 2-3% faster over three paired runs. 32
+   channels still lose (0.15 against 0.12). Larger filters (up to 37.7 MB transformed, 512 x
+   512) were first kept off this rule for the 16-tile loss above, but from 32 tiles on they
+   win in networks too: alternated runs, ResNet-18 batch 8 106-107 -> 99-101 ms (512 channels
+   at 7x7), batch 2 27.6-35.4 -> 25.2-25.3 ms (256 at 14x14), VGG-11 batch 1 63.9-65.6 ->
+   51.2-51.8 ms (512 at 28x28); the 512-channel 7x7 layer alone at batch 8 5.7 against 8.4. */
 #define WINOGRAD_MIN_CHANNELS 32
 #define WINOGRAD_MIN_TILES 64
-#define WINOGRAD_SMALL_MIN_CHANNELS 64
-#define WINOGRAD_SMALL_MAX_CHANNEL_PAIRS (128 * 128)
-#define WINOGRAD_SMALL_MIN_TILES 32
+#define WINOGRAD_CONSTANT_MIN_CHANNELS 64
+#define WINOGRAD_CONSTANT_MIN_TILES 32
 
 int clcnn_conv_winograd_pays(const clcnn_conv_geometry *g, int constant_weights) {
   size_t tiles = g->n * ((g->p + 3) / 4) * ((g->q + 3) / 4);
   if (!clcnn_winograd_applies(g) || g->c < WINOGRAD_MIN_CHANNELS || g->k < WINOGRAD_MIN_CHANNELS)
     return 0;
   if (tiles >= WINOGRAD_MIN_TILES) return 1;
-  return constant_weights && g->c >= WINOGRAD_SMALL_MIN_CHANNELS &&
-         g->k >= WINOGRAD_SMALL_MIN_CHANNELS && g->c * g->k <= WINOGRAD_SMALL_MAX_CHANNEL_PAIRS &&
-         tiles >= WINOGRAD_SMALL_MIN_TILES;
+  return constant_weights && g->c >= WINOGRAD_CONSTANT_MIN_CHANNELS &&
+         g->k >= WINOGRAD_CONSTANT_MIN_CHANNELS && tiles >= WINOGRAD_CONSTANT_MIN_TILES;
 }
 
 clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g,
