@@ -4,7 +4,9 @@ oneDNN's per problem and pass (the medians of the runs' ratios; above 1: clcnn f
 with per-pass geometric means. The bench itself times each pair in alternation in one
 process; this only repeats it to show the spread.
 
-usage: scripts/speed_table.py [--runs N] [--bench PATH] [SHAPE ...]"""
+usage: scripts/speed_table.py [--runs N] [--bench PATH] [--constant-weights] [SHAPE ...]
+(--constant-weights: inference plans, filters transformed once, as oneDNN's are reordered
+once outside its timing)"""
 import argparse, json, math, statistics, subprocess
 
 PASSES = [("forward", ("auto",)), ("backward data", ("backward-data",)),
@@ -19,11 +21,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--bench", default="build/tools/clcnn")
+    ap.add_argument("--constant-weights", action="store_true")
     ap.add_argument("shapes", nargs="*")
     a = ap.parse_args()
     ratios, ms = {}, {}
     for _ in range(a.runs):
-        out = subprocess.run([a.bench, "bench", "--json", "--no-clblast", *a.shapes],
+        out = subprocess.run([a.bench, "bench", "--json", "--no-clblast",
+                              *(["--constant-weights"] if a.constant_weights else []), *a.shapes],
                              check=True, capture_output=True, text=True).stdout
         for row in json.loads(out)["rows"]:
             if row["ratio_vs_onednn"] > 0 and not row["problem"].startswith("tutorial"):
