@@ -25,21 +25,61 @@ __kernel void pad_input(__global const float *x, const ulong x_off, __global flo
 }
 #endif
 
-/* wr[g][kb][c][r][s][l] = w[g*KG + kb*VEC + l][c][r][s], zero when kb*VEC + l >= KG. */
+/* wr[g][kb][j][l] (j = c*RS + rs, l < VEC) = tap rs of the filter of output channel
+   k = kb*VEC + l and input channel c in group g, zero when k >= KG: w[g*KG + k][j]. Per
+   block the transpose of VEC rows of w, one work-item per 4 consecutive j: 4 x 4 transposes
+   of float4 loads along the rows into float4 stores along the block (where VEC is a multiple
+   of 4; element by element otherwise). */
 #if !defined(ALONE) || defined(WANT_block_weights)
 __kernel void block_weights(__global const float *w, const ulong w_off, __global float *wr,
                             const ulong wr_off, const int G, const int KG, const int KB,
                             const int CG, const int RS, const int VEC) {
-  /* one work-item per (channel, block, group), channels fastest: its RS * VEC outputs are
-     contiguous, and the VEC filter rows it reads (RS floats each) stay in cache */
+  const int J = CG * RS, J4 = (J + 3) / 4;
+  const size_t item = get_global_id(0);
+  if (item >= (size_t)G * KB * J4) return;
+  const int j0 = (int)(item % J4) * 4, block = (int)(item / J4);
+  const int kb = block % KB, g = block / KB, n = min(4, J - j0);
+  __global const float *in = w + w_off + (size_t)g * KG * J + j0;
+  __global float *out = wr + wr_off + ((size_t)block * J + j0) * VEC;
+  if (n < 4 || VEC % 4 != 0) {
+    for (int e = 0; e < n; e++)
+      for (int l = 0; l < VEC; l++) {
+        const int k = kb * VEC + l;
+        out[e * VEC + l] = k < KG ? in[(size_t)k * J + e] : 0.0f;
+      }
+    return;
+  }
+  for (int l = 0; l < VEC; l += 4) {
+    const int k = kb * VEC + l;
+    const float4 r0 = k < KG ? vload4(0, in + (size_t)k * J) : (float4)(0.0f);
+    const float4 r1 = k + 1 < KG ? vload4(0, in + (size_t)(k + 1) * J) : (float4)(0.0f);
+    const float4 r2 = k + 2 < KG ? vload4(0, in + (size_t)(k + 2) * J) : (float4)(0.0f);
+    const float4 r3 = k + 3 < KG ? vload4(0, in + (size_t)(k + 3) * J) : (float4)(0.0f);
+    vstore4((float4)(r0.x, r1.x, r2.x, r3.x), 0, out + l);
+    vstore4((float4)(r0.y, r1.y, r2.y, r3.y), 0, out + VEC + l);
+    vstore4((float4)(r0.z, r1.z, r2.z, r3.z), 0, out + 2 * VEC + l);
+    vstore4((float4)(r0.w, r1.w, r2.w, r3.w), 0, out + 3 * VEC + l);
+  }
+}
+#endif
+
+/* The same blocks from the filters of the convolution whose input gradient this one computes
+   (turned and transposed in the same pass): wr[g][kb][c][rs][l] = w[g*CG + c][k][RS-1-rs]
+   for k = kb*VEC + l < KG. One work-item per (channel, block, group): the VEC x RS floats it
+   reads are contiguous, and so are the RS x VEC it writes. */
+#if !defined(ALONE) || defined(WANT_block_flipped_weights)
+__kernel void block_flipped_weights(__global const float *w, const ulong w_off, __global float *wr,
+                                    const ulong wr_off, const int G, const int KG, const int KB,
+                                    const int CG, const int RS, const int VEC) {
   const size_t item = get_global_id(0);
   if (item >= (size_t)G * KB * CG) return;
   const int c = (int)(item % CG), kb = (int)(item / CG % KB), g = (int)(item / CG / KB);
+  __global const float *in = w + w_off + ((size_t)g * CG + c) * KG * RS + RS - 1;
   __global float *out = wr + wr_off + (((size_t)g * KB + kb) * CG + c) * RS * VEC;
   for (int rs = 0; rs < RS; rs++)
     for (int l = 0; l < VEC; l++) {
       const int k = kb * VEC + l;
-      out[rs * VEC + l] = k < KG ? w[w_off + (((size_t)g * KG + k) * CG + c) * RS + rs] : 0.0f;
+      out[rs * VEC + l] = k < KG ? in[(size_t)k * RS - rs] : 0.0f;
     }
 }
 #endif

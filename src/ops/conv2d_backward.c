@@ -156,9 +156,7 @@ size_t clcnn_backward_data_packed_floats(const clcnn_backward_data_conv *bd) {
 }
 
 size_t clcnn_backward_data_scratch_floats(const clcnn_backward_data_conv *bd) {
-  return bd->mode == CLCNN_DATA_PHASES || (bd->mode == CLCNN_DATA_FLIPPED && bd->dc.fast)
-             ? bd->flipped_floats
-             : 0;
+  return bd->mode == CLCNN_DATA_PHASES ? bd->flipped_floats : 0;
 }
 
 static clcnn_status pack_phase(clcnn_context *ctx, const clcnn_backward_data_conv *bd,
@@ -172,7 +170,7 @@ static clcnn_status pack_phase(clcnn_context *ctx, const clcnn_backward_data_con
       CLCNN_INT(g->s), CLCNN_INT(ph->a), CLCNN_INT(ph->b), CLCNN_INT(g->sh), CLCNN_INT(g->sw),
       CLCNN_INT(ph->ja), CLCNN_INT(ph->jb));
   if (status != CLCNN_OK) return status;
-  return clcnn_direct_pack(ctx, &ph->dc, (clcnn_buffer_view){scratch, 0},
+  return clcnn_direct_pack(ctx, &ph->dc, (clcnn_buffer_view){scratch, 0}, 0,
                            (clcnn_buffer_view){packed, ph->packed_offset});
 }
 
@@ -186,15 +184,12 @@ clcnn_status clcnn_backward_data_pack(clcnn_context *ctx, const clcnn_backward_d
     return status;
   }
   if (bd->winograd) return clcnn_winograd_pack(ctx, &bd->wc, w, 1, packed); /* flips itself */
-  cl_mem flipped = bd->dc.fast ? scratch : packed;
+  if (bd->dc.fast) /* flipped and blocked in one pass */
+    return clcnn_direct_pack(ctx, &bd->dc, w, 1, (clcnn_buffer_view){packed, 0});
   clcnn_launch_dims dims = {2, {g->groups * g->cg, g->kg}, {0}};
-  status = CLCNN_LAUNCH(ctx, bd->kernel, "flip_weights", &dims, CLCNN_MEM(w.buf),
-                        CLCNN_ULONG(w.offset), CLCNN_MEM(flipped), CLCNN_INT(g->groups),
-                        CLCNN_INT(g->kg), CLCNN_INT(g->cg), CLCNN_INT(g->r), CLCNN_INT(g->s));
-  if (status != CLCNN_OK || flipped == packed) return status;
-
-  return clcnn_direct_pack(ctx, &bd->dc, (clcnn_buffer_view){flipped, 0},
-                           (clcnn_buffer_view){packed, 0});
+  return CLCNN_LAUNCH(ctx, bd->kernel, "flip_weights", &dims, CLCNN_MEM(w.buf),
+                      CLCNN_ULONG(w.offset), CLCNN_MEM(packed), CLCNN_INT(g->groups),
+                      CLCNN_INT(g->kg), CLCNN_INT(g->cg), CLCNN_INT(g->r), CLCNN_INT(g->s));
 }
 
 static clcnn_status gather_data(clcnn_context *ctx, const clcnn_backward_data_conv *bd,

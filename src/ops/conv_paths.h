@@ -63,9 +63,11 @@ clcnn_status clcnn_direct_setup(clcnn_context *ctx, const clcnn_conv_geometry *g
 clcnn_status clcnn_direct_setup_strided(clcnn_context *ctx, const clcnn_conv_geometry *g,
                                         size_t out_plane, size_t out_row, size_t out_col,
                                         clcnn_direct_conv *dc);
-/* Blocked weights [G][KB][CG][R][S][KV*VEC] from w (K x CG x R x S) into packed. */
+/* Blocked weights [G][KB][CG][R][S][KV*VEC] from w (K x CG x R x S) into packed; with
+   flipped, w holds the filters of the stride-1 convolution whose input gradient dc computes
+   (CG x K x R x S per group), turned and transposed on the way. */
 clcnn_status clcnn_direct_pack(clcnn_context *ctx, const clcnn_direct_conv *dc, clcnn_buffer_view w,
-                               clcnn_buffer_view packed);
+                               int flipped, clcnn_buffer_view packed);
 /* y = act(x (*) w + bias); w is the packed buffer for the fast kernel, the plain filters
    otherwise. */
 clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
@@ -140,7 +142,9 @@ clcnn_status clcnn_backward_data_setup(clcnn_context *ctx, const char *fn,
    packing needs (0: none). */
 size_t clcnn_backward_data_packed_floats(const clcnn_backward_data_conv *bd);
 size_t clcnn_backward_data_scratch_floats(const clcnn_backward_data_conv *bd);
-/* Flipped filters into scratch (flipped_floats), then blocked into packed. */
+/* The filters packing the path reads: for the phases of a strided problem each phase's taps
+   flipped into scratch (flipped_floats), then blocked into packed; otherwise flipped (and for
+   the fast kernel blocked in the same pass) straight into packed. */
 clcnn_status clcnn_backward_data_pack(clcnn_context *ctx, const clcnn_backward_data_conv *bd,
                                       clcnn_buffer_view w, cl_mem scratch, cl_mem packed);
 /* w: the packed filters when packed_floats > 0, else the plain ones. */

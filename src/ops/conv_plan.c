@@ -301,7 +301,7 @@ static clcnn_status packed_for(clcnn_conv2d_plan *plan, packed_weights *kept, si
 }
 
 static clcnn_status pack_direct(clcnn_conv2d_plan *plan, clcnn_buffer_view w, cl_mem packed) {
-  return clcnn_direct_pack(plan->ctx, &plan->direct, w, (clcnn_buffer_view){packed, 0});
+  return clcnn_direct_pack(plan->ctx, &plan->direct, w, 0, (clcnn_buffer_view){packed, 0});
 }
 
 static clcnn_status pack_wg(clcnn_conv2d_plan *plan, clcnn_buffer_view w, cl_mem packed) {
