@@ -140,7 +140,8 @@ clcnn_status clcnn_backward_data_setup(clcnn_context *ctx, const char *fn,
   if (status == CLCNN_OK)
     status = bd->winograd ? clcnn_winograd_setup(ctx, fn, &bd->tg, &bd->wc)
                           : clcnn_direct_setup(ctx, &bd->tg, &bd->dc);
-  if (status == CLCNN_OK)
+  /* the flip alone only where the filters are not transformed or blocked on the way */
+  if (status == CLCNN_OK && !bd->winograd && !bd->dc.fast)
     status = clcnn_kernel_get_alone(ctx, "conv2d_layout.cl", "flip_weights", &bd->kernel);
   return status;
 }
