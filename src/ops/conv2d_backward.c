@@ -136,7 +136,7 @@ clcnn_status clcnn_backward_data_setup(clcnn_context *ctx, const char *fn,
   bd->g = f;
   bd->flipped_floats = f.k * f.cg * f.r * f.s;
   status = transposed_geometry(ctx, fn, &f, &bd->tg);
-  bd->winograd = status == CLCNN_OK && clcnn_conv_winograd_pays(&bd->tg, 0);
+  bd->winograd = status == CLCNN_OK && clcnn_conv_winograd_pays(ctx, &bd->tg, 0);
   if (status == CLCNN_OK)
     status = bd->winograd ? clcnn_winograd_setup(ctx, fn, &bd->tg, &bd->wc)
                           : clcnn_direct_setup(ctx, &bd->tg, &bd->dc);

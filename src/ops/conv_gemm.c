@@ -147,9 +147,18 @@ clcnn_status clcnn_conv_gemm_1x1(clcnn_context *ctx, const clcnn_conv_geometry *
 #define WINOGRAD_CONSTANT_MIN_CHANNELS 64
 #define WINOGRAD_CONSTANT_MIN_TILES 32
 
-int clcnn_conv_winograd_pays(const clcnn_conv_geometry *g, int constant_weights) {
+/* A constant-weight plan keeps its transformed filters (36 x C x K floats, 4x the plain ones)
+   for its life: beyond this share of the device's memory per layer the direct kernel's
+   packed filters are the better use of it (ResNet-18's 512-channel layers: 37.7 MB). */
+#define WINOGRAD_KEPT_MEMORY_SHARE 32
+
+int clcnn_conv_winograd_pays(const clcnn_context *ctx, const clcnn_conv_geometry *g,
+                             int constant_weights) {
   size_t tiles = g->n * ((g->p + 3) / 4) * ((g->q + 3) / 4);
   if (!clcnn_winograd_applies(g) || g->c < WINOGRAD_MIN_CHANNELS || g->k < WINOGRAD_MIN_CHANNELS)
+    return 0;
+  if (constant_weights && 36.0 * (double)g->c * (double)g->k * sizeof(float) >
+                              (double)ctx->caps.global_mem_bytes / WINOGRAD_KEPT_MEMORY_SHARE)
     return 0;
   if (tiles >= WINOGRAD_MIN_TILES) return 1;
   return constant_weights && g->c >= WINOGRAD_CONSTANT_MIN_CHANNELS &&
@@ -160,12 +169,7 @@ clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_
                                      int constant_weights) {
   /* the work-group family covers every descriptor; its tuner weighs the others */
   if (clcnn_workgroup_family(ctx) && clcnn_wg_applies(g)) return CLCNN_CONV_DIRECT;
-  /* a constant-weight plan keeps its transformed filters (36 x C x K floats, 4x the plain
-     ones) for its life: beyond 1/32 of the device's memory per layer the direct kernel's
-     packed filters are the better use of it (ResNet-18's 512-channel layers: 37.7 MB) */
-  int kept_fits = !constant_weights || 36.0 * (double)g->c * (double)g->k * sizeof(float) <=
-                                           (double)ctx->caps.global_mem_bytes / 32.0;
-  if (clcnn_conv_winograd_pays(g, constant_weights) && kept_fits) return CLCNN_CONV_WINOGRAD;
+  if (clcnn_conv_winograd_pays(ctx, g, constant_weights)) return CLCNN_CONV_WINOGRAD;
   if (ctx->caps.type & CL_DEVICE_TYPE_CPU) return CLCNN_CONV_DIRECT;
   if (clcnn_conv_is_plain_1x1(g)) return CLCNN_CONV_GEMM_1X1;
   if (g->cg * g->r * g->s >= 256 && clcnn_conv_im2col_chunk(ctx, g) > 0)

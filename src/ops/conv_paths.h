@@ -256,8 +256,10 @@ int clcnn_conv_is_plain_1x1(const clcnn_conv_geometry *g);
 size_t clcnn_conv_im2col_chunk(const clcnn_context *ctx, const clcnn_conv_geometry *g);
 
 /* 1 when Winograd applies and is expected to beat the direct kernel (AUTO's rule), with its
-   filters transformed once (constant_weights) or at every call. */
-int clcnn_conv_winograd_pays(const clcnn_conv_geometry *g, int constant_weights);
+   filters transformed once (constant_weights: kept by the plan, so only while they fit a
+   share of ctx's device memory) or at every call. */
+int clcnn_conv_winograd_pays(const clcnn_context *ctx, const clcnn_conv_geometry *g,
+                             int constant_weights);
 /* The algorithm AUTO runs for this problem on ctx's device. */
 clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g,
                                      int constant_weights);
