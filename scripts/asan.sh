@@ -5,6 +5,10 @@
 #    report). Leak checking is off there: Check forks each test, and in a child forked from
 #    a process with PoCL's worker threads LeakSanitizer's own tracer crashes.
 # 2. LeakSanitizer: each suite that runs unforked (CK_FORK=no) once more with leak checking.
+#    __tls_get_addr is not intercepted there: with PoCL's kernel libraries loaded from a warm
+#    cache, the sanitizer's record of dynamic TLS holds a bogus block (seen: "DTLS 7 at
+#    0xe1f-0x800001f21"), and scanning it crashes the tracer at the leak check every time.
+#    Static TLS, stacks, registers and globals are still scanned; a leak is still reported.
 # The install check is left out: a plain consumer cannot link the sanitized library.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,15 +22,16 @@ export UBSAN_OPTIONS=print_stacktrace=1
 ASAN_OPTIONS=detect_leaks=0 ctest --test-dir "$build" --output-on-failure -E install_check
 failed=0
 leak_pass() {
-  CK_FORK=no ASAN_OPTIONS=detect_leaks=1 CLCNN_CACHE_DIR="$build/test-cache" CLCNN_KERNEL_DIR= \
-    CLCNN_DEVICE= "$build/tests/$1" >"$build/$1.leaks.log" 2>&1
+  CK_FORK=no ASAN_OPTIONS=detect_leaks=1:intercept_tls_get_addr=0 \
+    CLCNN_CACHE_DIR="$build/test-cache" CLCNN_KERNEL_DIR= CLCNN_DEVICE= \
+    "$build/tests/$1" >"$build/$1.leaks.log" 2>&1
 }
 for suite in test_runtime test_tensor test_gemm test_conv test_pool test_plan test_workgroup \
              test_threads test_backward test_training test_network test_model test_data; do
   if leak_pass "$suite"; then
     echo "LeakSanitizer: $suite clean"
-  # LeakSanitizer's own tracer can crash while it stops PoCL's worker threads (a signal in
-  # the tracer, no verdict on leaks): that suite runs once more, and only that case
+  # should LeakSanitizer's own tracer still crash (a signal in the tracer, no verdict on
+  # leaks), that suite runs once more, and only in that case
   elif grep -q "LeakSanitizer has encountered a fatal error" "$build/$suite.leaks.log" &&
        grep -q "Tracer caught signal" "$build/$suite.leaks.log" && leak_pass "$suite"; then
     echo "LeakSanitizer: $suite clean (second run: the tracer crashed in the first)"
