@@ -25,6 +25,30 @@ __kernel void pad_input(__global const float *x, const ulong x_off, __global flo
 }
 #endif
 
+/* pad_input's copy with the columns of each padded row in `phases` runs (column j at
+   j % phases * PW + j / phases; a row holds phases * PW = XW), for kernels that read a row
+   at column stride `phases` as contiguous vectors. */
+#if !defined(ALONE) || defined(WANT_pad_input_phases)
+__kernel void pad_input_phases(__global const float *x, const ulong x_off, __global float *xp,
+                               const int H, const int W, const int XH, const int XW, const int pt,
+                               const int pl, const int planes, const int phases) {
+  const int i = get_global_id(0), plane = get_global_id(1);
+  if (i >= XH || plane >= planes) return;
+  __global float *out = xp + ((size_t)plane * XH + i) * XW;
+  const int ih = i - pt, PW = XW / phases;
+  if (ih < 0 || ih >= H) {
+    for (int j = 0; j < XW; j++) out[j] = 0.0f;
+    return;
+  }
+  __global const float *row = x + x_off + ((size_t)plane * H + ih) * W;
+  for (int ph = 0; ph < phases; ph++)
+    for (int m = 0; m < PW; m++) {
+      const int iw = m * phases + ph - pl;
+      out[ph * PW + m] = iw >= 0 && iw < W ? row[iw] : 0.0f;
+    }
+}
+#endif
+
 /* wr[g][kb][j][l] (j = c*RS + rs, l < VEC) = tap rs of the filter of output channel
    k = kb*VEC + l and input channel c in group g, zero when k >= KG: w[g*KG + k][j]. Per
    block the transpose of VEC rows of w, one work-item per 4 consecutive j: 4 x 4 transposes

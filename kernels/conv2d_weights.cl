@@ -97,7 +97,14 @@ __kernel void conv2d_weight_tiles(__global const float *xp, const ulong xp_off,
    vector starts VW before its end (Q >= VW) and counts only the lanes past the previous
    vector. part[split] gets the work-item's sums, laid out as the tile kernel's. Required -D:
    VW KT CT R S SH DH DW CG KG G KTB (CT divides CG); P Q XH XW NS PR PB as in the tile
-   kernel. */
+   kernel. With -D SW=2 (column stride 2) the input is a padded copy whose rows hold their
+   even columns, then their odd ones (XW / 2 each): tap s of output column q is column
+   q + s*DW/2 of phase s*DW%2, so its vectors are still contiguous loads. */
+#ifndef SW
+#define SW 1
+#endif
+/* where tap s of the row's output column 0 lies in its (phase-split) input row */
+#define TAP_COLUMN(s) ((s)*DW % SW * (XW / SW) + (s)*DW / SW)
 #define floatW CAT(float, VW)
 #define intW CAT(int, VW)
 #define vloadW CAT(vload, VW)
@@ -151,7 +158,7 @@ __kernel void conv2d_weight_rows(__global const float *xp, const ulong xp_off,
         for (int ct = 0; ct < CT; ct++)
 #pragma unroll
           for (int s = 0; s < S; s++) {
-            const floatW xv = vloadW(0, xr + ct * XH * XW + qs + s * DW);
+            const floatW xv = vloadW(0, xr + ct * XH * XW + qs + TAP_COLUMN(s));
 #pragma unroll
             for (int kt = 0; kt < KT; kt++) acc[kt][ct][s] = fma(d[kt], xv, acc[kt][ct][s]);
           }

@@ -369,9 +369,15 @@ static clcnn_status build_weights_kernel(clcnn_context *ctx, clcnn_backward_weig
 #define ROWS_MAX_FILTERS 8
 #define ROWS_ACCUMULATORS 24
 
+/* Also at column stride 2 with few input channels per group (a network's first layer, whose
+   large dy the tile kernel would copy channels-last): the input is padded into rows of even
+   then odd columns, so that each tap still reads contiguous vectors. */
+#define ROWS_PHASED_MAX_CHANNELS 4
+
 static int rows_apply(const clcnn_conv_geometry *g) {
   int pointwise = g->r == 1 && g->s == 1 && g->kg > g->cg;
-  return g->sw == 1 && (g->kg <= ROWS_MAX_FILTERS || pointwise) && g->q >= 8 &&
+  int phased = g->sw == 2 && g->cg <= ROWS_PHASED_MAX_CHANNELS;
+  return ((g->sw == 1 && (g->kg <= ROWS_MAX_FILTERS || pointwise)) || phased) && g->q >= 8 &&
          g->s <= ROWS_ACCUMULATORS;
 }
 
@@ -419,6 +425,12 @@ static clcnn_status setup_rows(clcnn_context *ctx, clcnn_backward_weights_conv *
   bw->kb = (g->kg + (size_t)bw->kt - 1) / (size_t)bw->kt;
   bw->items = g->groups * bw->kb * (g->cg / (size_t)bw->ct) * g->r;
   pad_geometry(bw);
+  if (g->sw == 2) { /* each phase: the row's outputs plus the taps' reach past them */
+    bw->phases = 2;
+    bw->needs_pad = 1;
+    bw->xh = (g->p - 1) * g->sh + (g->r - 1) * g->dh + 1;
+    bw->xw = 2 * (g->q + (g->s - 1) * g->dw / 2);
+  }
   bw->chunk = bw->needs_pad
                   ? clcnn_workspace_items(ctx, g->c * bw->xh * bw->xw * sizeof(float), g->n)
                   : g->n;
@@ -428,9 +440,9 @@ static clcnn_status setup_rows(clcnn_context *ctx, clcnn_backward_weights_conv *
   char options[WEIGHT_OPTIONS];
   snprintf(options, sizeof options,
            "-DWEIGHT_ROWS -DVW=%d -DKT=%d -DCT=%d -DR=%zu -DS=%zu -DSH=%zu -DDH=%zu -DDW=%zu "
-           "-DCG=%zu -DKG=%zu -DG=%zu -DKTB=%zu",
+           "-DCG=%zu -DKG=%zu -DG=%zu -DKTB=%zu%s",
            bw->vec, bw->kt, bw->ct, g->r, g->s, g->sh, g->dh, g->dw, g->cg, g->kg, g->groups,
-           bw->kb);
+           bw->kb, bw->phases ? " -DSW=2" : "");
   return build_weights_kernel(ctx, bw, options, "conv2d_weight_rows");
 }
 
@@ -616,6 +628,23 @@ static clcnn_status channels_last(clcnn_context *ctx, const clcnn_backward_weigh
                       CLCNN_INT(g->p * g->q), CLCNN_INT(images));
 }
 
+/* The rows kernel's input at column stride 2: images n0 .. n0+images of x padded, each row
+   as its even columns, then its odd ones. */
+static clcnn_status pad_phases(clcnn_context *ctx, const clcnn_backward_weights_conv *bw,
+                               const clcnn_tensor *x, size_t n0, size_t images, cl_mem xp) {
+  const clcnn_conv_geometry *g = &bw->g;
+  cl_kernel kernel;
+  clcnn_status status =
+      clcnn_kernel_get_alone(ctx, "conv2d_layout.cl", "pad_input_phases", &kernel);
+  if (status != CLCNN_OK) return status;
+  clcnn_launch_dims dims = {2, {bw->xh, images * g->c}, {8, 1}};
+  return CLCNN_LAUNCH(ctx, kernel, "pad_input_phases", &dims, CLCNN_MEM(x->buf),
+                      CLCNN_ULONG(x->offset + n0 * g->c * g->h * g->w), CLCNN_MEM(xp),
+                      CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(bw->xh), CLCNN_INT(bw->xw),
+                      CLCNN_INT(g->pt), CLCNN_INT(g->pl), CLCNN_INT(images * g->c),
+                      CLCNN_INT(bw->phases));
+}
+
 /* Per chunk of images: padded input, dy channels-last (for the tile kernel), the partial
    sums per image split, then their sum into dw (added to the earlier chunks'). */
 static clcnn_status weights_tiled(clcnn_context *ctx, const clcnn_backward_weights_conv *bw,
@@ -640,7 +669,9 @@ static clcnn_status weights_tiled(clcnn_context *ctx, const clcnn_backward_weigh
     status = clcnn_workspace_get(ctx, CLCNN_WS_PARTIALS, bw->ns * partials * sizeof(float), &part);
   for (size_t n0 = 0; status == CLCNN_OK && n0 < g->n; n0 += bw->chunk) {
     size_t images = g->n - n0 < bw->chunk ? g->n - n0 : bw->chunk;
-    if (bw->needs_pad) status = clcnn_conv_pad_input(ctx, x, g, n0, images, bw->xh, bw->xw, xp);
+    if (bw->needs_pad)
+      status = bw->phases ? pad_phases(ctx, bw, x, n0, images, xp)
+                          : clcnn_conv_pad_input(ctx, x, g, n0, images, bw->xh, bw->xw, xp);
     size_t xp_off = bw->needs_pad ? 0 : x->offset + n0 * g->c * g->h * g->w;
     if (status == CLCNN_OK && !bw->rows) status = channels_last(ctx, bw, dy, n0, images, dyt);
     clcnn_launch_dims dims = {2, {bw->items, bw->ns}, {1, 1}};

@@ -159,6 +159,7 @@ typedef struct clcnn_backward_weights_conv {
   int rows;             /* 1: the column-vector kernel (vec columns x kt filters x S taps) */
   int vec, kv, ct, rt;  /* kv vectors of vec filters x ct channels x rt rows x S taps */
   int kt;               /* rows: filters per work-item (and ct channels) */
+  int phases;           /* rows at column stride 2: the padded input's rows in 2 phases */
   int swapped;          /* tiles on the swapped problem: g is a pointwise layer's with input
                            and output exchanged (see swap_pointwise in conv2d_backward.c) */
   size_t kb, kgp, ns;   /* filter blocks, padded filters per group, reduction splits */
