@@ -16,8 +16,9 @@ export OCL_ICD_VENDORS=$icd CLCNN_DEVICE=oclgrind CLCNN_CACHE_DIR=off OCLGRIND_D
 clcnn=${CLCNN_BUILD_DIR:-build}/tools/clcnn
 # direct (channel vectors, column vectors at column stride 1 and 2, depthwise, 1x1 planes as
 # rows, first layers, generic), Winograd, im2col + GEMM, 1x1 GEMM, and their backward passes
-# (flipped, phases, gather; weight tiles, column vectors, GEMM), then pooling forward (rows,
-# global, generic) and backward (tiles, scatter, bands, planes, gather)
+# (flipped, phases, gather; weight tiles, column vectors on stride-1 rows, on even/odd-phase
+# rows and on 1x1 planes as runs, GEMM), then pooling forward (rows, global, generic) and
+# backward (tiles, scatter, bands, planes, gather)
 convolutions=(
   n2c3h7w9_k4r3s3_p1111 n1c5h9w11_k20r3s3_p1021 n2c2h8w8_k3r9s9_p4444 n1c4h6w6_k6r3s3_g2
   n1c32h8w8_k32r3s3_p1111 n2c3h9w9_k5r3s3_st2x2_p1111 n1c2h9w9_k3r3s3_st2x2_p1111_d2x2
