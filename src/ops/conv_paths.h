@@ -104,9 +104,10 @@ clcnn_status clcnn_winograd_run(clcnn_context *ctx, const clcnn_winograd_conv *w
 /* ---- Backward data: a transposed convolution ------------------------------------------ */
 
 typedef enum clcnn_data_mode {
-  CLCNN_DATA_GATHER,  /* one work-item per input element, any descriptor */
-  CLCNN_DATA_FLIPPED, /* stride 1: the forward direct path on flipped, transposed filters */
-  CLCNN_DATA_PHASES   /* stride > 1: one stride-1 direct convolution per output phase */
+  CLCNN_DATA_GATHER,   /* one work-item per input element, any descriptor */
+  CLCNN_DATA_FLIPPED,  /* stride 1: the forward direct path on flipped, transposed filters */
+  CLCNN_DATA_PHASES,   /* stride > 1: one stride-1 direct convolution per output phase */
+  CLCNN_DATA_DEPTHWISE /* depthwise at column stride 2: both column phases in one gather */
 } clcnn_data_mode;
 
 /* Phases of a strided input gradient: at most this many (stride_h * stride_w). */
