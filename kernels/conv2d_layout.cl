@@ -4,48 +4,36 @@
    own (the ALONE / WANT_ guards: see clcnn_kernel_get_alone). */
 
 /* xp[n][c][i][j] = x[n][c][i - pt][j - pl], zero outside x; xp is XH x XW per channel. One
-   work-item per padded row: zeros, the row of x, zeros. */
+   work-item per padded row: zeros, the row of x, zeros. With phases > 1 the padded row is
+   stored as its columns of each residue mod `phases` in turn (column j at j % phases * PW +
+   j / phases, PW = XW / phases), for kernels that read a row at that column stride as
+   contiguous vectors. */
 #if !defined(ALONE) || defined(WANT_pad_input)
 __kernel void pad_input(__global const float *x, const ulong x_off, __global float *xp, const int H,
                         const int W, const int XH, const int XW, const int pt, const int pl,
-                        const int planes) {
+                        const int planes, const int phases) {
   const int i = get_global_id(0), plane = get_global_id(1);
   if (i >= XH || plane >= planes) return;
   __global float *out = xp + ((size_t)plane * XH + i) * XW;
   const int ih = i - pt;
-  const int j0 = clamp(pl, 0, XW), j1 = clamp(pl + W, j0, XW); /* x's columns in this row */
   if (ih < 0 || ih >= H) {
     for (int j = 0; j < XW; j++) out[j] = 0.0f;
     return;
   }
   __global const float *row = x + x_off + ((size_t)plane * H + ih) * W - pl;
+  if (phases > 1) {
+    const int PW = XW / phases;
+    for (int ph = 0; ph < phases; ph++)
+      for (int m = 0; m < PW; m++) {
+        const int j = m * phases + ph;
+        out[ph * PW + m] = j >= pl && j < pl + W ? row[j] : 0.0f;
+      }
+    return;
+  }
+  const int j0 = clamp(pl, 0, XW), j1 = clamp(pl + W, j0, XW); /* x's columns in this row */
   for (int j = 0; j < j0; j++) out[j] = 0.0f;
   for (int j = j0; j < j1; j++) out[j] = row[j];
   for (int j = j1; j < XW; j++) out[j] = 0.0f;
-}
-#endif
-
-/* pad_input's copy with the columns of each padded row in `phases` runs (column j at
-   j % phases * PW + j / phases; a row holds phases * PW = XW), for kernels that read a row
-   at column stride `phases` as contiguous vectors. */
-#if !defined(ALONE) || defined(WANT_pad_input_phases)
-__kernel void pad_input_phases(__global const float *x, const ulong x_off, __global float *xp,
-                               const int H, const int W, const int XH, const int XW, const int pt,
-                               const int pl, const int planes, const int phases) {
-  const int i = get_global_id(0), plane = get_global_id(1);
-  if (i >= XH || plane >= planes) return;
-  __global float *out = xp + ((size_t)plane * XH + i) * XW;
-  const int ih = i - pt, PW = XW / phases;
-  if (ih < 0 || ih >= H) {
-    for (int j = 0; j < XW; j++) out[j] = 0.0f;
-    return;
-  }
-  __global const float *row = x + x_off + ((size_t)plane * H + ih) * W;
-  for (int ph = 0; ph < phases; ph++)
-    for (int m = 0; m < PW; m++) {
-      const int iw = m * phases + ph - pl;
-      out[ph * PW + m] = iw >= 0 && iw < W ? row[iw] : 0.0f;
-    }
 }
 #endif
 

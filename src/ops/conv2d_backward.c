@@ -666,23 +666,6 @@ static clcnn_status channels_last(clcnn_context *ctx, const clcnn_backward_weigh
                       CLCNN_INT(g->p * g->q), CLCNN_INT(images));
 }
 
-/* The rows kernel's input at column stride 2: images n0 .. n0+images of x padded, each row
-   as its even columns, then its odd ones. */
-static clcnn_status pad_phases(clcnn_context *ctx, const clcnn_backward_weights_conv *bw,
-                               const clcnn_tensor *x, size_t n0, size_t images, cl_mem xp) {
-  const clcnn_conv_geometry *g = &bw->g;
-  cl_kernel kernel;
-  clcnn_status status =
-      clcnn_kernel_get_alone(ctx, "conv2d_layout.cl", "pad_input_phases", &kernel);
-  if (status != CLCNN_OK) return status;
-  clcnn_launch_dims dims = {2, {bw->xh, images * g->c}, {8, 1}};
-  return CLCNN_LAUNCH(ctx, kernel, "pad_input_phases", &dims, CLCNN_MEM(x->buf),
-                      CLCNN_ULONG(x->offset + n0 * g->c * g->h * g->w), CLCNN_MEM(xp),
-                      CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(bw->xh), CLCNN_INT(bw->xw),
-                      CLCNN_INT(g->pt), CLCNN_INT(g->pl), CLCNN_INT(images * g->c),
-                      CLCNN_INT(bw->phases));
-}
-
 /* Per chunk of images: padded input, dy channels-last (for the tile kernel), the partial
    sums per image split, then their sum into dw (added to the earlier chunks'). */
 static clcnn_status weights_tiled(clcnn_context *ctx, const clcnn_backward_weights_conv *bw,
@@ -708,8 +691,7 @@ static clcnn_status weights_tiled(clcnn_context *ctx, const clcnn_backward_weigh
   for (size_t n0 = 0; status == CLCNN_OK && n0 < g->n; n0 += bw->chunk) {
     size_t images = g->n - n0 < bw->chunk ? g->n - n0 : bw->chunk;
     if (bw->needs_pad)
-      status = bw->phases ? pad_phases(ctx, bw, x, n0, images, xp)
-                          : clcnn_conv_pad_input(ctx, x, g, n0, images, bw->xh, bw->xw, xp);
+      status = clcnn_conv_pad_input(ctx, x, g, n0, images, bw->xh, bw->xw, bw->phases, xp);
     size_t xp_off = bw->needs_pad ? 0 : x->offset + n0 * g->c * g->h * g->w;
     if (status == CLCNN_OK && !bw->rows) status = channels_last(ctx, bw, dy, n0, images, dyt);
     clcnn_launch_dims dims = {2, {bw->items, bw->ns}, {1, 1}};

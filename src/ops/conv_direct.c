@@ -401,7 +401,7 @@ clcnn_status clcnn_direct_pack(clcnn_context *ctx, const clcnn_direct_conv *dc, 
 
 clcnn_status clcnn_conv_pad_input(clcnn_context *ctx, const clcnn_tensor *x,
                                   const clcnn_conv_geometry *g, size_t n0, size_t images, size_t xh,
-                                  size_t xw, cl_mem xp) {
+                                  size_t xw, int phases, cl_mem xp) {
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get_alone(ctx, "conv2d_layout.cl", "pad_input", &kernel);
   if (status != CLCNN_OK) return status;
@@ -409,7 +409,8 @@ clcnn_status clcnn_conv_pad_input(clcnn_context *ctx, const clcnn_tensor *x,
   return CLCNN_LAUNCH(ctx, kernel, "pad_input", &dims, CLCNN_MEM(x->buf),
                       CLCNN_ULONG(x->offset + n0 * g->c * g->h * g->w), CLCNN_MEM(xp),
                       CLCNN_INT(g->h), CLCNN_INT(g->w), CLCNN_INT(xh), CLCNN_INT(xw),
-                      CLCNN_INT(g->pt), CLCNN_INT(g->pl), CLCNN_INT(images * g->c));
+                      CLCNN_INT(g->pt), CLCNN_INT(g->pl), CLCNN_INT(images * g->c),
+                      CLCNN_INT(phases > 1 ? phases : 1));
 }
 
 static clcnn_status run_generic(clcnn_context *ctx, const clcnn_direct_conv *dc,
@@ -459,7 +460,7 @@ clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
                g->n * g->k * dc->out_plane * sizeof(float) >= ctx->stream_min_bytes;
   for (size_t n0 = 0; status == CLCNN_OK && n0 < g->n; n0 += dc->chunk) {
     size_t images = g->n - n0 < dc->chunk ? g->n - n0 : dc->chunk;
-    if (dc->needs_pad) status = clcnn_conv_pad_input(ctx, x, g, n0, images, dc->xh, dc->xw, xp);
+    if (dc->needs_pad) status = clcnn_conv_pad_input(ctx, x, g, n0, images, dc->xh, dc->xw, 1, xp);
     /* tiles first (a block's weights stay in cache), or weight blocks first (flat: a tile's
        input does) */
     size_t tiles = dc->tiles_p * dc->tiles_q, blocks = g->groups * dc->kb;

@@ -277,10 +277,11 @@ clcnn_status clcnn_conv_im2col(clcnn_context *ctx, const clcnn_conv_geometry *g,
                                clcnn_columns_layout layout, cl_mem col);
 
 /* Zero-padded copy of images n0 .. n0+images of x: xh x xw per channel, x placed at
-   (pad_top, pad_left), zeros elsewhere. */
+   (pad_top, pad_left), zeros elsewhere. phases > 1: each padded row stored as its columns of
+   each residue mod phases in turn (xw / phases each). */
 clcnn_status clcnn_conv_pad_input(clcnn_context *ctx, const clcnn_tensor *x,
                                   const clcnn_conv_geometry *g, size_t n0, size_t images, size_t xh,
-                                  size_t xw, cl_mem xp);
+                                  size_t xw, int phases, cl_mem xp);
 
 /* y[n][k][..] = act(y + bias[k]) in place (GEMM paths); nothing when epi is empty. */
 clcnn_status clcnn_conv_epilogue(clcnn_context *ctx, const clcnn_conv_geometry *g,
