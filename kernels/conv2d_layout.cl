@@ -168,19 +168,12 @@ __kernel void sum_rows(__global const float *dyt, __global float *db, const ulon
 }
 #endif
 
-/* Winograd F(4x4, 3x3) filter transform U = G w G^T, stored u[e][c][k] (e = i*6 + j the
-   position, k < KPAD with zeros past K) so that the product kernel reads whole vectors of
-      filters. One work-item per (block of 16 filters, channel), the 16 as vector lanes. With
-   `flipped` the source is the filters of the convolution whose input gradient this is
-   (C x K x 3 x 3), read transposed and rotated by 180 degrees. */
-#define G_ROWS(g0, g1, g2, t0, t1, t2, t3, t4, t5)                                                 \
-  t0 = g0 / 4.0f;                                                                                  \
-  t1 = -(g0 + g1 + g2) / 6.0f;                                                                     \
-  t2 = -(g0 - g1 + g2) / 6.0f;                                                                     \
-  t3 = g0 / 24.0f + g1 / 12.0f + g2 / 6.0f;                                                        \
-  t4 = g0 / 24.0f - g1 / 12.0f + g2 / 6.0f;                                                        \
-  t5 = g2
-
+/* Winograd F(4x4, 3x3) filter transform U = G w G^T (as the prelude's sums over taps, the
+   same floats the taps product makes), stored u[e][c][k] (e = i*6 + j the position, k < KPAD
+   with zeros past K) so that the product kernel reads whole vectors of filters. One
+   work-item per (block of 16 filters, channel), the 16 as vector lanes. With `flipped` the
+   source is the filters of the convolution whose input gradient this is (C x K x 3 x 3),
+   read transposed and rotated by 180 degrees. */
 #if !defined(ALONE) || defined(WANT_winograd_filter)
 __kernel void winograd_filter(__global const float *w, const ulong w_off, __global float *u,
                               const int K, const int C, const int KPAD, const int flipped) {
@@ -192,23 +185,25 @@ __kernel void winograd_filter(__global const float *w, const ulong w_off, __glob
       raw[i][l] = k0 + l >= K ? 0.0f
                   : flipped   ? w[w_off + ((size_t)c * K + k0 + l) * 9 + 8 - i]
                               : w[w_off + ((size_t)(k0 + l) * C + c) * 9 + i];
-  float16 g[3][3], t[6][3], r[6];
-  for (int i = 0; i < 9; i++) g[i / 3][i % 3] = vload16(0, raw[i]);
-  for (int j = 0; j < 3; j++) {
-    G_ROWS(g[0][j], g[1][j], g[2][j], t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], t[5][j]);
-  }
+  float16 g[9];
+  for (int i = 0; i < 9; i++) g[i] = vload16(0, raw[i]);
   const int n = min(16, KPAD - k0);
-  for (int i = 0; i < 6; i++) {
-    G_ROWS(t[i][0], t[i][1], t[i][2], r[0], r[1], r[2], r[3], r[4], r[5]);
-    for (int j = 0; j < 6; j++) {
-      __global float *out = u + ((size_t)(i * 6 + j) * C + c) * KPAD + k0;
-      if (n == 16) {
-        vstore16(r[j], 0, out);
-      } else {
-        float lanes[16];
-        vstore16(r[j], 0, lanes);
-        for (int l = 0; l < n; l++) out[l] = lanes[l];
-      }
+  /* unrolled: every position's coefficients fold into constants */
+#pragma unroll
+  for (int e = 0; e < 36; e++) {
+    float cf[9];
+    float16 r;
+    const float scale = winograd_coefficients(e, cf);
+#define TAP(ab) g[ab]
+    WINOGRAD_TAP_SUM(float16, r, cf, scale, TAP);
+#undef TAP
+    __global float *out = u + ((size_t)e * C + c) * KPAD + k0;
+    if (n == 16) {
+      vstore16(r, 0, out);
+    } else {
+      float lanes[16];
+      vstore16(r, 0, lanes);
+      for (int l = 0; l < n; l++) out[l] = lanes[l];
     }
   }
 }

@@ -85,6 +85,41 @@
 #define STREAM_STORE(N, v, p, stream) CAT(vstore, N)((v), 0, (p))
 #endif
 
+/* Winograd F(4x4, 3x3)'s filter transform U = G w G^T, with G (6 x 3) as rows of small
+   integers over a divisor each, G[i][a] = N[i][a] / D[i]: U[e] for position e = i*6 + j is
+   scale * sum over taps (a, b) of cf[a*3 + b] w[a][b], cf = N[i][a] N[j][b] (exact) and
+   scale = 1 / (D[i] D[j]), so integer filters sum exactly; the taps whose cf is 0 are
+   skipped (5.4 of 9 are read on average: G's first and last rows have one tap). Both kernels that
+   transform filters sum this way, in this order: transformed filters kept by a plan and those made
+   inside a product are the same floats. */
+/* N[i][a] for the rows {1,0,0} {1,1,1} {1,-1,1} {1,2,4} {1,-2,4} {0,0,1}, and D[i] = 4, -6,
+   -6, 24, 24, 1: as expressions rather than tables, so that a loop unrolled over e folds them
+   into constants */
+#define WINOGRAD_N(i, a)                                                                           \
+  ((i) == 0   ? ((a) == 0)                                                                         \
+   : (i) == 5 ? ((a) == 2)                                                                         \
+   : (a) == 0 ? 1                                                                                  \
+   : (a) == 2 ? ((i) < 3 ? 1 : 4)                                                                  \
+              : ((i) == 1   ? 1                                                                    \
+                 : (i) == 2 ? -1                                                                   \
+                 : (i) == 3 ? 2                                                                    \
+                            : -2))
+#define WINOGRAD_D(i) ((i) == 0 ? 4 : (i) < 3 ? -6 : (i) < 5 ? 24 : 1)
+INLINE float winograd_coefficients(const int e, float cf[9]) {
+  const int i = e / 6, j = e % 6;
+#pragma unroll
+  for (int ab = 0; ab < 9; ab++) cf[ab] = (float)(WINOGRAD_N(i, ab / 3) * WINOGRAD_N(j, ab % 3));
+  return 1.0f / (float)(WINOGRAD_D(i) * WINOGRAD_D(j));
+}
+/* out = that transform of the T-typed taps tap(0) .. tap(8), cf and scale as above */
+#define WINOGRAD_TAP_SUM(T, out, cf, scale, tap)                                                   \
+  do {                                                                                             \
+    out = (T)(0.0f);                                                                               \
+    _Pragma("unroll") for (int ab_ = 0; ab_ < 9; ab_++) if ((cf)[ab_] != 0.0f) out =               \
+        fma((T)((cf)[ab_]), tap(ab_), out);                                                        \
+    out *= (scale);                                                                                \
+  } while (0)
+
 #if defined(VEC) && VEC == 1
 #define floatV float
 #define intV int
