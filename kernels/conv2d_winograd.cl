@@ -7,8 +7,14 @@
    winograd_gemm:   M[TPAD][36][KPAD] = V^T times U[36][C][KPAD] (filters transformed once
                     per plan), per position: KV vectors of VEC filters times TT tiles per
                     work-item, the channel loop in registers, whole vectors stored.
+   winograd_gemm_taps: the same M from the untransformed filters, blocked [KPAD/(KV*VEC)][C]
+                    [9][KV*VEC] (block_weights): for filters that change at every call, where
+                    U would cost four times their size in memory traffic, each work-item
+                    transforms CU channels of its block for its position at a time into
+                    private memory and multiplies them with its tiles, the partial sums of
+                    one slice after another accumulating in M.
    winograd_output: Y = A^T M A per tile for VEC filters at once, plus bias.
-   Required -D: VEC KV TT TB CB C K KPAD PT PL H W P Q TP TQ; the last six are numbers, or the
+   Required -D: VEC KV TT TB CB CU C K KPAD PT PL H W P Q TP TQ; the last six are numbers, or the
    names of the kernel arguments that carry them (in_h in_w out_h out_w tiles_p tiles_q). */
 
 EPI_CALL_FUNCTIONS
@@ -111,6 +117,58 @@ __kernel void winograd_gemm(__global const float *u, __global const float *v, __
 #pragma unroll
       for (int kv = 0; kv < KV; kv++)
         vstoreV(acc[kv][tt], 0, m + ((size_t)(t0 + tt) * 36 + e) * KPAD + (kb * KV + kv) * VEC);
+  }
+}
+
+__kernel void winograd_gemm_taps(__global const float *w, __global const float *v,
+                                 __global float *m, const int tpad) {
+  const int e = get_global_id(0), kb = get_global_id(1), tfirst = get_global_id(2) * TB * TT;
+  if (e >= 36 || kb * KV * VEC >= KPAD || tfirst >= tpad) return;
+  float cf[9];
+  const float scale = winograd_coefficients(e, cf);
+  __global const float *wk = w + (size_t)kb * C * 9 * KV * VEC;
+  float us[CU * KV * VEC];
+  for (int c0 = 0; c0 < C; c0 += CU) {
+    const int cn = min(CU, C - c0);
+    for (int c = 0; c < cn; c++) {
+      __global const float *wc = wk + (size_t)(c0 + c) * 9 * KV * VEC;
+#pragma unroll
+      for (int kv = 0; kv < KV; kv++) {
+        floatV u;
+#define TAP(ab) vloadV((ab)*KV + kv, wc)
+        WINOGRAD_TAP_SUM(floatV, u, cf, scale, TAP);
+#undef TAP
+        vstoreV(u, c * KV + kv, us);
+      }
+    }
+    for (int tb = 0; tb < TB; tb++) {
+      const int t0 = tfirst + tb * TT;
+      if (t0 >= tpad) break;
+      __global float *mt = m + ((size_t)t0 * 36 + e) * KPAD + kb * KV * VEC;
+      floatV acc[KV][TT];
+#pragma unroll
+      for (int tt = 0; tt < TT; tt++)
+#pragma unroll
+        for (int kv = 0; kv < KV; kv++)
+          acc[kv][tt] = c0 ? vloadV(kv, mt + (size_t)tt * 36 * KPAD) : (floatV)(0.0f);
+      __global const float *vc = v + (((size_t)e * (tpad / 8) + t0 / 8) * C + c0) * 8;
+      for (int c = 0; c < cn; c++) {
+        floatV uk[KV];
+#pragma unroll
+        for (int kv = 0; kv < KV; kv++) uk[kv] = vloadV(c * KV + kv, us);
+#pragma unroll
+        for (int tt = 0; tt < TT; tt++) {
+          const floatV vt = (floatV)(vc[tt]);
+#pragma unroll
+          for (int kv = 0; kv < KV; kv++) acc[kv][tt] = fma(vt, uk[kv], acc[kv][tt]);
+        }
+        vc += 8;
+      }
+#pragma unroll
+      for (int tt = 0; tt < TT; tt++)
+#pragma unroll
+        for (int kv = 0; kv < KV; kv++) vstoreV(acc[kv][tt], kv, mt + (size_t)tt * 36 * KPAD);
+    }
   }
 }
 

@@ -233,6 +233,60 @@ START_TEST(constant_weights_are_transformed_once) {
 }
 END_TEST
 
+/* Winograd with filters that change per call transforms them inside its product (on a CPU:
+   `filters=taps`), a slice of channels at a time, from the blocked taps; a constant-weights
+   plan keeps them transformed. Both give the same bits, within Winograd's bound of the
+   reference: 70 channels (a second, partial slice of 64), 72 filters (three blocks of 32, the
+   third partial) and 36 tiles (two groups of 32, the second partial), with bias. The input
+   gradient (72 -> 70 channels, the filters turned and transposed into their blocks) takes
+   the same product. */
+START_TEST(winograd_filters_transformed_in_the_product_match_kept_ones) {
+  clcnn_context *ctx = support_context();
+  const ref_conv p = {3, 70, 11, 13, 72, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  size_t xs[4] = {3, 70, 11, 13}, ws[4] = {72, 70, 3, 3}, ys[4] = {3, 72, 11, 13};
+  size_t bs[4] = {1, 72, 1, 1};
+  unsigned seed = 19;
+  float *xv = support_values(count_of(xs), &seed, 0), *wv = support_values(count_of(ws), &seed, 0);
+  float *bv = support_values(72, &seed, 0), *want = malloc(count_of(ys) * sizeof *want);
+  float *dyv = support_values(count_of(ys), &seed, 0),
+        *dx_want = malloc(count_of(xs) * sizeof *dx_want);
+  ref_conv2d(&p, xv, wv, bv, want);
+  ref_conv2d_backward_data(&p, dyv, wv, dx_want);
+  clcnn_conv2d_desc d = ref_conv_desc(&p, CLCNN_CONV_WINOGRAD);
+  clcnn_tensor *x = tensor_with(ctx, xs, xv), *w = tensor_with(ctx, ws, wv);
+  clcnn_tensor *b = tensor_with(ctx, bs, bv), *y_taps = tensor_with(ctx, ys, NULL);
+  clcnn_tensor *y_kept = tensor_with(ctx, ys, NULL);
+  clcnn_conv2d_plan *fresh, *kept;
+  expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, 0, &fresh), ctx);
+  expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, CLCNN_PLAN_CONSTANT_WEIGHTS, &kept), ctx);
+  ck_assert_msg(strstr(clcnn_conv2d_plan_describe(fresh), "filters=taps"), "%s",
+                clcnn_conv2d_plan_describe(fresh));
+  ck_assert_msg(!strstr(clcnn_conv2d_plan_describe(kept), "filters=taps"), "%s",
+                clcnn_conv2d_plan_describe(kept));
+  expect_ok(clcnn_conv2d_plan_forward(fresh, x, w, b, y_taps), ctx);
+  expect_ok(clcnn_conv2d_plan_forward(kept, x, w, b, y_kept), ctx);
+  expect_same(ctx, y_taps, y_kept, "filters transformed in the product and kept");
+  float *got = read_all(ctx, y_taps);
+  double tol = 1e-4 * sqrt(9.0 * 70);
+  for (size_t i = 0; i < count_of(ys); i++)
+    ck_assert_msg(fabs((double)got[i] - want[i]) <= tol, "y[%zu] = %.9g, reference %.9g", i, got[i],
+                  want[i]);
+  clcnn_tensor *dy = tensor_with(ctx, ys, dyv), *dx = tensor_with(ctx, xs, NULL);
+  expect_ok(clcnn_conv2d_plan_backward_data(fresh, dy, w, dx), ctx);
+  float *dx_got = read_all(ctx, dx);
+  double dx_tol = 1e-4 * sqrt(9.0 * 72);
+  for (size_t i = 0; i < count_of(xs); i++)
+    ck_assert_msg(fabs((double)dx_got[i] - dx_want[i]) <= dx_tol, "dx[%zu] = %.9g, reference %.9g",
+                  i, dx_got[i], dx_want[i]);
+  clcnn_conv2d_plan_destroy(fresh);
+  clcnn_conv2d_plan_destroy(kept);
+  clcnn_tensor *all[] = {x, w, b, y_taps, y_kept, dy, dx};
+  for (int i = 0; i < 7; i++) clcnn_tensor_destroy(all[i]);
+  free(xv), free(wv), free(bv), free(want), free(got), free(dyv), free(dx_want), free(dx_got);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
 /* A plan's description names its problem in the shape grammar, which parses back into the
    same descriptor and shapes; a plan made from the parsed line describes itself the same. */
 START_TEST(descriptions_reproduce_plans) {
@@ -738,6 +792,7 @@ static Suite *plan_suite(void) {
   TCase *life = support_tcase("lifecycle");
   tcase_add_test(life, plan_lifecycle_and_bad_calls);
   tcase_add_test(life, constant_weights_are_transformed_once);
+  tcase_add_test(life, winograd_filters_transformed_in_the_product_match_kept_ones);
   tcase_add_test(life, descriptions_reproduce_plans);
   tcase_add_loop_test(life, plan_cache_is_bounded, 0, 2);
   tcase_add_test(life, plans_survive_program_eviction);

@@ -162,7 +162,8 @@ clcnn_status clcnn_backward_data_setup(clcnn_context *ctx, const char *fn,
   status = transposed_geometry(ctx, fn, &f, &bd->tg);
   bd->winograd = status == CLCNN_OK && clcnn_conv_winograd_pays(ctx, &bd->tg, 0);
   if (status == CLCNN_OK)
-    status = bd->winograd ? clcnn_winograd_setup(ctx, fn, &bd->tg, &bd->wc)
+    status = bd->winograd ? clcnn_winograd_setup(ctx, fn, &bd->tg,
+                                                 clcnn_winograd_taps_pay(ctx, &bd->tg, 0), &bd->wc)
                           : clcnn_direct_setup(ctx, &bd->tg, &bd->dc);
   /* the flip alone only where the filters are not transformed or blocked on the way */
   if (status == CLCNN_OK && !bd->winograd && !bd->dc.fast)

@@ -384,7 +384,12 @@ void clcnn_direct_describe(const clcnn_direct_conv *dc, char *out, size_t cap) {
 
 clcnn_status clcnn_direct_pack(clcnn_context *ctx, const clcnn_direct_conv *dc, clcnn_buffer_view w,
                                int flipped, clcnn_buffer_view packed) {
-  const clcnn_conv_geometry *g = &dc->g;
+  return clcnn_conv_block_pack(ctx, &dc->g, dc->kb, dc->block, flipped, w, packed);
+}
+
+clcnn_status clcnn_conv_block_pack(clcnn_context *ctx, const clcnn_conv_geometry *g, size_t kb,
+                                   int block, int flipped, clcnn_buffer_view w,
+                                   clcnn_buffer_view packed) {
   const char *name = flipped ? "block_flipped_weights" : "block_weights";
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get_alone(ctx, "conv2d_layout.cl", name, &kernel);
@@ -392,11 +397,11 @@ clcnn_status clcnn_direct_pack(clcnn_context *ctx, const clcnn_direct_conv *dc, 
   /* one dimension and a fixed work-group size: the driver compiles the kernel once for every
      filter shape (PoCL specializes each work-group size it is given) */
   size_t items = flipped ? g->cg : (g->cg * g->r * g->s + 3) / 4;
-  clcnn_launch_dims dims = {1, {items * dc->kb * g->groups}, {64}};
+  clcnn_launch_dims dims = {1, {items * kb * g->groups}, {64}};
   return CLCNN_LAUNCH(ctx, kernel, name, &dims, CLCNN_MEM(w.buf), CLCNN_ULONG(w.offset),
                       CLCNN_MEM(packed.buf), CLCNN_ULONG(packed.offset), CLCNN_INT(g->groups),
-                      CLCNN_INT(g->kg), CLCNN_INT(dc->kb), CLCNN_INT(g->cg), CLCNN_INT(g->r * g->s),
-                      CLCNN_INT(dc->block));
+                      CLCNN_INT(g->kg), CLCNN_INT(kb), CLCNN_INT(g->cg), CLCNN_INT(g->r * g->s),
+                      CLCNN_INT(block));
 }
 
 clcnn_status clcnn_conv_pad_input(clcnn_context *ctx, const clcnn_tensor *x,

@@ -141,28 +141,45 @@ clcnn_status clcnn_conv_gemm_1x1(clcnn_context *ctx, const clcnn_conv_geometry *
    512) were first kept off this rule for the 16-tile loss above, but from 32 tiles on they
    win in networks too: alternated runs, ResNet-18 batch 8 106-107 -> 99-101 ms (512 channels
    at 7x7), batch 2 27.6-35.4 -> 25.2-25.3 ms (256 at 14x14), VGG-11 batch 1 63.9-65.6 ->
-   51.2-51.8 ms (512 at 28x28); the 512-channel 7x7 layer alone at batch 8 5.7 against 8.4. */
+   51.2-51.8 ms (512 at 28x28); the 512-channel 7x7 layer alone at batch 8 5.7 against 8.4.
+   Filters that change at every call pay the same from 32 tiles on a CPU, where the product
+   transforms them itself below 64 tiles (clcnn_winograd_taps_pay): at batch 8, 512 channels
+   at 7x7 (32 tiles) 6.3-7.0 ms against direct 9.3-9.9 and 9.4-10.5 with the filters
+   transformed apart (37.7 MB stored and read back per call). From 64 tiles apart is better
+   (128 channels at 28x28, 392 tiles: 4.5-4.9 ms against 5.9-6.4 in the product; 256 at
+   14x14, 128 tiles: even). */
 #define WINOGRAD_MIN_CHANNELS 32
 #define WINOGRAD_MIN_TILES 64
-#define WINOGRAD_CONSTANT_MIN_CHANNELS 64
-#define WINOGRAD_CONSTANT_MIN_TILES 32
+#define WINOGRAD_FEW_TILES_MIN_CHANNELS 64
+#define WINOGRAD_FEW_TILES_MIN 32
 
 /* A constant-weight plan keeps its transformed filters (36 x C x K floats, 4x the plain ones)
    for its life: beyond this share of the device's memory per layer the direct kernel's
    packed filters are the better use of it (ResNet-18's 512-channel layers: 37.7 MB). */
 #define WINOGRAD_KEPT_MEMORY_SHARE 32
 
+static size_t winograd_tiles(const clcnn_conv_geometry *g) {
+  return g->n * ((g->p + 3) / 4) * ((g->q + 3) / 4);
+}
+
+int clcnn_winograd_taps_pay(const clcnn_context *ctx, const clcnn_conv_geometry *g,
+                            int constant_weights) {
+  return !constant_weights && (ctx->caps.type & CL_DEVICE_TYPE_CPU) &&
+         winograd_tiles(g) < WINOGRAD_MIN_TILES;
+}
+
 int clcnn_conv_winograd_pays(const clcnn_context *ctx, const clcnn_conv_geometry *g,
                              int constant_weights) {
-  size_t tiles = g->n * ((g->p + 3) / 4) * ((g->q + 3) / 4);
+  size_t tiles = winograd_tiles(g);
   if (!clcnn_winograd_applies(g) || g->c < WINOGRAD_MIN_CHANNELS || g->k < WINOGRAD_MIN_CHANNELS)
     return 0;
   if (constant_weights && 36.0 * (double)g->c * (double)g->k * sizeof(float) >
                               (double)ctx->caps.global_mem_bytes / WINOGRAD_KEPT_MEMORY_SHARE)
     return 0;
   if (tiles >= WINOGRAD_MIN_TILES) return 1;
-  return constant_weights && g->c >= WINOGRAD_CONSTANT_MIN_CHANNELS &&
-         g->k >= WINOGRAD_CONSTANT_MIN_CHANNELS && tiles >= WINOGRAD_CONSTANT_MIN_TILES;
+  return (constant_weights || clcnn_winograd_taps_pay(ctx, g, 0)) &&
+         g->c >= WINOGRAD_FEW_TILES_MIN_CHANNELS && g->k >= WINOGRAD_FEW_TILES_MIN_CHANNELS &&
+         tiles >= WINOGRAD_FEW_TILES_MIN;
 }
 
 clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g,

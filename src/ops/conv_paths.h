@@ -68,6 +68,10 @@ clcnn_status clcnn_direct_setup_strided(clcnn_context *ctx, const clcnn_conv_geo
    (CG x K x R x S per group), turned and transposed on the way. */
 clcnn_status clcnn_direct_pack(clcnn_context *ctx, const clcnn_direct_conv *dc, clcnn_buffer_view w,
                                int flipped, clcnn_buffer_view packed);
+/* The same blocks for geometry g: kb blocks of `block` output channels per group. */
+clcnn_status clcnn_conv_block_pack(clcnn_context *ctx, const clcnn_conv_geometry *g, size_t kb,
+                                   int block, int flipped, clcnn_buffer_view w,
+                                   clcnn_buffer_view packed);
 /* y = act(x (*) w + bias); w is the packed buffer for the fast kernel, the plain filters
    otherwise. */
 clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
@@ -83,18 +87,21 @@ typedef struct clcnn_winograd_conv {
   size_t kpad;          /* filters padded to whole blocks of kv * vec */
   size_t tp, tq;        /* 4x4 output tiles per image: rows, columns */
   size_t chunk;         /* images per transformed-input workspace */
-  size_t packed_floats; /* transformed filters: 36 x C x kpad */
+  int taps;             /* 1: the product transforms the filters itself, from their taps
+                           blocked as the direct kernel's (filters that change per call) */
+  size_t packed_floats; /* 36 x C x kpad transformed filters, or 9 x C x kpad taps */
   int specialized;      /* the sizes are compiled in (program/sized.h) */
   cl_kernel input, gemm, output;
 } clcnn_winograd_conv;
 
-/* 1 when the problem has the shape Winograd F(2x2, 3x3) handles. */
+/* 1 when the problem has the shape Winograd F(4x4, 3x3) handles. */
 int clcnn_winograd_applies(const clcnn_conv_geometry *g);
 clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcnn_conv_geometry *g,
-                                  clcnn_winograd_conv *wc);
-/* Transformed filters U = G w G^T as [36][C][kpad] into packed. flipped: w holds the filters
-   of the convolution whose input gradient this problem is (C x K x 3 x 3), to be transposed
-   and rotated on the way. */
+                                  int taps, clcnn_winograd_conv *wc);
+/* Transformed filters U = G w G^T as [36][C][kpad] into packed, or with wc->taps the filters
+   blocked as [kpad / (kv * vec)][C][9][kv * vec]. flipped: w holds the filters of the
+   convolution whose input gradient this problem is (C x K x 3 x 3), to be transposed and
+   rotated on the way. */
 clcnn_status clcnn_winograd_pack(clcnn_context *ctx, const clcnn_winograd_conv *wc,
                                  clcnn_buffer_view w, int flipped, cl_mem packed);
 clcnn_status clcnn_winograd_run(clcnn_context *ctx, const clcnn_winograd_conv *wc,
@@ -262,6 +269,11 @@ size_t clcnn_conv_im2col_chunk(const clcnn_context *ctx, const clcnn_conv_geomet
    share of ctx's device memory) or at every call. */
 int clcnn_conv_winograd_pays(const clcnn_context *ctx, const clcnn_conv_geometry *g,
                              int constant_weights);
+/* 1 when Winograd with filters that change at every call should transform them inside its
+   product (clcnn_winograd_conv.taps): on a CPU (private memory is its cache), where too few
+   tiles share the transformed filters to pay for storing and reading them back. */
+int clcnn_winograd_taps_pay(const clcnn_context *ctx, const clcnn_conv_geometry *g,
+                            int constant_weights);
 /* The algorithm AUTO runs for this problem on ctx's device. */
 clcnn_conv_algo clcnn_conv_auto_pick(const clcnn_context *ctx, const clcnn_conv_geometry *g,
                                      int constant_weights);

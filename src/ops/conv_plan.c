@@ -162,9 +162,12 @@ again:
     clcnn_direct_describe(&plan->direct, params, sizeof plan->params);
     break;
   case CLCNN_CONV_WINOGRAD:
-    status = clcnn_winograd_setup(ctx, fn, &plan->g, &plan->winograd);
-    snprintf(params, sizeof plan->params, "tile=4x4 vec=%d kv=%d%s", plan->winograd.vec,
-             plan->winograd.kv, plan->winograd.specialized ? "" : " sizes=shared");
+    status = clcnn_winograd_setup(ctx, fn, &plan->g,
+                                  clcnn_winograd_taps_pay(ctx, &plan->g, constant_weights(plan)),
+                                  &plan->winograd);
+    snprintf(params, sizeof plan->params, "tile=4x4 vec=%d kv=%d%s%s", plan->winograd.vec,
+             plan->winograd.kv, plan->winograd.taps ? " filters=taps" : "",
+             plan->winograd.specialized ? "" : " sizes=shared");
     break;
   default:
     status = clcnn_gemm_conv_check(ctx, fn, &plan->g, plan->algo);

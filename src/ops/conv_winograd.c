@@ -17,6 +17,8 @@
 #define TILE_BLOCKS 4
 /* Channels per work-item of the input transform. */
 #define INPUT_CHANNELS 8
+/* Channels per slice of filters the taps product transforms into private memory. */
+#define TAP_CHANNELS 64
 
 int clcnn_winograd_applies(const clcnn_conv_geometry *g) {
   return g->r == 3 && g->s == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 &&
@@ -28,7 +30,7 @@ static size_t round_up(size_t v, size_t m) {
 }
 
 clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcnn_conv_geometry *g,
-                                  clcnn_winograd_conv *wc) {
+                                  int taps, clcnn_winograd_conv *wc) {
   if (!clcnn_winograd_applies(g))
     return clcnn_fail(ctx, CLCNN_UNSUPPORTED,
                       "%s: CLCNN_CONV_WINOGRAD needs a 3x3 filter, stride 1, dilation 1 and one "
@@ -39,7 +41,8 @@ clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcn
   wc->kpad = round_up(g->k, (size_t)(wc->kv * wc->vec));
   wc->tp = (g->p + 3) / 4;
   wc->tq = (g->q + 3) / 4;
-  wc->packed_floats = 36 * g->c * wc->kpad;
+  wc->taps = taps;
+  wc->packed_floats = (taps ? 9 : 36) * g->c * wc->kpad;
   /* per image: the transformed input (36 x C) and the products (36 x kpad) per tile */
   size_t per_tile = 36 * (g->c > wc->kpad ? g->c : wc->kpad);
   size_t per_image = per_tile * wc->tp * wc->tq + 36 * TILES_PER_ITEM;
@@ -51,9 +54,10 @@ clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcn
                       fn, per_image * sizeof(float), (unsigned long long)ctx->caps.max_alloc_bytes);
   char options[384], family[416];
   snprintf(options, sizeof options,
-           "-DVEC=%d -DKV=%d -DTT=%d -DTB=%d -DCB=%d -DC=%zu -DK=%zu -DKPAD=%zu -DPT=%zu -DPL=%zu",
-           wc->vec, wc->kv, TILES_PER_ITEM, TILE_BLOCKS, INPUT_CHANNELS, g->c, g->k, wc->kpad,
-           g->pt, g->pl);
+           "-DVEC=%d -DKV=%d -DTT=%d -DTB=%d -DCB=%d -DCU=%d -DC=%zu -DK=%zu -DKPAD=%zu -DPT=%zu "
+           "-DPL=%zu",
+           wc->vec, wc->kv, TILES_PER_ITEM, TILE_BLOCKS, INPUT_CHANNELS, TAP_CHANNELS, g->c, g->k,
+           wc->kpad, g->pt, g->pl);
   snprintf(family, sizeof family, "conv2d_winograd.cl %s", options);
   const clcnn_kernel_size sizes[] = {{"H", "in_h", g->h},       {"W", "in_w", g->w},
                                      {"P", "out_h", g->p},      {"Q", "out_w", g->q},
@@ -63,7 +67,8 @@ clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcn
   if (status == CLCNN_OK)
     status = clcnn_kernel_get(ctx, "conv2d_winograd.cl", options, "winograd_input", &wc->input);
   if (status == CLCNN_OK)
-    status = clcnn_kernel_get(ctx, "conv2d_winograd.cl", options, "winograd_gemm", &wc->gemm);
+    status = clcnn_kernel_get(ctx, "conv2d_winograd.cl", options,
+                              taps ? "winograd_gemm_taps" : "winograd_gemm", &wc->gemm);
   if (status == CLCNN_OK)
     status = clcnn_kernel_get(ctx, "conv2d_winograd.cl", options, "winograd_output", &wc->output);
   return status;
@@ -71,6 +76,9 @@ clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcn
 
 clcnn_status clcnn_winograd_pack(clcnn_context *ctx, const clcnn_winograd_conv *wc,
                                  clcnn_buffer_view w, int flipped, cl_mem packed) {
+  if (wc->taps)
+    return clcnn_conv_block_pack(ctx, &wc->g, wc->kpad / (size_t)(wc->kv * wc->vec),
+                                 wc->kv * wc->vec, flipped, w, (clcnn_buffer_view){packed, 0});
   cl_kernel kernel;
   clcnn_status status = clcnn_kernel_get_alone(ctx, "conv2d_layout.cl", "winograd_filter", &kernel);
   if (status != CLCNN_OK) return status;
@@ -95,13 +103,16 @@ static clcnn_status run_chunk(clcnn_context *ctx, const clcnn_winograd_conv *wc,
                                      CLCNN_ULONG(x->offset + n0 * g->c * g->h * g->w), CLCNN_MEM(v),
                                      CLCNN_INT(tiles), CLCNN_INT(tpad), CLCNN_INT(g->h),
                                      CLCNN_INT(g->w), CLCNN_INT(wc->tp), CLCNN_INT(wc->tq));
-  clcnn_launch_dims gemm_dims = {3,
-                                 {(tpad / TILES_PER_ITEM + TILE_BLOCKS - 1) / TILE_BLOCKS,
-                                  wc->kpad / (size_t)(wc->kv * wc->vec), 36},
-                                 {1, 1, 1}};
+  /* the taps product runs the positions of one filter block one after another, so that
+     they find its taps in the cache */
+  size_t tile_items = (tpad / TILES_PER_ITEM + TILE_BLOCKS - 1) / TILE_BLOCKS,
+         blocks = wc->kpad / (size_t)(wc->kv * wc->vec);
+  clcnn_launch_dims gemm_dims = {3, {tile_items, blocks, 36}, {1, 1, 1}};
+  if (wc->taps) gemm_dims = (clcnn_launch_dims){3, {36, blocks, tile_items}, {1, 1, 1}};
   if (status == CLCNN_OK)
-    status = CLCNN_LAUNCH(ctx, wc->gemm, "winograd_gemm", &gemm_dims, CLCNN_MEM(packed),
-                          CLCNN_MEM(v), CLCNN_MEM(m), CLCNN_INT(tpad));
+    status =
+        CLCNN_LAUNCH(ctx, wc->gemm, wc->taps ? "winograd_gemm_taps" : "winograd_gemm", &gemm_dims,
+                     CLCNN_MEM(packed), CLCNN_MEM(v), CLCNN_MEM(m), CLCNN_INT(tpad));
   clcnn_launch_dims out_dims = {2, {tiles, wc->kpad / (size_t)wc->vec}, {8, 1}};
   if (status == CLCNN_OK)
     status = CLCNN_LAUNCH(
