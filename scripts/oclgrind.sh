@@ -28,8 +28,11 @@ convolutions=(
   n2c12h3w50_k20r1s1 n1c5h29w29_k20r1s1 n1c3h20w33_k12r7s7_st2x2_p3333
   n2c3h9w24_k3r5s5_p2221_d2x2_g3 n1c2h6w45_k2r3s3_st2x2_p1102_g2 n3c32h5w6_k64r1s1_g2
 )
+# Winograd's product transforming the filters itself (filters=taps: fewer than 64 tiles on a
+# CPU, as oclgrind is): a partial second slice of channels, a partial filter block, two tile
+# groups, forward and (72 -> 70 channels) input gradient
 problems=(
-  "${convolutions[@]}"
+  "${convolutions[@]}" "n3c70h11w13_k72r3s3_p1111 algo=winograd"
   max_n2c3h9w11_k3x3_st2x2_p1111 avg_n2c3h9w11_k3x3_st2x2_p1111_exclpad max_n2c3h8w8_k2x2_st2x2
   avg_n1c2h9w8_k2x2_st3x3_p1010 max_n4c3h10w9_k3x3_st1x1_p1111 max_n4c3h12w12_k9x9_st1x1_p4444
   avg_n1c1h12w12_k9x9_st1x1_p4444 max_n2c3h5w7_k5x7_st1x1 avg_n1c2h13w13_k13x13_st1x1
