@@ -41,14 +41,14 @@
 #define OUT_STEP OUT_COL
 #endif
 
-/* VW output columns' inputs from p: contiguous, or every other one of 2 * VW (stride 2;
-   the input is padded one column past what the outputs need) */
-#if SW == 1
-#define LOAD_COLUMNS(p) vloadW(0, (p))
-#elif VW == 8
-#define LOAD_COLUMNS(p) (vload16(0, (p)).even)
+/* Where tap s of a row's output column 0 lies in its input row. At column stride 2 the
+   padded rows hold their even columns, then their odd ones (pad_input with two phases), so
+   that VW output columns read VW contiguous inputs for every tap (rather than every other one
+   of 2 * VW and a shuffle). */
+#if SW == 2
+#define TAP_COLUMN(s) ((s)*DW % 2 * (XW / 2) + (s)*DW / 2)
 #else
-#define LOAD_COLUMNS(p) ((float16)(vload16(0, (p)).even, vload16(0, (p) + 16).even))
+#define TAP_COLUMN(s) ((s)*DW)
 #endif
 
 __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
@@ -75,7 +75,7 @@ __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
   __global const float *xc = xp + xp_off + (size_t)(n * G + g) * CG * IN_PLANE;
 #else
   __global const float *xc =
-      xp + xp_off + ((size_t)(n * G + g) * CG * XH + (size_t)p0 * SH) * XW + q0 * SW;
+      xp + xp_off + ((size_t)(n * G + g) * CG * XH + (size_t)p0 * SH) * XW + q0;
 #endif
   __global const float *wc = wr + wr_off + (size_t)(g * KCB + kcb) * CG * (R * S * KC);
 #if FLAT
@@ -102,7 +102,7 @@ __kernel void conv2d_direct_wide(__global const float *xp, const ulong xp_off,
 #if FLAT
           const floatW xv = vloadW(0, xc + ROW_START(p0 + th));
 #else
-          const floatW xv = LOAD_COLUMNS(xc + (th * SH + r * DH) * XW + s * DW);
+          const floatW xv = vloadW(0, xc + (th * SH + r * DH) * XW + TAP_COLUMN(s));
 #endif
 #pragma unroll
           for (int kc = 0; kc < KC; kc++) acc[kc][th] = fma(xv, (floatW)(wk[kc]), acc[kc][th]);

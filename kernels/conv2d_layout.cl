@@ -23,11 +23,15 @@ __kernel void pad_input(__global const float *x, const ulong x_off, __global flo
   __global const float *row = x + x_off + ((size_t)plane * H + ih) * W - pl;
   if (phases > 1) {
     const int PW = XW / phases;
-    for (int ph = 0; ph < phases; ph++)
-      for (int m = 0; m < PW; m++) {
-        const int j = m * phases + ph;
-        out[ph * PW + m] = j >= pl && j < pl + W ? row[j] : 0.0f;
-      }
+    for (int ph = 0; ph < phases; ph++) {
+      /* this phase's columns m * phases + ph from x: pl <= m * phases + ph < pl + W */
+      __global float *o = out + ph * PW;
+      const int m0 = clamp((pl - ph + phases - 1) / phases, 0, PW);
+      const int m1 = clamp((pl + W - ph + phases - 1) / phases, m0, PW);
+      for (int m = 0; m < m0; m++) o[m] = 0.0f;
+      for (int m = m0; m < m1; m++) o[m] = row[m * phases + ph];
+      for (int m = m1; m < PW; m++) o[m] = 0.0f;
+    }
     return;
   }
   const int j0 = clamp(pl, 0, XW), j1 = clamp(pl + W, j0, XW); /* x's columns in this row */

@@ -237,6 +237,13 @@ static int images_outer(const clcnn_conv_geometry *g, const clcnn_direct_conv *d
   return images > 1 && weights * (images - 1) < image * images * (blocks - 1);
 }
 
+/* The column phases of the wide kernel's padded input rows (see pad_input): 2 at column
+   stride 2, where VW outputs then read VW contiguous inputs per tap instead of every other
+   one of 2 * VW and a shuffle (ResNet's 7x7 stride-2 stem at batch 8: see the commit). */
+static int column_phases(const clcnn_direct_conv *dc) {
+  return dc->wide && !dc->flat && dc->g.sw == 2 ? 2 : 1;
+}
+
 static void plan_tiles(const clcnn_context *ctx, const clcnn_conv_geometry *g,
                        clcnn_direct_conv *dc) {
   if (depthwise_applies(dc)) {
@@ -257,8 +264,9 @@ static void plan_tiles(const clcnn_context *ctx, const clcnn_conv_geometry *g,
   dc->tiles_q = (g->q + dc->tw - 1) / dc->tw;
   size_t rows = (dc->tiles_p * dc->th - 1) * g->sh + (g->r - 1) * g->dh + 1;
   size_t cols = (dc->tiles_q * dc->tw - 1) * g->sw + (g->s - 1) * g->dw + 1;
-  /* the wide kernel reads 2 * VW columns for VW outputs at column stride 2: one past the span */
-  if (dc->wide && g->sw == 2) cols++;
+  /* the wide kernel at column stride 2 reads rows split into even and odd columns, two
+     halves of equal width */
+  if (column_phases(dc) == 2) cols += cols % 2;
   dc->needs_pad =
       !dc->flat && (g->pt || g->pl || rows > g->h || cols > g->w || (dc->wide && g->sw == 2));
   dc->xh = dc->needs_pad ? rows : g->h;
@@ -465,7 +473,8 @@ clcnn_status clcnn_direct_run(clcnn_context *ctx, const clcnn_direct_conv *dc,
                g->n * g->k * dc->out_plane * sizeof(float) >= ctx->stream_min_bytes;
   for (size_t n0 = 0; status == CLCNN_OK && n0 < g->n; n0 += dc->chunk) {
     size_t images = g->n - n0 < dc->chunk ? g->n - n0 : dc->chunk;
-    if (dc->needs_pad) status = clcnn_conv_pad_input(ctx, x, g, n0, images, dc->xh, dc->xw, 1, xp);
+    if (dc->needs_pad)
+      status = clcnn_conv_pad_input(ctx, x, g, n0, images, dc->xh, dc->xw, column_phases(dc), xp);
     /* tiles first (a block's weights stay in cache), or weight blocks first (flat: a tile's
        input does) */
     size_t tiles = dc->tiles_p * dc->tiles_q, blocks = g->groups * dc->kb;
