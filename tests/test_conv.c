@@ -101,6 +101,17 @@ START_TEST(chunked_workspaces_match_reference) {
 }
 END_TEST
 
+/* Winograd on a CPU splits the batch into chunks whose transformed input and products fit a
+   share of the device's cache (64 channels at 56x56: 1.8 MB per image, chunks of 2 of the 4
+   images under PoCL's 32 MiB); the results must not change. */
+START_TEST(winograd_cache_chunks_match_reference) {
+  clcnn_context *ctx = support_context();
+  const ref_conv p = {4, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  run_case(ctx, &p, CLCNN_CONV_WINOGRAD, 0, 1, 900u);
+  clcnn_context_destroy(ctx);
+}
+END_TEST
+
 /* Outputs of 16 MiB and more, which the column-vector kernel stores past the caches where it
    can (non-temporal stores at aligned addresses): a 1x1 layer in rows of 16 and a first
    layer, against the reference in tensors of their own (aligned: streamed) and at the
@@ -378,6 +389,7 @@ static Suite *conv_suite(void) {
   suite_add_tcase(s, tc);
   tc = support_tcase("large");
   tcase_add_test(tc, large_outputs_stored_past_the_caches);
+  tcase_add_test(tc, winograd_cache_chunks_match_reference);
   suite_add_tcase(s, tc);
   tc = support_tcase("validation");
   tcase_add_test(tc, bad_inputs_are_rejected_with_numbers);

@@ -32,6 +32,7 @@ clcnn_status clcnn_device_caps_query(clcnn_context *ctx, cl_platform_id platform
   QUERY_DEVICE(CL_DEVICE_MAX_WORK_GROUP_SIZE, caps->max_work_group_size);
   QUERY_DEVICE(CL_DEVICE_MAX_MEM_ALLOC_SIZE, caps->max_alloc_bytes);
   QUERY_DEVICE(CL_DEVICE_GLOBAL_MEM_SIZE, caps->global_mem_bytes);
+  QUERY_DEVICE(CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, caps->global_cache_bytes);
   QUERY_DEVICE(CL_DEVICE_LOCAL_MEM_SIZE, caps->local_mem_bytes);
   caps->name[sizeof caps->name - 1] = '\0';
   caps->vendor[sizeof caps->vendor - 1] = '\0';

@@ -17,6 +17,7 @@ typedef struct clcnn_device_caps {
   size_t max_work_group_size;
   cl_ulong max_alloc_bytes;
   cl_ulong global_mem_bytes;
+  cl_ulong global_cache_bytes; /* CL_DEVICE_GLOBAL_MEM_CACHE_SIZE (0: none reported) */
   cl_ulong local_mem_bytes;
   /* the device's OpenCL C compiler is clang with its x86/Arm backends (PoCL on a CPU), so
      kernels may use clang's builtins such as __builtin_prefetch */

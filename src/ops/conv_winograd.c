@@ -17,6 +17,13 @@
 #define TILE_BLOCKS 4
 /* Channels per work-item of the input transform. */
 #define INPUT_CHANNELS 8
+/* On a CPU the images of one chunk are kept to this share of the device's cache (as it
+   reports it) where the transformed filters fit that share too, so that the transformed input
+   and the products pass through the cache rather than memory: ResNet's 64-channel 3x3 layer
+   at 56x56, batch 8 (1.8 MB of both per image, 590 KB of filters), 8.1-10.7 -> 6.3-7.9 ms
+   forward and 8.0-11.1 -> 6.3-7.9 the input gradient in five alternated runs, chunks of 2
+   images against 8 (32 MiB reported, an eighth). */
+#define WINOGRAD_CACHE_SHARE 8
 /* Channels per slice of filters the taps product transforms into private memory. */
 #define TAP_CHANNELS 64
 
@@ -47,6 +54,15 @@ clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcn
   size_t per_tile = 36 * (g->c > wc->kpad ? g->c : wc->kpad);
   size_t per_image = per_tile * wc->tp * wc->tq + 36 * TILES_PER_ITEM;
   wc->chunk = clcnn_workspace_items(ctx, per_image * sizeof(float), g->n);
+  size_t share = (size_t)(ctx->caps.global_cache_bytes / WINOGRAD_CACHE_SHARE);
+  if ((ctx->caps.type & CL_DEVICE_TYPE_CPU) && wc->chunk > 1 &&
+      (taps ? 9 : 36) * g->c * wc->kpad * sizeof(float) <= share) {
+    size_t fit = share / (per_image * sizeof(float)), chunks;
+    if (fit < 1) fit = 1;
+    chunks = (g->n + fit - 1) / fit; /* balanced: chunks of equal size where they divide */
+    if (chunks > 1 && (g->n + chunks - 1) / chunks < wc->chunk)
+      wc->chunk = (g->n + chunks - 1) / chunks;
+  }
   if (wc->chunk == 0)
     return clcnn_fail(ctx, CLCNN_UNSUPPORTED,
                       "%s: CLCNN_CONV_WINOGRAD needs %zu bytes of transformed input per image, "
