@@ -89,12 +89,11 @@
    integers over a divisor each, G[i][a] = N[i][a] / D[i]: U[e] for position e = i*6 + j is
    scale * sum over taps (a, b) of cf[a*3 + b] w[a][b], cf = N[i][a] N[j][b] (exact) and
    scale = 1 / (D[i] D[j]), so integer filters sum exactly; the taps whose cf is 0 are
-   skipped (5.4 of 9 are read on average: G's first and last rows have one tap). Both kernels that
-   transform filters sum this way, in this order: transformed filters kept by a plan and those made
-   inside a product are the same floats. */
-/* N[i][a] for the rows {1,0,0} {1,1,1} {1,-1,1} {1,2,4} {1,-2,4} {0,0,1}, and D[i] = 4, -6,
-   -6, 24, 24, 1: as expressions rather than tables, so that a loop unrolled over e folds them
-   into constants */
+   skipped (5.4 of 9 are read on average: G's first and last rows have one tap). Both
+   kernels that transform filters sum this way, in this order: transformed filters kept by a
+   plan and those made inside a product are the same floats. N's rows are {1,0,0} {1,1,1}
+   {1,-1,1} {1,2,4} {1,-2,4} {0,0,1} and D = 4, -6, -6, 24, 24, 1, written as expressions
+   rather than tables so that a loop unrolled over e folds them into constants. */
 #define WINOGRAD_N(i, a)                                                                           \
   ((i) == 0   ? ((a) == 0)                                                                         \
    : (i) == 5 ? ((a) == 2)                                                                         \

@@ -36,6 +36,20 @@ static size_t round_up(size_t v, size_t m) {
   return (v + m - 1) / m * m;
 }
 
+/* wc->chunk, on a CPU lowered to the images whose transformed input and products fit
+   WINOGRAD_CACHE_SHARE of the cache when the packed filters fit it too (they are read again
+   per chunk), in chunks as even as the batch allows. */
+static size_t cache_chunk(const clcnn_context *ctx, const clcnn_winograd_conv *wc,
+                          size_t image_bytes) {
+  size_t share = (size_t)(ctx->caps.global_cache_bytes / WINOGRAD_CACHE_SHARE), n = wc->g.n;
+  if (!(ctx->caps.type & CL_DEVICE_TYPE_CPU) || wc->chunk <= 1 ||
+      wc->packed_floats * sizeof(float) > share)
+    return wc->chunk;
+  size_t fit = share / image_bytes > 0 ? share / image_bytes : 1;
+  size_t chunks = (n + fit - 1) / fit, even = (n + chunks - 1) / chunks;
+  return even < wc->chunk ? even : wc->chunk;
+}
+
 clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcnn_conv_geometry *g,
                                   int taps, clcnn_winograd_conv *wc) {
   if (!clcnn_winograd_applies(g))
@@ -54,15 +68,7 @@ clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcn
   size_t per_tile = 36 * (g->c > wc->kpad ? g->c : wc->kpad);
   size_t per_image = per_tile * wc->tp * wc->tq + 36 * TILES_PER_ITEM;
   wc->chunk = clcnn_workspace_items(ctx, per_image * sizeof(float), g->n);
-  size_t share = (size_t)(ctx->caps.global_cache_bytes / WINOGRAD_CACHE_SHARE);
-  if ((ctx->caps.type & CL_DEVICE_TYPE_CPU) && wc->chunk > 1 &&
-      (taps ? 9 : 36) * g->c * wc->kpad * sizeof(float) <= share) {
-    size_t fit = share / (per_image * sizeof(float)), chunks;
-    if (fit < 1) fit = 1;
-    chunks = (g->n + fit - 1) / fit; /* balanced: chunks of equal size where they divide */
-    if (chunks > 1 && (g->n + chunks - 1) / chunks < wc->chunk)
-      wc->chunk = (g->n + chunks - 1) / chunks;
-  }
+  wc->chunk = cache_chunk(ctx, wc, per_image * sizeof(float));
   if (wc->chunk == 0)
     return clcnn_fail(ctx, CLCNN_UNSUPPORTED,
                       "%s: CLCNN_CONV_WINOGRAD needs %zu bytes of transformed input per image, "
