@@ -14,8 +14,10 @@
                     private memory and multiplies them with its tiles, the partial sums of
                     one slice after another accumulating in M.
    winograd_output: Y = A^T M A per tile for VEC filters at once, plus bias.
-   Required -D: VEC KV TT TB CB CU C K KPAD PT PL H W P Q TP TQ; the last six are numbers, or the
-   names of the kernel arguments that carry them (in_h in_w out_h out_w tiles_p tiles_q). */
+   Required -D: VEC KV TT TB CB TAPS CU C K KPAD PT PL H W P Q TP TQ; the last six are numbers,
+   or the names of the kernel arguments that carry them (in_h in_w out_h out_w tiles_p
+   tiles_q). TAPS picks the one product kernel a program holds: 1 winograd_gemm_taps (CU
+   channels per slice), 0 winograd_gemm. */
 
 EPI_CALL_FUNCTIONS
 
@@ -83,6 +85,7 @@ __kernel void winograd_input(__global const float *x, const ulong x_off, __globa
     input_tiles(x + x_off, t0, c, tiles, tpad, in_h, in_w, tiles_p, tiles_q, v);
 }
 
+#if !TAPS
 __kernel void winograd_gemm(__global const float *u, __global const float *v, __global float *m,
                             const int tpad) {
   const int kb = get_global_id(1), e = get_global_id(2);
@@ -120,6 +123,7 @@ __kernel void winograd_gemm(__global const float *u, __global const float *v, __
   }
 }
 
+#else
 __kernel void winograd_gemm_taps(__global const float *w, __global const float *v,
                                  __global float *m, const int tpad) {
   const int e = get_global_id(0), kb = get_global_id(1), tfirst = get_global_id(2) * TB * TT;
@@ -171,6 +175,8 @@ __kernel void winograd_gemm_taps(__global const float *w, __global const float *
     }
   }
 }
+
+#endif
 
 __kernel void winograd_output(__global const float *m, __global const float *bias,
                               const ulong bias_off, const int epi, __global float *y,

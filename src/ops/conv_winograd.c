@@ -76,10 +76,10 @@ clcnn_status clcnn_winograd_setup(clcnn_context *ctx, const char *fn, const clcn
                       fn, per_image * sizeof(float), (unsigned long long)ctx->caps.max_alloc_bytes);
   char options[384], family[416];
   snprintf(options, sizeof options,
-           "-DVEC=%d -DKV=%d -DTT=%d -DTB=%d -DCB=%d -DCU=%d -DC=%zu -DK=%zu -DKPAD=%zu -DPT=%zu "
-           "-DPL=%zu",
-           wc->vec, wc->kv, TILES_PER_ITEM, TILE_BLOCKS, INPUT_CHANNELS, TAP_CHANNELS, g->c, g->k,
-           wc->kpad, g->pt, g->pl);
+           "-DVEC=%d -DKV=%d -DTT=%d -DTB=%d -DCB=%d -DTAPS=%d -DCU=%d -DC=%zu -DK=%zu -DKPAD=%zu "
+           "-DPT=%zu -DPL=%zu",
+           wc->vec, wc->kv, TILES_PER_ITEM, TILE_BLOCKS, INPUT_CHANNELS, taps, TAP_CHANNELS, g->c,
+           g->k, wc->kpad, g->pt, g->pl);
   snprintf(family, sizeof family, "conv2d_winograd.cl %s", options);
   const clcnn_kernel_size sizes[] = {{"H", "in_h", g->h},       {"W", "in_w", g->w},
                                      {"P", "out_h", g->p},      {"Q", "out_w", g->q},
