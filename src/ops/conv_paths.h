@@ -107,6 +107,11 @@ clcnn_status clcnn_winograd_pack(clcnn_context *ctx, const clcnn_winograd_conv *
 clcnn_status clcnn_winograd_run(clcnn_context *ctx, const clcnn_winograd_conv *wc,
                                 const clcnn_tensor *x, cl_mem packed, clcnn_epilogue epi,
                                 clcnn_tensor *y);
+/* The input transform alone: V = B^T d B for the tiles of `images` images from n0 into v
+   ([36][tpad / 8][C][8], tiles past the images' zero), tpad = clcnn_winograd_tpad(tiles). */
+size_t clcnn_winograd_tpad(size_t tiles);
+clcnn_status clcnn_winograd_input(clcnn_context *ctx, const clcnn_winograd_conv *wc,
+                                  const clcnn_tensor *x, size_t n0, size_t images, cl_mem v);
 
 /* ---- Backward data: a transposed convolution ------------------------------------------ */
 

@@ -113,18 +113,29 @@ clcnn_status clcnn_winograd_pack(clcnn_context *ctx, const clcnn_winograd_conv *
                       CLCNN_INT(wc->g.c), CLCNN_INT(wc->kpad), CLCNN_INT(flipped));
 }
 
+size_t clcnn_winograd_tpad(size_t tiles) {
+  return round_up(tiles, TILES_PER_ITEM);
+}
+
+clcnn_status clcnn_winograd_input(clcnn_context *ctx, const clcnn_winograd_conv *wc,
+                                  const clcnn_tensor *x, size_t n0, size_t images, cl_mem v) {
+  const clcnn_conv_geometry *g = &wc->g;
+  size_t tiles = images * wc->tp * wc->tq, tpad = round_up(tiles, TILES_PER_ITEM);
+  clcnn_launch_dims in_dims = {
+      2, {tpad / TILES_PER_ITEM, (g->c + INPUT_CHANNELS - 1) / INPUT_CHANNELS}, {1, 1}};
+  return CLCNN_LAUNCH(ctx, wc->input, "winograd_input", &in_dims, CLCNN_MEM(x->buf),
+                      CLCNN_ULONG(x->offset + n0 * g->c * g->h * g->w), CLCNN_MEM(v),
+                      CLCNN_INT(tiles), CLCNN_INT(tpad), CLCNN_INT(g->h), CLCNN_INT(g->w),
+                      CLCNN_INT(wc->tp), CLCNN_INT(wc->tq));
+}
+
 /* Transform, products and inverse transform for `images` images from n0. */
 static clcnn_status run_chunk(clcnn_context *ctx, const clcnn_winograd_conv *wc,
                               const clcnn_tensor *x, cl_mem packed, clcnn_epilogue epi,
                               clcnn_tensor *y, size_t n0, size_t images, cl_mem v, cl_mem m) {
   const clcnn_conv_geometry *g = &wc->g;
   size_t tiles = images * wc->tp * wc->tq, tpad = round_up(tiles, TILES_PER_ITEM);
-  clcnn_launch_dims in_dims = {
-      2, {tpad / TILES_PER_ITEM, (g->c + INPUT_CHANNELS - 1) / INPUT_CHANNELS}, {1, 1}};
-  clcnn_status status = CLCNN_LAUNCH(ctx, wc->input, "winograd_input", &in_dims, CLCNN_MEM(x->buf),
-                                     CLCNN_ULONG(x->offset + n0 * g->c * g->h * g->w), CLCNN_MEM(v),
-                                     CLCNN_INT(tiles), CLCNN_INT(tpad), CLCNN_INT(g->h),
-                                     CLCNN_INT(g->w), CLCNN_INT(wc->tp), CLCNN_INT(wc->tq));
+  clcnn_status status = clcnn_winograd_input(ctx, wc, x, n0, images, v);
   /* the taps product runs the positions of one filter block one after another, so that
      they find its taps in the cache */
   size_t tile_items = (tpad / TILES_PER_ITEM + TILE_BLOCKS - 1) / TILE_BLOCKS,
