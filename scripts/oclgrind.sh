@@ -30,9 +30,11 @@ convolutions=(
 )
 # Winograd's product transforming the filters itself (filters=taps: fewer than 64 tiles on a
 # CPU, as oclgrind is): a partial second slice of channels, a partial filter block, two tile
-# groups, forward and (72 -> 70 channels) input gradient
+# groups, forward and (72 -> 70 channels) input gradient; the Winograd weight gradient (128
+# channels, 72 filters: lanes past the last filter; tiles past the 9x10 planes)
 problems=(
   "${convolutions[@]}" "n3c70h11w13_k72r3s3_p1111 algo=winograd"
+  "n8c128h9w10_k72r3s3_p1111 algo=winograd"
   max_n2c3h9w11_k3x3_st2x2_p1111 avg_n2c3h9w11_k3x3_st2x2_p1111_exclpad max_n2c3h8w8_k2x2_st2x2
   avg_n1c2h9w8_k2x2_st3x3_p1010 max_n4c3h10w9_k3x3_st1x1_p1111 max_n4c3h12w12_k9x9_st1x1_p4444
   avg_n1c1h12w12_k9x9_st1x1_p4444 max_n2c3h5w7_k5x7_st1x1 avg_n1c2h13w13_k13x13_st1x1

@@ -37,7 +37,15 @@ static void conv_backward_case(clcnn_context *ctx, const ref_conv *p, int intege
   double tol_x = winograd  ? (integer ? 4e-4 : 1e-4) * sqrt(9.0 * (double)p->k)
                  : integer ? 0
                            : 4e-7 * (double)(p->k / p->groups * p->r * p->s + 1);
-  double tol_w = integer ? 0 : 4e-7 * (double)(p->n * P * Q + 1);
+  /* 3x3 stride-1 weight gradients of 128 or more channels (a multiple of 8), 64 or more
+     filters, over 64 or more 4x4 tiles run on Winograd (conv2d_backward.c), whose transforms round
+     too: the bound above with the n * P * Q products of each tap summed in place of the 9 * K of
+     each input element */
+  size_t tiles = p->n * ((P + 3) / 4) * ((Q + 3) / 4);
+  int winograd_w = winograd && p->c >= 128 && p->c % 8 == 0 && p->k >= 64 && tiles >= 64;
+  double tol_w = winograd_w ? (integer ? 4e-4 : 1e-4) * sqrt(9.0 * (double)(p->n * P * Q))
+                 : integer  ? 0
+                            : 4e-7 * (double)(p->n * P * Q + 1);
   guarded_read(ctx, &tdx, got, name);
   support_expect_close(got, dx_ref, xc, tol_x, "dx", name);
   guarded_read(ctx, &tdw, got, name);
@@ -47,6 +55,16 @@ static void conv_backward_case(clcnn_context *ctx, const ref_conv *p, int intege
   guarded_tensor *all[] = {&tx, &tw, &tdy, &tdx, &tdw, &tdb};
   for (int i = 0; i < 6; i++) guarded_destroy(all[i]);
   free(x), free(w), free(dy), free(dx_ref), free(dw_ref), free(db_ref), free(got);
+}
+
+/* Each case with integer data (seeds from seed) and random data (from seed + 100). */
+static void backward_cases(const ref_conv *cases, size_t count, unsigned seed) {
+  clcnn_context *ctx = support_context();
+  for (size_t i = 0; i < count; i++) {
+    conv_backward_case(ctx, &cases[i], 1, seed + (unsigned)i);
+    conv_backward_case(ctx, &cases[i], 0, seed + 100u + (unsigned)i);
+  }
+  clcnn_context_destroy(ctx);
 }
 
 START_TEST(conv_backward_sweep) {
@@ -66,7 +84,8 @@ START_TEST(chunked_backward_matches_reference) {
   const ref_conv cases[] = {{5, 3, 9, 11, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
                             {6, 16, 5, 5, 3, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1},
                             {4, 4, 8, 8, 6, 3, 3, 2, 2, 1, 0, 0, 1, 1, 1, 2},
-                            {5, 3, 16, 16, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}};
+                            {5, 3, 16, 16, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+                            {8, 128, 12, 11, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}};
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
     conv_backward_case(ctx, &cases[i], 1, 700u + (unsigned)i);
   clcnn_context_destroy(ctx);
@@ -83,7 +102,6 @@ END_TEST
      3x5 filter at row stride 1 and uneven padding, dilation 2 (every tap in one phase), two
      groups. */
 START_TEST(column_vector_weight_gradients_match_reference) {
-  clcnn_context *ctx = support_context();
   const ref_conv cases[] = {{2, 24, 24, 24, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
                             {2, 8, 24, 24, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
                             {3, 5, 10, 10, 7, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},
@@ -92,11 +110,20 @@ START_TEST(column_vector_weight_gradients_match_reference) {
                             {1, 3, 12, 40, 6, 3, 5, 1, 2, 1, 2, 1, 2, 1, 1, 1},
                             {1, 2, 21, 25, 9, 3, 3, 2, 2, 1, 1, 1, 1, 2, 2, 1},
                             {2, 4, 15, 33, 6, 3, 4, 2, 2, 0, 1, 2, 0, 1, 1, 2}};
-  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    conv_backward_case(ctx, &cases[i], 1, 800u + (unsigned)i);
-    conv_backward_case(ctx, &cases[i], 0, 900u + (unsigned)i);
-  }
-  clcnn_context_destroy(ctx);
+  backward_cases(cases, sizeof cases / sizeof *cases, 800u);
+}
+END_TEST
+
+/* The Winograd weight gradient (3x3, stride 1, 128 or more channels, 64 or more filters and
+   tiles), integer and random data: same padding on planes that end inside a 4x4 tile
+   (18x18), no padding with 72 filters (lanes past the last filter) on a 33x13 plane, uneven
+   padding with 136 channels (not a multiple of 16). A batch too small for 64 tiles takes the
+   direct kernels (the sweep's exact integer checks). */
+START_TEST(winograd_weight_gradients_match_reference) {
+  const ref_conv cases[] = {{3, 128, 18, 18, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+                            {4, 128, 33, 13, 72, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1},
+                            {4, 136, 16, 16, 64, 3, 3, 1, 1, 2, 1, 0, 2, 1, 1, 1}};
+  backward_cases(cases, sizeof cases / sizeof *cases, 600u);
 }
 END_TEST
 
@@ -336,6 +363,7 @@ static Suite *backward_suite(void) {
   tcase_add_test(tc, conv_gradients_match_finite_differences);
   tcase_add_test(tc, chunked_backward_matches_reference);
   tcase_add_test(tc, column_vector_weight_gradients_match_reference);
+  tcase_add_test(tc, winograd_weight_gradients_match_reference);
   suite_add_tcase(s, tc);
   tc = support_tcase("pool");
   tcase_add_test(tc, pool_backward_sweep);

@@ -503,9 +503,56 @@ static clcnn_conv_geometry swap_pointwise(const clcnn_conv_geometry *g) {
   return t;
 }
 
+/* The Winograd path's product kernel: channels per work-item (C must be a multiple). */
+#define WINOGRAD_DW_CHANNELS 8
+
+/* 3x3 stride-1 layers of 128 or more channels and 64 or more filters, over at least 64
+   tiles in all: below that the transforms (36 x C and 36 x K values per tile) or the
+   products' sums (36 x C x K, written and read again) cost about what the products save.
+   Measured at batch 8 (A/B, the direct kernels against this path, ms): 128 channels at
+   28x28 11.2 -> 7.4-10.8, 256 at 14x14 9.8-10.1 -> 7.6-7.9, 512 at 14x14 37-39 -> 26-30,
+   128 -> 256 at 56x56 88-92 -> 41-48; not taken: 64 channels at 56x56 11.2-12.3 ->
+   12.0-14.0 and 64 -> 128 at 112x112 90-112 -> 78-137, 512 at 7x7 (32 tiles) 13.0-14.1 ->
+   16.0-16.6. */
+#define WINOGRAD_DW_MIN_TILES 64
+
+static int winograd_weights_apply(const clcnn_conv_geometry *g) {
+  size_t tiles = g->n * ((g->p + 3) / 4) * ((g->q + 3) / 4);
+  return clcnn_winograd_applies(g) && g->c % WINOGRAD_DW_CHANNELS == 0 && g->c >= 128 &&
+         g->k >= 64 && tiles >= WINOGRAD_DW_MIN_TILES;
+}
+
+static clcnn_status setup_winograd_weights(clcnn_context *ctx, const char *fn,
+                                           clcnn_backward_weights_conv *bw) {
+  const clcnn_conv_geometry *g = &bw->g;
+  clcnn_winograd_conv *wc = &bw->wc;
+  clcnn_status status = clcnn_winograd_setup(ctx, fn, g, 0, wc);
+  if (status != CLCNN_OK) return status;
+  /* per image: its tiles' transformed input (36 x C) and gradients (36 x kpad) */
+  size_t per_image = 36 * (g->c + wc->kpad) * wc->tp * wc->tq + 36 * (g->c + wc->kpad) * 8;
+  wc->chunk = clcnn_workspace_items(ctx, per_image * sizeof(float), g->n);
+  if (wc->chunk == 0) return CLCNN_UNSUPPORTED;
+  char options[64];
+  snprintf(options, sizeof options, "-DVEC=%d -DKV=%d -DTT=%d", wc->vec, wc->kv,
+           WINOGRAD_DW_CHANNELS);
+  const char *file = "conv2d_winograd_weights.cl";
+  status = clcnn_kernel_get(ctx, file, options, "winograd_dy", &bw->dy_kernel);
+  if (status == CLCNN_OK)
+    status = clcnn_kernel_get(ctx, file, options, "winograd_dw_gemm", &bw->gemm_kernel);
+  if (status == CLCNN_OK)
+    status = clcnn_kernel_get(ctx, file, options, "winograd_dw_output", &bw->out_kernel);
+  bw->winograd = status == CLCNN_OK;
+  return status;
+}
+
 clcnn_status clcnn_backward_weights_setup(clcnn_context *ctx, const char *fn,
                                           const clcnn_conv_geometry *g,
                                           clcnn_backward_weights_conv *bw) {
+  if (winograd_weights_apply(g)) {
+    *bw = (clcnn_backward_weights_conv){.g = *g};
+    clcnn_status status = setup_winograd_weights(ctx, fn, bw);
+    if (status != CLCNN_UNSUPPORTED) return status;
+  }
   if (pointwise_flat(g)) {
     *bw = (clcnn_backward_weights_conv){.g = flat_rows(g)};
     clcnn_status status = setup_rows(ctx, bw);
@@ -716,9 +763,53 @@ static clcnn_status weights_tiled(clcnn_context *ctx, const clcnn_backward_weigh
   return status;
 }
 
+/* Per chunk of images: the input and gradient transforms, their products added up per
+   position over the tiles (and the chunks); then the output transform into dw. */
+static clcnn_status weights_winograd(clcnn_context *ctx, const clcnn_backward_weights_conv *bw,
+                                     const clcnn_tensor *x, const clcnn_tensor *dy,
+                                     clcnn_tensor *dw, clcnn_tensor *dbias) {
+  const clcnn_conv_geometry *g = &bw->g;
+  const clcnn_winograd_conv *wc = &bw->wc;
+  size_t most = clcnn_winograd_tpad(wc->chunk * wc->tp * wc->tq);
+  size_t blocks = wc->kpad / (size_t)(wc->kv * wc->vec);
+  cl_mem v, e, m;
+  clcnn_status status =
+      clcnn_workspace_get(ctx, CLCNN_WS_COLUMNS, 36 * g->c * most * sizeof(float), &v);
+  if (status == CLCNN_OK)
+    status =
+        clcnn_workspace_get(ctx, CLCNN_WS_GRADIENT_ROWS, 36 * wc->kpad * most * sizeof(float), &e);
+  if (status == CLCNN_OK)
+    status = clcnn_workspace_get(ctx, CLCNN_WS_PARTIALS, 36 * g->c * wc->kpad * sizeof(float), &m);
+  for (size_t n0 = 0; status == CLCNN_OK && n0 < g->n; n0 += wc->chunk) {
+    size_t images = g->n - n0 < wc->chunk ? g->n - n0 : wc->chunk;
+    size_t tiles = images * wc->tp * wc->tq, tpad = clcnn_winograd_tpad(tiles);
+    status = clcnn_winograd_input(ctx, wc, x, n0, images, v);
+    clcnn_launch_dims dy_dims = {2, {tpad, wc->kpad / (size_t)wc->vec}, {1, 1}};
+    if (status == CLCNN_OK)
+      status = CLCNN_LAUNCH(ctx, bw->dy_kernel, "winograd_dy", &dy_dims, CLCNN_MEM(dy->buf),
+                            CLCNN_ULONG(dy->offset + n0 * g->k * g->p * g->q), CLCNN_MEM(e),
+                            CLCNN_INT(tiles), CLCNN_INT(tpad), CLCNN_INT(g->k), CLCNN_INT(wc->kpad),
+                            CLCNN_INT(g->p), CLCNN_INT(g->q), CLCNN_INT(wc->tp), CLCNN_INT(wc->tq));
+    clcnn_launch_dims gemm_dims = {3, {g->c / WINOGRAD_DW_CHANNELS, blocks, 36}, {1, 1, 1}};
+    if (status == CLCNN_OK)
+      status = CLCNN_LAUNCH(ctx, bw->gemm_kernel, "winograd_dw_gemm", &gemm_dims, CLCNN_MEM(v),
+                            CLCNN_MEM(e), CLCNN_MEM(m), CLCNN_INT(tpad), CLCNN_INT(g->c),
+                            CLCNN_INT(wc->kpad), CLCNN_INT(n0 > 0));
+    if (status == CLCNN_OK && dbias)
+      status = clcnn_conv_bias_gradient(ctx, g, dy, n0, images, dbias);
+  }
+  clcnn_launch_dims out_dims = {2, {g->c, (g->k + wc->vec - 1) / wc->vec}, {1, 1}};
+  if (status == CLCNN_OK)
+    status = CLCNN_LAUNCH(ctx, bw->out_kernel, "winograd_dw_output", &out_dims, CLCNN_MEM(m),
+                          CLCNN_MEM(dw->buf), CLCNN_ULONG(dw->offset), CLCNN_INT(g->c),
+                          CLCNN_INT(g->k), CLCNN_INT(wc->kpad));
+  return status;
+}
+
 clcnn_status clcnn_backward_weights_run(clcnn_context *ctx, const clcnn_backward_weights_conv *bw,
                                         const clcnn_tensor *x, const clcnn_tensor *dy,
                                         clcnn_tensor *dw, clcnn_tensor *dbias) {
+  if (bw->winograd) return weights_winograd(ctx, bw, x, dy, dw, dbias);
   if (bw->swapped) {
     clcnn_status status = weights_tiled(ctx, bw, dy, x, dw, NULL);
     if (status != CLCNN_OK || !dbias) return status;

@@ -182,6 +182,11 @@ typedef struct clcnn_backward_weights_conv {
   size_t xh, xw, chunk; /* rows and row pitch of the input it reads; images per workspace */
   int specialized;      /* the sizes are compiled in (program/sized.h) */
   cl_kernel kernel;     /* the tiled or column-vector kernel */
+  /* winograd: through Winograd's transforms (conv2d_winograd_weights.cl), wc's input
+     transform and tiles, then the gradients' transform, the products and the output's */
+  int winograd;
+  clcnn_winograd_conv wc;
+  cl_kernel dy_kernel, gemm_kernel, out_kernel;
 } clcnn_backward_weights_conv;
 
 clcnn_status clcnn_backward_weights_setup(clcnn_context *ctx, const char *fn,

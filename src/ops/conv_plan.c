@@ -390,6 +390,8 @@ static clcnn_status prepare_backward(clcnn_conv2d_plan *plan, const char *fn,
       status = clcnn_backward_data_setup(ctx, fn, &plan->g, &plan->data);
     } else {
       status = clcnn_backward_weights_setup(ctx, fn, &plan->g, &plan->weights);
+      if (status == CLCNN_OK && plan->weights.winograd)
+        snprintf(params, sizeof params, "family=vector kernel=winograd");
     }
   } while (fall_back(plan, pass, status));
   clcnn_kernel_keep_into(ctx, previous);
