@@ -14,10 +14,11 @@
                     private memory and multiplies them with its tiles, the partial sums of
                     one slice after another accumulating in M.
    winograd_output: Y = A^T M A per tile for VEC filters at once, plus bias.
-   Required -D: VEC KV TT TB CB TAPS CU C K KPAD PT PL H W P Q TP TQ; the last six are numbers,
-   or the names of the kernel arguments that carry them (in_h in_w out_h out_w tiles_p
-   tiles_q). TAPS picks the one product kernel a program holds: 1 winograd_gemm_taps (CU
-   channels per slice), 0 winograd_gemm. */
+   Required -D: VEC KV TT TB CB TAPS CU, and C K KPAD PT PL H W P Q TP TQ as the names of the
+   kernel arguments that carry them (chans filters kpad pad_t pad_l in_h in_w out_h out_w
+   tiles_p tiles_q), so that one program serves every layer of the same vector widths (sizes
+   compiled in measured no faster). TAPS picks the one product kernel a program holds: 1
+   winograd_gemm_taps (CU channels per slice), 0 winograd_gemm. */
 
 EPI_CALL_FUNCTIONS
 
@@ -39,8 +40,9 @@ EPI_CALL_FUNCTIONS
 
 /* The transform of 8 tiles (lanes) of channel c. */
 INLINE void input_tiles(__global const float *x, const int t0, const int c, const int tiles,
-                        const int tpad, const int in_h, const int in_w, const int tiles_p,
-                        const int tiles_q, __global float *v) {
+                        const int tpad, const int chans, const int pad_t, const int pad_l,
+                        const int in_h, const int in_w, const int tiles_p, const int tiles_q,
+                        __global float *v) {
   float d[6][6][8];
   for (int l = 0; l < 8; l++) {
     const int t = t0 + l, tq = t % TQ, tp = (t / TQ) % TP, n = t / (TQ * TP);
@@ -77,17 +79,19 @@ INLINE void input_tiles(__global const float *x, const int t0, const int c, cons
 /* 8 tiles times CB consecutive channels per work-item: for each position its stores form
    one contiguous run. */
 __kernel void winograd_input(__global const float *x, const ulong x_off, __global float *v,
-                             const int tiles, const int tpad, const int in_h, const int in_w,
-                             const int tiles_p, const int tiles_q) {
+                             const int tiles, const int tpad, const int chans, const int pad_t,
+                             const int pad_l, const int in_h, const int in_w, const int tiles_p,
+                             const int tiles_q) {
   const int t0 = get_global_id(0) * 8, c0 = get_global_id(1) * CB;
   if (t0 >= tpad || c0 >= C) return;
   for (int c = c0; c < min(c0 + CB, C); c++)
-    input_tiles(x + x_off, t0, c, tiles, tpad, in_h, in_w, tiles_p, tiles_q, v);
+    input_tiles(x + x_off, t0, c, tiles, tpad, chans, pad_t, pad_l, in_h, in_w, tiles_p, tiles_q,
+                v);
 }
 
 #if !TAPS
 __kernel void winograd_gemm(__global const float *u, __global const float *v, __global float *m,
-                            const int tpad) {
+                            const int tpad, const int chans, const int kpad) {
   const int kb = get_global_id(1), e = get_global_id(2);
   if (kb * KV * VEC >= KPAD || e >= 36) return;
   __global const float *ue = u + (size_t)e * C * KPAD + kb * KV * VEC;
@@ -125,7 +129,8 @@ __kernel void winograd_gemm(__global const float *u, __global const float *v, __
 
 #else
 __kernel void winograd_gemm_taps(__global const float *w, __global const float *v,
-                                 __global float *m, const int tpad) {
+                                 __global float *m, const int tpad, const int chans,
+                                 const int kpad) {
   const int e = get_global_id(0), kb = get_global_id(1), tfirst = get_global_id(2) * TB * TT;
   if (e >= 36 || kb * KV * VEC >= KPAD || tfirst >= tpad) return;
   float cf[9];
@@ -180,8 +185,9 @@ __kernel void winograd_gemm_taps(__global const float *w, __global const float *
 
 __kernel void winograd_output(__global const float *m, __global const float *bias,
                               const ulong bias_off, const int epi, __global float *y,
-                              const ulong y_off, const int tiles, const int tpad, const int out_h,
-                              const int out_w, const int tiles_p, const int tiles_q) {
+                              const ulong y_off, const int tiles, const int tpad, const int filters,
+                              const int kpad, const int out_h, const int out_w, const int tiles_p,
+                              const int tiles_q) {
   const int t = get_global_id(0), k0 = get_global_id(1) * VEC;
   if (t >= tiles || k0 >= K) return;
   floatV a[6][6], b[4][6];

@@ -90,7 +90,6 @@ typedef struct clcnn_winograd_conv {
   int taps;             /* 1: the product transforms the filters itself, from their taps
                            blocked as the direct kernel's (filters that change per call) */
   size_t packed_floats; /* 36 x C x kpad transformed filters, or 9 x C x kpad taps */
-  int specialized;      /* the sizes are compiled in (program/sized.h) */
   cl_kernel input, gemm, output;
 } clcnn_winograd_conv;
 

@@ -165,9 +165,8 @@ again:
     status = clcnn_winograd_setup(ctx, fn, &plan->g,
                                   clcnn_winograd_taps_pay(ctx, &plan->g, constant_weights(plan)),
                                   &plan->winograd);
-    snprintf(params, sizeof plan->params, "tile=4x4 vec=%d kv=%d%s%s", plan->winograd.vec,
-             plan->winograd.kv, plan->winograd.taps ? " filters=taps" : "",
-             plan->winograd.specialized ? "" : " sizes=shared");
+    snprintf(params, sizeof plan->params, "tile=4x4 vec=%d kv=%d%s", plan->winograd.vec,
+             plan->winograd.kv, plan->winograd.taps ? " filters=taps" : "");
     break;
   default:
     status = clcnn_gemm_conv_check(ctx, fn, &plan->g, plan->algo);
