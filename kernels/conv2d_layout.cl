@@ -192,10 +192,8 @@ __kernel void winograd_filter(__global const float *w, const ulong w_off, __glob
   float16 g[9];
   for (int i = 0; i < 9; i++) g[i] = vload16(0, raw[i]);
   const int n = min(16, KPAD - k0);
-  /* not unrolled: the coefficients are computed per position (the same floats as the
-     constants the taps product folds them into); unrolled, this kernel took 2-3 s of a
-     cold start to compile, for a transform a constant-weight plan runs once */
-#pragma unroll 1
+  /* unrolled: every position's coefficients fold into constants */
+#pragma unroll
   for (int e = 0; e < 36; e++) {
     float cf[9];
     float16 r;
