@@ -121,7 +121,7 @@ size_t clcnn_winograd_tpad(size_t tiles) {
 clcnn_status clcnn_winograd_input(clcnn_context *ctx, const clcnn_winograd_conv *wc,
                                   const clcnn_tensor *x, size_t n0, size_t images, cl_mem v) {
   const clcnn_conv_geometry *g = &wc->g;
-  size_t tiles = images * wc->tp * wc->tq, tpad = round_up(tiles, TILES_PER_ITEM);
+  size_t tiles = images * wc->tp * wc->tq, tpad = clcnn_winograd_tpad(tiles);
   clcnn_launch_dims in_dims = {
       2, {tpad / TILES_PER_ITEM, (g->c + INPUT_CHANNELS - 1) / INPUT_CHANNELS}, {1, 1}};
   return CLCNN_LAUNCH(ctx, wc->input, "winograd_input", &in_dims, CLCNN_MEM(x->buf),
@@ -136,7 +136,7 @@ static clcnn_status run_chunk(clcnn_context *ctx, const clcnn_winograd_conv *wc,
                               const clcnn_tensor *x, cl_mem packed, clcnn_epilogue epi,
                               clcnn_tensor *y, size_t n0, size_t images, cl_mem v, cl_mem m) {
   const clcnn_conv_geometry *g = &wc->g;
-  size_t tiles = images * wc->tp * wc->tq, tpad = round_up(tiles, TILES_PER_ITEM);
+  size_t tiles = images * wc->tp * wc->tq, tpad = clcnn_winograd_tpad(tiles);
   clcnn_status status = clcnn_winograd_input(ctx, wc, x, n0, images, v);
   /* the taps product runs the positions of one filter block one after another, so that
      they find its taps in the cache */
@@ -164,7 +164,7 @@ clcnn_status clcnn_winograd_run(clcnn_context *ctx, const clcnn_winograd_conv *w
                                 const clcnn_tensor *x, cl_mem packed, clcnn_epilogue epi,
                                 clcnn_tensor *y) {
   const clcnn_conv_geometry *g = &wc->g;
-  size_t tpad = round_up(wc->chunk * wc->tp * wc->tq, TILES_PER_ITEM);
+  size_t tpad = clcnn_winograd_tpad(wc->chunk * wc->tp * wc->tq);
   cl_mem v, m;
   clcnn_status status =
       clcnn_workspace_get(ctx, CLCNN_WS_COLUMNS, 36 * g->c * tpad * sizeof(float), &v);
