@@ -114,6 +114,27 @@ START_TEST(column_vector_weight_gradients_match_reference) {
 }
 END_TEST
 
+/* Fails unless the weight gradient of p's plan runs `kernel` (its description's words), so
+   that a test meant for one path does not pass on another after the heuristics change. */
+static void expect_weights_kernel(clcnn_context *ctx, const ref_conv *p, const char *kernel) {
+  char name[160];
+  ref_conv_name(p, name, sizeof name);
+  size_t P = ref_conv_out_h(p), Q = ref_conv_out_w(p);
+  size_t xs[4] = {p->n, p->c, p->h, p->w}, ws[4] = {p->k, p->c / p->groups, p->r, p->s};
+  size_t ys[4] = {p->n, p->k, P, Q};
+  clcnn_conv2d_desc d = ref_conv_desc(p, CLCNN_CONV_AUTO);
+  clcnn_conv2d_plan *plan = NULL;
+  expect_ok(clcnn_conv2d_plan_create(ctx, &d, xs, ws, 0, &plan), ctx);
+  guarded_tensor tx = guarded_create(ctx, xs, NULL), tdy = guarded_create(ctx, ys, NULL);
+  guarded_tensor tdw = guarded_create(ctx, ws, NULL);
+  expect_ok(clcnn_conv2d_plan_backward_weights(plan, tx.t, tdy.t, tdw.t, NULL), ctx);
+  const char *text = clcnn_conv2d_plan_describe(plan);
+  ck_assert_msg(text && strstr(text, kernel), "%s: the weight gradient runs '%s', not %s", name,
+                text ? text : "(null)", kernel);
+  clcnn_conv2d_plan_destroy(plan);
+  guarded_destroy(&tx), guarded_destroy(&tdy), guarded_destroy(&tdw);
+}
+
 /* The Winograd weight gradient (3x3, stride 1, 128 or more channels, 64 or more filters and
    tiles), integer and random data: same padding on planes that end inside a 4x4 tile
    (18x18), no padding with 72 filters (lanes past the last filter) on a 33x13 plane, uneven
@@ -124,6 +145,10 @@ START_TEST(winograd_weight_gradients_match_reference) {
                             {4, 128, 33, 13, 72, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1},
                             {4, 136, 16, 16, 64, 3, 3, 1, 1, 2, 1, 0, 2, 1, 1, 1}};
   backward_cases(cases, sizeof cases / sizeof *cases, 600u);
+  clcnn_context *ctx = support_context();
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    expect_weights_kernel(ctx, &cases[i], "weights family=vector kernel=winograd");
+  clcnn_context_destroy(ctx);
 }
 END_TEST
 
