@@ -45,6 +45,7 @@ clcnn_status clcnn_device_caps_query(clcnn_context *ctx, cl_platform_id platform
                                sizeof caps->platform_version);
   caps->clang_cpu = (caps->type & CL_DEVICE_TYPE_CPU) &&
                     strstr(caps->platform_name, "Portable Computing Language") != NULL;
+  caps->cache_objects = caps->clang_cpu;
   return status;
 }
 

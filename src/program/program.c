@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cl_error_names.h"
 #include "core/clock.h"
 #include "core/env.h"
 #include "device/context.h"
@@ -51,6 +52,7 @@ static uint64_t disk_key(const clcnn_context *ctx, const char *source, const cha
   h = clcnn_hash_field(h, ctx->caps.name);
   h = clcnn_hash_field(h, ctx->caps.driver_version);
   h = clcnn_hash_field(h, ctx->caps.device_version);
+  h = clcnn_hash_field(h, ctx->caps.cache_objects ? "compiled object" : "executable");
   h = clcnn_hash_field(h, options);
   return clcnn_hash_field(h, source);
 }
@@ -69,8 +71,8 @@ static clcnn_status build_failure(clcnn_context *ctx, cl_program program, cl_int
   free(full);
   return clcnn_fail(ctx, CLCNN_BUILD_FAILED,
                     "building %s with options '%s' failed: %s (%d); build log:\n%s%s", label,
-                    options, err == CL_BUILD_PROGRAM_FAILURE ? "CL_BUILD_PROGRAM_FAILURE" : "error",
-                    (int)err, log, log_size > BUILD_LOG_EXCERPT ? "\n[log truncated]" : "");
+                    options, clcnn_cl_error_name(err), (int)err, log,
+                    log_size > BUILD_LOG_EXCERPT ? "\n[log truncated]" : "");
 }
 
 /* Tries the on-disk binary; NULL on a miss or any problem (which only counts as a reject). */
@@ -86,10 +88,14 @@ static cl_program load_from_disk(clcnn_context *ctx, uint64_t key, const char *o
     const unsigned char *bins[1] = {binary};
     program =
         clCreateProgramWithBinary(ctx->cl_ctx, 1, &ctx->device, &size, bins, &binary_status, &err);
-    if (err == CL_SUCCESS && binary_status == CL_SUCCESS)
+    if (err == CL_SUCCESS && binary_status != CL_SUCCESS) err = binary_status;
+    if (err == CL_SUCCESS && ctx->caps.cache_objects) {
+      cl_program object = program;
+      program = clLinkProgram(ctx->cl_ctx, 1, &ctx->device, "", 1, &object, NULL, NULL, &err);
+      clReleaseProgram(object);
+    } else if (err == CL_SUCCESS) {
       err = clBuildProgram(program, 1, &ctx->device, options, NULL, NULL);
-    else if (err == CL_SUCCESS)
-      err = binary_status;
+    }
     if (err != CL_SUCCESS && program) {
       clReleaseProgram(program);
       program = NULL;
@@ -142,12 +148,32 @@ static void store_to_disk(clcnn_context *ctx, cl_program program, uint64_t key, 
   free(binary);
 }
 
+/* Builds from source. When object is not NULL, compiles and links in two steps and hands the
+   compiled object to object(ctx, program, key, label) before linking (the cache's store). */
+typedef void (*object_sink)(clcnn_context *ctx, cl_program program, uint64_t key,
+                            const char *label);
+
 static clcnn_status build_from_source(clcnn_context *ctx, const char *source, const char *options,
-                                      const char *label, cl_program *out) {
+                                      const char *label, object_sink object, uint64_t key,
+                                      cl_program *out) {
   cl_int err;
   cl_program program = clCreateProgramWithSource(ctx->cl_ctx, 1, &source, NULL, &err);
   if (err != CL_SUCCESS) return clcnn_fail_cl(ctx, err, "clCreateProgramWithSource", label);
-  err = clBuildProgram(program, 1, &ctx->device, options, NULL, NULL);
+  if (object) {
+    err = clCompileProgram(program, 1, &ctx->device, options, 0, NULL, NULL, NULL, NULL);
+    if (err == CL_SUCCESS) {
+      object(ctx, program, key, label);
+      cl_program compiled = program;
+      program = clLinkProgram(ctx->cl_ctx, 1, &ctx->device, "", 1, &compiled, NULL, NULL, &err);
+      if (err != CL_SUCCESS && program == NULL) { /* the log is the compiled object's */
+        program = compiled;
+      } else {
+        clReleaseProgram(compiled);
+      }
+    }
+  } else {
+    err = clBuildProgram(program, 1, &ctx->device, options, NULL, NULL);
+  }
   if (err != CL_SUCCESS) {
     clcnn_status status = build_failure(ctx, program, err, label, options);
     clReleaseProgram(program);
@@ -159,7 +185,8 @@ static clcnn_status build_from_source(clcnn_context *ctx, const char *source, co
   return CLCNN_OK;
 }
 
-/* Disk cache first (when on), then source; a source build is written back to the cache. */
+/* Disk cache first (when on), then source; a source build is written back to the cache, as a
+   compiled object where the device's caps say so (linked here and at each load). */
 static clcnn_status create_program(clcnn_context *ctx, const char *label, const char *source,
                                    const char *options, cl_program *out) {
   double start = clcnn_now_seconds();
@@ -167,8 +194,10 @@ static clcnn_status create_program(clcnn_context *ctx, const char *label, const 
   cl_program program = ctx->cache_dir ? load_from_disk(ctx, key, options, label) : NULL;
   clcnn_status status = CLCNN_OK;
   if (!program) {
-    status = build_from_source(ctx, source, options, label, &program);
-    if (status == CLCNN_OK && ctx->cache_dir) store_to_disk(ctx, program, key, label);
+    int objects = ctx->cache_dir && ctx->caps.cache_objects;
+    status = build_from_source(ctx, source, options, label, objects ? store_to_disk : NULL, key,
+                               &program);
+    if (status == CLCNN_OK && ctx->cache_dir && !objects) store_to_disk(ctx, program, key, label);
   }
   ctx->stats.build_seconds += clcnn_now_seconds() - start;
   *out = program;
