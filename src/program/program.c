@@ -96,6 +96,11 @@ static cl_program load_from_disk(clcnn_context *ctx, uint64_t key, const char *o
     } else if (err == CL_SUCCESS) {
       err = clBuildProgram(program, 1, &ctx->device, options, NULL, NULL);
     }
+    /* a binary of the other kind can "build" into a program without kernels (PoCL) */
+    size_t kernels = 0;
+    if (err == CL_SUCCESS)
+      err = clGetProgramInfo(program, CL_PROGRAM_NUM_KERNELS, sizeof kernels, &kernels, NULL);
+    if (err == CL_SUCCESS && kernels == 0) err = CL_INVALID_BINARY;
     if (err != CL_SUCCESS && program) {
       clReleaseProgram(program);
       program = NULL;
@@ -148,21 +153,18 @@ static void store_to_disk(clcnn_context *ctx, cl_program program, uint64_t key, 
   free(binary);
 }
 
-/* Builds from source. When object is not NULL, compiles and links in two steps and hands the
-   compiled object to object(ctx, program, key, label) before linking (the cache's store). */
-typedef void (*object_sink)(clcnn_context *ctx, cl_program program, uint64_t key,
-                            const char *label);
-
+/* Builds from source. With object_key, compiles and links in two steps and stores the
+   compiled object in the disk cache under *object_key before linking. */
 static clcnn_status build_from_source(clcnn_context *ctx, const char *source, const char *options,
-                                      const char *label, object_sink object, uint64_t key,
+                                      const char *label, const uint64_t *object_key,
                                       cl_program *out) {
   cl_int err;
   cl_program program = clCreateProgramWithSource(ctx->cl_ctx, 1, &source, NULL, &err);
   if (err != CL_SUCCESS) return clcnn_fail_cl(ctx, err, "clCreateProgramWithSource", label);
-  if (object) {
+  if (object_key) {
     err = clCompileProgram(program, 1, &ctx->device, options, 0, NULL, NULL, NULL, NULL);
     if (err == CL_SUCCESS) {
-      object(ctx, program, key, label);
+      store_to_disk(ctx, program, *object_key, label);
       cl_program compiled = program;
       program = clLinkProgram(ctx->cl_ctx, 1, &ctx->device, "", 1, &compiled, NULL, NULL, &err);
       if (err != CL_SUCCESS && program == NULL) { /* the log is the compiled object's */
@@ -195,8 +197,7 @@ static clcnn_status create_program(clcnn_context *ctx, const char *label, const 
   clcnn_status status = CLCNN_OK;
   if (!program) {
     int objects = ctx->cache_dir && ctx->caps.cache_objects;
-    status = build_from_source(ctx, source, options, label, objects ? store_to_disk : NULL, key,
-                               &program);
+    status = build_from_source(ctx, source, options, label, objects ? &key : NULL, &program);
     if (status == CLCNN_OK && ctx->cache_dir && !objects) store_to_disk(ctx, program, key, label);
   }
   ctx->stats.build_seconds += clcnn_now_seconds() - start;
